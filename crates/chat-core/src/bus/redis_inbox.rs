@@ -1,0 +1,312 @@
+//! The Redis inbox: one stream per user (`chat:inbox:<user id>`), each entry holding one
+//! field `e` = the event JSON. Appends to many inboxes, their trimming and the pub/sub
+//! publish happen in one Lua script: one round trip, atomic. Readers block in `XREAD`.
+
+use std::{sync::Arc, time::Duration};
+
+use super::{trim_slack, unique};
+use crate::{
+    Error, Result,
+    ports::{
+        BusBackend, CursorStatus, Delivered, Event, EventId, Inbox, RedisArg, RedisCommands,
+        RedisReply,
+    },
+    settings::Settings,
+};
+
+const KEY_PREFIX: &str = "chat:inbox:";
+
+/// XADD to every key, trim each to "newest N, or newer than the cutoff, whichever keeps
+/// more", then PUBLISH once. Trimming runs only when a stream exceeds N by the slack, and
+/// then reads just the excess (XRANGE COUNT), so its cost is spread over many appends.
+/// ARGV: payload, retention N, slack, retention age ms, channel ('' = none), message.
+const APPEND_SCRIPT: &str = r#"
+local keep = tonumber(ARGV[2])
+local slack = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[4])
+for _, key in ipairs(KEYS) do
+  redis.call('XADD', key, '*', 'e', ARGV[1])
+  local len = redis.call('XLEN', key)
+  if len > keep + slack then
+    local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', len - keep + 1)
+    local first_kept = oldest[#oldest][1]
+    local first_kept_ms = tonumber(string.match(first_kept, '^(%d+)'))
+    local min_id = first_kept
+    if cutoff < first_kept_ms then min_id = string.format('%d-0', cutoff) end
+    redis.call('XTRIM', key, 'MINID', min_id)
+  end
+end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+return #KEYS
+"#;
+
+/// 1 when reading after ARGV[1] misses nothing, 0 when entries after it were trimmed
+/// (`max-deleted-entry-id`, Redis 7) or the stream never issued it.
+const CURSOR_SCRIPT: &str = r#"
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function less(a, b)
+  local am, as = parse(a)
+  local bm, bs = parse(b)
+  return am < bm or (am == bm and as < bs)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if ARGV[1] == '0-0' then return 1 end
+  return 0
+end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, deleted = '0-0', '0-0'
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+end
+if less(last, ARGV[1]) or less(ARGV[1], deleted) then return 0 end
+return 1
+"#;
+
+/// Inboxes in Redis Streams.
+pub struct RedisInbox {
+    redis: Arc<dyn RedisCommands>,
+    retention: u32,
+    retention_age: Duration,
+    channel: String,
+}
+
+impl RedisInbox {
+    /// An inbox over `redis`, trimming and publishing as `settings` say.
+    pub fn new(redis: Arc<dyn RedisCommands>, settings: &Settings) -> Self {
+        RedisInbox {
+            redis,
+            retention: settings.inbox_retention,
+            retention_age: settings.inbox_retention_age,
+            channel: settings.pubsub_channel.clone(),
+        }
+    }
+}
+
+fn key(user: &str) -> String {
+    format!("{KEY_PREFIX}{user}")
+}
+
+/// A Redis stream id: `<ms>-<seq>`, both decimal.
+fn is_stream_id(id: &str) -> bool {
+    match id.split_once('-') {
+        Some((ms, seq)) => {
+            !ms.is_empty()
+                && !seq.is_empty()
+                && ms.len() <= 20
+                && seq.len() <= 20
+                && ms.bytes().all(|b| b.is_ascii_digit())
+                && seq.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// Splits a flattened XREAD / XRANGE reply into events. Spin flattens
+/// `[[key, [[id, [field, value]], ...]]]` into `key, id, field, value, id, field, value...`
+/// (without the key for XRANGE); a timed-out XREAD is a single nil.
+fn parse_entries(replies: &[RedisReply], skip_key: bool) -> Result<Vec<Delivered>> {
+    let entries = match replies {
+        [] | [RedisReply::Nil] => return Ok(Vec::new()),
+        [_key, rest @ ..] if skip_key => rest,
+        all => all,
+    };
+    if entries.len() % 3 != 0 {
+        return Err(Error::Bus(format!(
+            "unexpected stream reply of {} elements",
+            entries.len()
+        )));
+    }
+    entries
+        .chunks_exact(3)
+        .map(|triple| {
+            let id = triple[0]
+                .as_text()
+                .ok_or_else(|| Error::Bus("stream entry id is not text".into()))?;
+            let payload = triple[2]
+                .as_text()
+                .ok_or_else(|| Error::Bus("stream entry is not text".into()))?;
+            let event = serde_json::from_str(payload)
+                .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
+            Ok(Delivered {
+                id: EventId(id.to_owned()),
+                event,
+            })
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl Inbox for RedisInbox {
+    fn backend(&self) -> BusBackend {
+        BusBackend::Redis
+    }
+
+    async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
+        let recipients = unique(recipients);
+        if recipients.is_empty() {
+            return Ok(());
+        }
+        let payload = serde_json::to_string(event).map_err(|e| Error::Data(e.to_string()))?;
+        let published = serde_json::json!({ "recipients": recipients, "event": event });
+        let mut args: Vec<RedisArg> = Vec::with_capacity(recipients.len() + 8);
+        args.push(APPEND_SCRIPT.into());
+        args.push(RedisArg::Int(
+            i64::try_from(recipients.len()).unwrap_or(i64::MAX),
+        ));
+        args.extend(recipients.iter().map(|r| RedisArg::from(key(r))));
+        args.push(payload.into());
+        args.push(RedisArg::Int(i64::from(self.retention)));
+        args.push(RedisArg::Int(i64::from(trim_slack(self.retention))));
+        args.push(RedisArg::Int(
+            i64::try_from(self.retention_age.as_millis()).unwrap_or(i64::MAX),
+        ));
+        args.push(self.channel.as_str().into());
+        args.push(published.to_string().into());
+        self.redis.execute("EVAL", args).await.map(drop)
+    }
+
+    async fn latest(&self, user: &str) -> Result<EventId> {
+        let reply = self
+            .redis
+            .execute(
+                "XREVRANGE",
+                vec![
+                    key(user).into(),
+                    "+".into(),
+                    "-".into(),
+                    "COUNT".into(),
+                    1.into(),
+                ],
+            )
+            .await?;
+        let newest = parse_entries(&reply, false)?;
+        Ok(newest
+            .into_iter()
+            .next()
+            .map_or_else(|| EventId("0-0".into()), |d| d.id))
+    }
+
+    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus> {
+        if !is_stream_id(&cursor.0) {
+            return Ok(CursorStatus::Gap);
+        }
+        let reply = self
+            .redis
+            .execute(
+                "EVAL",
+                vec![
+                    CURSOR_SCRIPT.into(),
+                    1.into(),
+                    key(user).into(),
+                    cursor.0.as_str().into(),
+                ],
+            )
+            .await?;
+        Ok(match reply.first().and_then(RedisReply::as_int) {
+            Some(1) => CursorStatus::Resumable,
+            _ => CursorStatus::Gap,
+        })
+    }
+
+    async fn read(
+        &self,
+        user: &str,
+        cursor: &EventId,
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivered>> {
+        if !is_stream_id(&cursor.0) {
+            return Err(Error::invalid("invalid_cursor", "event id is not valid"));
+        }
+        let count = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        let block_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        let mut args: Vec<RedisArg> = vec!["COUNT".into(), count.into()];
+        // BLOCK 0 would wait forever; a zero wait is a plain read.
+        if block_ms > 0 {
+            args.extend(["BLOCK".into(), block_ms.into()]);
+        }
+        args.extend(["STREAMS".into(), key(user).into(), cursor.0.as_str().into()]);
+        let reply = if block_ms > 0 {
+            self.redis.execute_blocking("XREAD", args).await?
+        } else {
+            self.redis.execute("XREAD", args).await?
+        };
+        parse_entries(&reply, true)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let reply = self.redis.execute("PING", Vec::new()).await?;
+        match reply.first().and_then(RedisReply::as_text) {
+            Some("PONG") => Ok(()),
+            other => Err(Error::Bus(format!("unexpected PING reply {other:?}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> RedisReply {
+        RedisReply::Bytes(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn stream_ids_are_two_decimal_parts() {
+        for good in ["0-0", "1700000000000-3"] {
+            assert!(is_stream_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-",
+            "1-",
+            "-1",
+            "12",
+            "a-1",
+            "1-2-3",
+            "1 -2",
+            "99999999999999999999999-1",
+        ] {
+            assert!(!is_stream_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_timed_out_read_is_empty() {
+        assert!(
+            parse_entries(&[RedisReply::Nil], true)
+                .expect("ok")
+                .is_empty()
+        );
+        assert!(parse_entries(&[], true).expect("ok").is_empty());
+    }
+
+    #[test]
+    fn flattened_entries_split_into_triples() {
+        let e = r#"{"kind":"notification","data":{"n":1}}"#;
+        let reply = [
+            text("chat:inbox:u"),
+            text("1-0"),
+            text("e"),
+            text(e),
+            text("2-0"),
+            text("e"),
+            text(e),
+        ];
+        let got = parse_entries(&reply, true).expect("parses");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].id, EventId("2-0".into()));
+        assert_eq!(got[0].event.data["n"], 1);
+    }
+
+    #[test]
+    fn a_ragged_reply_is_a_bus_error() {
+        let reply = [text("k"), text("1-0"), text("e")];
+        assert!(matches!(parse_entries(&reply, true), Err(Error::Bus(_))));
+    }
+}

@@ -1,0 +1,220 @@
+//! The embedded inbox: one SQLite row per (recipient, event), read by polling. It needs
+//! nothing but the database, so `spin up` works with no Redis at all.
+
+use std::{sync::Arc, time::Duration};
+
+use super::{trim_slack, unique};
+use crate::{
+    Error, Result,
+    ports::{BusBackend, Clock, CursorStatus, Delivered, Event, EventId, Inbox, Sql, Value},
+    settings::Settings,
+};
+
+/// Rows per INSERT: well under SQLite's parameter limit.
+const APPEND_CHUNK: usize = 400;
+
+/// Inboxes in the `inbox_events` table.
+pub struct SqlInbox {
+    sql: Arc<dyn Sql>,
+    clock: Arc<dyn Clock>,
+    retention: u32,
+    retention_age: Duration,
+    poll_interval: Duration,
+}
+
+impl SqlInbox {
+    /// An inbox over `sql`, polling with `clock` as `settings` say.
+    pub fn new(sql: Arc<dyn Sql>, clock: Arc<dyn Clock>, settings: &Settings) -> Self {
+        SqlInbox {
+            sql,
+            clock,
+            retention: settings.inbox_retention,
+            retention_age: settings.inbox_retention_age,
+            poll_interval: settings.inbox_poll_interval,
+        }
+    }
+
+    /// Deletes what lies beyond `user`'s newest `retention` events and is older than the
+    /// retention age, first recording the highest id removed so resuming readers see a gap.
+    async fn trim(&self, user: &str) -> Result<()> {
+        let cutoff = self.clock.now_ms() - duration_ms(self.retention_age);
+        let params = [
+            Value::from(user),
+            Value::from(self.retention),
+            Value::Integer(cutoff),
+        ];
+        let doomed = "user_id = ?1 AND created_ms < ?3 AND id <= (
+                SELECT id FROM inbox_events WHERE user_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+        let mut tx = self.sql.begin().await?;
+        let rows = tx
+            .query(
+                &format!("SELECT max(id) FROM inbox_events WHERE {doomed}"),
+                &params,
+            )
+            .await?;
+        let Some(max_trimmed) = rows.first().map(|r| r.get::<Option<i64>>(0)).transpose()? else {
+            return Ok(());
+        };
+        let Some(max_trimmed) = max_trimmed else {
+            return Ok(());
+        };
+        tx.execute(
+            "INSERT INTO inbox_trims (user_id, max_trimmed_id) VALUES (?1, ?2)
+             ON CONFLICT (user_id) DO UPDATE SET
+                max_trimmed_id = max(max_trimmed_id, excluded.max_trimmed_id)",
+            &[Value::from(user), Value::Integer(max_trimmed)],
+        )
+        .await?;
+        tx.execute(&format!("DELETE FROM inbox_events WHERE {doomed}"), &params)
+            .await?;
+        tx.commit().await
+    }
+}
+
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn parse_cursor(cursor: &EventId) -> Option<i64> {
+    if cursor.0.is_empty() || !cursor.0.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    cursor.0.parse().ok()
+}
+
+#[async_trait::async_trait]
+impl Inbox for SqlInbox {
+    fn backend(&self) -> BusBackend {
+        BusBackend::Sqlite
+    }
+
+    async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
+        let recipients = unique(recipients);
+        if recipients.is_empty() {
+            return Ok(());
+        }
+        let payload = serde_json::to_string(event).map_err(|e| Error::Data(e.to_string()))?;
+        let now = self.clock.now_ms();
+        let trim_every = i64::from(trim_slack(self.retention));
+        for chunk in recipients.chunks(APPEND_CHUNK) {
+            // ?1 and ?2 are shared by every row; recipients follow from ?3.
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(?{}, ?1, ?2)", i + 3))
+                .collect();
+            let statement = format!(
+                "INSERT INTO inbox_events (user_id, payload, created_ms) VALUES {} RETURNING user_id, id",
+                values.join(", ")
+            );
+            let mut params = Vec::with_capacity(chunk.len() + 2);
+            params.push(Value::from(payload.as_str()));
+            params.push(Value::Integer(now));
+            params.extend(chunk.iter().map(|r| Value::from(*r)));
+            let inserted = self.sql.query(&statement, &params).await?;
+            // Ids are global, so "every trim_every-th id" samples each inbox about once per
+            // trim_every appends: trimming stays amortised without a count per append.
+            for row in inserted {
+                let id: i64 = row.get(1)?;
+                if id % trim_every == 0 {
+                    let user: String = row.get(0)?;
+                    self.trim(&user).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn latest(&self, user: &str) -> Result<EventId> {
+        let rows = self
+            .sql
+            .query(
+                "SELECT coalesce(max(id), 0) FROM inbox_events WHERE user_id = ?1",
+                &[Value::from(user)],
+            )
+            .await?;
+        let id: i64 = match rows.first() {
+            Some(row) => row.get(0)?,
+            None => 0,
+        };
+        Ok(EventId(id.to_string()))
+    }
+
+    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus> {
+        let Some(cursor) = parse_cursor(cursor) else {
+            return Ok(CursorStatus::Gap);
+        };
+        let rows = self
+            .sql
+            .query(
+                "SELECT (SELECT max_trimmed_id FROM inbox_trims WHERE user_id = ?1),
+                        (SELECT coalesce(max(id), 0) FROM inbox_events WHERE user_id = ?1)",
+                &[Value::from(user)],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(CursorStatus::Gap);
+        };
+        let max_trimmed: Option<i64> = row.get(0)?;
+        let newest: i64 = row.get(1)?;
+        let trimmed_unseen = max_trimmed.is_some_and(|t| cursor < t);
+        let never_issued = cursor > newest;
+        Ok(if trimmed_unseen || never_issued {
+            CursorStatus::Gap
+        } else {
+            CursorStatus::Resumable
+        })
+    }
+
+    async fn read(
+        &self,
+        user: &str,
+        cursor: &EventId,
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivered>> {
+        let after = parse_cursor(cursor)
+            .ok_or_else(|| Error::invalid("invalid_cursor", "event id is not valid"))?;
+        let params = [
+            Value::from(user),
+            Value::Integer(after),
+            Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
+        ];
+        // Count the polls rather than watch the clock, so a stopped test clock still ends.
+        let mut remaining = wait;
+        loop {
+            let rows = self
+                .sql
+                .query(
+                    "SELECT id, payload FROM inbox_events
+                     WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                    &params,
+                )
+                .await?;
+            if !rows.is_empty() || remaining.is_zero() {
+                return rows
+                    .into_iter()
+                    .map(|row| {
+                        let id: i64 = row.get(0)?;
+                        let payload: String = row.get(1)?;
+                        let event = serde_json::from_str(&payload)
+                            .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
+                        Ok(Delivered {
+                            id: EventId(id.to_string()),
+                            event,
+                        })
+                    })
+                    .collect();
+            }
+            let nap = self.poll_interval.min(remaining);
+            self.clock.sleep(nap).await;
+            remaining = remaining.saturating_sub(nap);
+        }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.sql
+            .query("SELECT 1 FROM inbox_events LIMIT 1", &[])
+            .await
+            .map(drop)
+            .map_err(|e| Error::Bus(e.to_string()))
+    }
+}

@@ -1,0 +1,94 @@
+//! The domain error: one variant per thing that can go wrong, each mapped to an HTTP status
+//! by chat-http. Variants carrying internal detail (database, bus) never reach a client.
+
+use std::time::Duration;
+
+/// Result with the domain [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the domain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The caller sent something that breaks a rule (400). `code` is a stable snake_case id.
+    #[error("{message}")]
+    Invalid {
+        /// Stable machine-readable code, e.g. `invalid_body`.
+        code: &'static str,
+        /// Human-readable explanation, safe to show to the caller.
+        message: String,
+    },
+    /// No valid session or token (401).
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Authenticated but not allowed (403).
+    #[error("{message}")]
+    Forbidden {
+        /// Stable machine-readable code, e.g. `not_friends`.
+        code: &'static str,
+        /// Human-readable explanation.
+        message: String,
+    },
+    /// The thing does not exist, or the caller may not know that it does (404).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. `conversation`.
+        what: &'static str,
+    },
+    /// The request conflicts with the current state (409).
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine-readable code, e.g. `username_taken`.
+        code: &'static str,
+        /// Human-readable explanation.
+        message: String,
+    },
+    /// Too many requests; try again after the given time (429).
+    #[error("rate limited, retry after {retry_after:?}")]
+    RateLimited {
+        /// How long until the next attempt can succeed.
+        retry_after: Duration,
+    },
+    /// The SQL store failed (a bug, a full disk, a corrupt file). Detail is for the log only.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The event bus (Redis, or the SQLite inbox) could not be reached or failed.
+    #[error("event bus error: {0}")]
+    Bus(String),
+    /// A stored value did not have the shape the code expects.
+    #[error("data error: {0}")]
+    Data(String),
+    /// A setting has a value that cannot be used.
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// A 400 with a stable code and a message for the caller.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 409 with a stable code and a message for the caller.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 403 with a stable code and a message for the caller.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// True for failures of a dependency rather than of the request.
+    pub fn is_dependency_failure(&self) -> bool {
+        matches!(self, Error::Database(_) | Error::Bus(_))
+    }
+}

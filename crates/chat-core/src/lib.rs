@@ -1,0 +1,16 @@
+//! The chat service's domain: ports (traits the hosts implement), the logic that runs over
+//! them, settings, migrations and the error type. It knows nothing of Spin, axum or tokio,
+//! so the exact same code runs inside a Spin component and in the native development host.
+
+pub mod bus;
+pub mod error;
+pub mod health;
+pub mod ids;
+pub mod migrations;
+pub mod ports;
+pub mod settings;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
+
+pub use error::{Error, Result};
+pub use ports::Ports;

@@ -1,0 +1,144 @@
+//! The `Inbox` port: the event bus. Every live event is appended to the inbox of each user
+//! who should see it; each open event stream reads its user's inbox after a cursor.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// What kind of event this is; the SSE `event:` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)] // the names are the API's event types, documented in docs/api.md
+pub enum EventKind {
+    Message,
+    MessageEdited,
+    MessageDeleted,
+    Typing,
+    Read,
+    Presence,
+    Profile,
+    FriendRequest,
+    FriendAdded,
+    FriendRemoved,
+    ConversationAdded,
+    MemberJoined,
+    MemberLeft,
+    Notification,
+    Resync,
+}
+
+impl EventKind {
+    /// The snake_case name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::MessageEdited => "message_edited",
+            EventKind::MessageDeleted => "message_deleted",
+            EventKind::Typing => "typing",
+            EventKind::Read => "read",
+            EventKind::Presence => "presence",
+            EventKind::Profile => "profile",
+            EventKind::FriendRequest => "friend_request",
+            EventKind::FriendAdded => "friend_added",
+            EventKind::FriendRemoved => "friend_removed",
+            EventKind::ConversationAdded => "conversation_added",
+            EventKind::MemberJoined => "member_joined",
+            EventKind::MemberLeft => "member_left",
+            EventKind::Notification => "notification",
+            EventKind::Resync => "resync",
+        }
+    }
+}
+
+/// One event: its kind and its JSON payload (always an object).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The event type.
+    pub kind: EventKind,
+    /// The payload sent as the SSE `data:` line.
+    pub data: serde_json::Value,
+}
+
+/// Where an event sits in one user's inbox. Opaque to clients, increasing per user; the
+/// format belongs to the backend (`<ms>-<seq>` for Redis Streams, a number for SQLite).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EventId(pub String);
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An event as read from an inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    /// Its id in the reader's inbox.
+    pub id: EventId,
+    /// The event.
+    pub event: Event,
+}
+
+/// Whether a reader can resume from a cursor without having missed anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorStatus {
+    /// Everything after the cursor is still retained.
+    Resumable,
+    /// Events after the cursor were trimmed, or the cursor was never issued by this inbox:
+    /// the client must re-fetch state (`resync`).
+    Gap,
+}
+
+/// Which backend carries the events; reported by `/api/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusBackend {
+    /// Redis Streams (+ pub/sub).
+    Redis,
+    /// The embedded SQLite table, polled.
+    Sqlite,
+}
+
+impl BusBackend {
+    /// `"redis"` or `"sqlite"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusBackend::Redis => "redis",
+            BusBackend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Per-user event inboxes.
+#[async_trait::async_trait]
+pub trait Inbox: Send + Sync {
+    /// Which backend this is.
+    fn backend(&self) -> BusBackend;
+
+    /// Appends `event` to the inbox of every recipient (duplicates ignored), in one round
+    /// trip, trimming each inbox to its retention. Where the backend has pub/sub (Redis),
+    /// the event is also published once on the configured channel with its recipients.
+    async fn append(&self, recipients: &[String], event: &Event) -> Result<()>;
+
+    /// The id of the newest event in `user`'s inbox: a new stream reads after it, so it
+    /// sees exactly the events appended from now on.
+    async fn latest(&self, user: &str) -> Result<EventId>;
+
+    /// Whether reading after `cursor` would miss nothing.
+    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus>;
+
+    /// Up to `max` events after `cursor`, oldest first. When there are none yet, waits up
+    /// to `wait` for one to arrive; returns an empty list if none did.
+    async fn read(
+        &self,
+        user: &str,
+        cursor: &EventId,
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivered>>;
+
+    /// Checks the backend is reachable (for `/api/health`).
+    async fn ping(&self) -> Result<()>;
+}

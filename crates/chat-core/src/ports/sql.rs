@@ -1,0 +1,166 @@
+//! The `Sql` port: positional-parameter statements over SQLite, rows of SQLite values, and
+//! transactions. The SQL text itself lives in chat-core, so Spin and the tests run the same.
+
+use crate::{Error, Result};
+
+/// One SQLite value, as a parameter or a column of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit signed integer.
+    Integer(i64),
+    /// A 64-bit float.
+    Real(f64),
+    /// UTF-8 text.
+    Text(String),
+    /// Raw bytes.
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Integer(i64::from(v))
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Integer(i64::from(v))
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Integer(i64::from(v))
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Conversion from a column value, failing with a description instead of panicking.
+pub trait FromValue: Sized {
+    /// Converts `value`, or explains why it cannot.
+    fn from_value(value: &Value) -> Result<Self, String>;
+}
+
+impl FromValue for i64 {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Integer(i) => Ok(*i),
+            other => Err(format!("expected integer, found {other:?}")),
+        }
+    }
+}
+impl FromValue for u64 {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        let i = i64::from_value(value)?;
+        u64::try_from(i).map_err(|_| format!("expected non-negative integer, found {i}"))
+    }
+}
+impl FromValue for bool {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        Ok(i64::from_value(value)? != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Real(f) => Ok(*f),
+            // SQLite stores whole REAL values as integers when it can.
+            Value::Integer(i) => Ok(*i as f64),
+            other => Err(format!("expected real, found {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Blob(b) => Ok(b.clone()),
+            other => Err(format!("expected blob, found {other:?}")),
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// One result row: its columns by position, in the order of the SELECT list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// Column `index` converted to `T`; a missing column or wrong type is an [`Error::Data`].
+    pub fn get<T: FromValue>(&self, index: usize) -> Result<T> {
+        let value = self
+            .0
+            .get(index)
+            .ok_or_else(|| Error::Data(format!("row has no column {index}")))?;
+        T::from_value(value).map_err(|e| Error::Data(format!("column {index}: {e}")))
+    }
+}
+
+/// Statements against the application's SQLite database.
+///
+/// Every call drains the statement completely, so constraint errors always surface as
+/// [`Error::Database`] (Spin reports them only once the rows are consumed).
+#[async_trait::async_trait]
+pub trait Sql: Send + Sync {
+    /// Runs one statement; returns how many rows it changed (for INSERT/UPDATE/DELETE).
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs one statement and returns every row it yields.
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// Starts a write transaction (`BEGIN IMMEDIATE`) on a connection of its own.
+    /// Dropping it without [`SqlTransaction::commit`] rolls it back.
+    async fn begin(&self) -> Result<Box<dyn SqlTransaction>>;
+}
+
+/// An open write transaction. Statements run on its own connection, in order.
+#[async_trait::async_trait]
+pub trait SqlTransaction: Send {
+    /// Runs one statement inside the transaction; returns the rows it changed.
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs one query inside the transaction.
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// Makes the transaction's changes durable.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}

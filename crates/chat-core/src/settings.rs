@@ -1,0 +1,256 @@
+//! Settings: every application variable of the API's Settings table, parsed and checked
+//! once, with its default. Spin reads them as variables, the native host as `CHAT_*`.
+
+use std::time::Duration;
+
+use crate::{Error, Result, ports::Config};
+
+/// One setting's name, default and meaning, as documented in docs/api.md.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingSpec {
+    /// Lower-case name (the Spin variable; `CHAT_<UPPER>` natively).
+    pub name: &'static str,
+    /// Default when unset or empty.
+    pub default: &'static str,
+    /// Whether the value is a secret (never logged).
+    pub secret: bool,
+}
+
+const fn spec(name: &'static str, default: &'static str) -> SettingSpec {
+    SettingSpec {
+        name,
+        default,
+        secret: false,
+    }
+}
+
+/// Every setting the service reads. spin.toml must declare each (a test checks).
+pub const SETTINGS: &[SettingSpec] = &[
+    spec("redis_url", ""),
+    SettingSpec {
+        name: "publish_key",
+        default: "",
+        secret: true,
+    },
+    spec("pubsub_channel", "chat-events"),
+    spec("stream_seconds", "25"),
+    spec("heartbeat_seconds", "15"),
+    spec("presence_ttl_seconds", "45"),
+    spec("inbox_retention", "1000"),
+    spec("signups_per_ip_per_hour", "20"),
+    spec("login_failures_per_user", "10"),
+    spec("messages_burst", "20"),
+    spec("messages_per_second", "5"),
+    spec("session_idle_days", "14"),
+    spec("session_max_days", "30"),
+];
+
+/// The parsed settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Redis URL; `None` = embedded mode (SQLite inbox and limiter).
+    pub redis_url: Option<String>,
+    /// Key of the publish API; `None` = the route answers 404.
+    pub publish_key: Option<String>,
+    /// Redis pub/sub channel every event is also published on.
+    pub pubsub_channel: String,
+    /// An event stream ends by itself after this.
+    pub stream_duration: Duration,
+    /// Comment-line interval on an idle stream.
+    pub heartbeat_interval: Duration,
+    /// How long a stream's liveness mark lasts without a heartbeat.
+    pub presence_ttl: Duration,
+    /// Events kept per user inbox (at least).
+    pub inbox_retention: u32,
+    /// Events beyond `inbox_retention` are only trimmed once older than this (24 h).
+    pub inbox_retention_age: Duration,
+    /// How often the SQLite inbox is polled while a reader waits.
+    pub inbox_poll_interval: Duration,
+    /// Signups allowed per client address per hour.
+    pub signups_per_ip_per_hour: u32,
+    /// Failed logins allowed per username per 15 minutes.
+    pub login_failures_per_user: u32,
+    /// Message send rate limit: burst.
+    pub messages_burst: u32,
+    /// Message send rate limit: sustained per second.
+    pub messages_per_second: f64,
+    /// Session idle expiry.
+    pub session_idle: Duration,
+    /// Session absolute expiry.
+    pub session_max: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let defaults = |name: &str| {
+            SETTINGS
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.default.to_owned())
+        };
+        // The defaults are constants above; parsing them cannot fail (a unit test checks).
+        Settings::from_lookup(defaults).unwrap_or_else(|_| unreachable!("defaults parse"))
+    }
+}
+
+const DAY: u64 = 24 * 60 * 60;
+
+impl Settings {
+    /// Reads every setting from `config`; unset or empty values take their default.
+    pub async fn load(config: &dyn Config) -> Result<Self> {
+        let mut values = Vec::with_capacity(SETTINGS.len());
+        for spec in SETTINGS {
+            values.push((spec.name, config.get(spec.name).await?));
+        }
+        Settings::from_lookup(|name| {
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+        })
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let raw = |name: &str| -> String {
+            let value = lookup(name)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default();
+            if value.is_empty() {
+                SETTINGS
+                    .iter()
+                    .find(|s| s.name == name)
+                    .map(|s| s.default.to_owned())
+                    .unwrap_or_default()
+            } else {
+                value
+            }
+        };
+        let optional = |name: &str| Some(raw(name)).filter(|v| !v.is_empty());
+        let positive = |name: &str| -> Result<u32> {
+            let value = raw(name);
+            match value.parse::<u32>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(Error::Config(format!(
+                    "{name} must be a whole number above 0, got {value:?}"
+                ))),
+            }
+        };
+        let seconds = |name: &str| positive(name).map(|n| Duration::from_secs(u64::from(n)));
+        let days = |name: &str| positive(name).map(|n| Duration::from_secs(u64::from(n) * DAY));
+
+        let messages_per_second = {
+            let value = raw("messages_per_second");
+            match value.parse::<f64>() {
+                Ok(n) if n.is_finite() && n > 0.0 => n,
+                _ => {
+                    return Err(Error::Config(format!(
+                        "messages_per_second must be a number above 0, got {value:?}"
+                    )));
+                }
+            }
+        };
+        let redis_url = optional("redis_url");
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(Error::Config(
+                    "redis_url must start with redis:// or rediss://".into(),
+                ));
+            }
+        }
+
+        let settings = Settings {
+            redis_url,
+            publish_key: optional("publish_key"),
+            pubsub_channel: raw("pubsub_channel"),
+            stream_duration: seconds("stream_seconds")?,
+            heartbeat_interval: seconds("heartbeat_seconds")?,
+            presence_ttl: seconds("presence_ttl_seconds")?,
+            inbox_retention: positive("inbox_retention")?,
+            inbox_retention_age: Duration::from_secs(DAY),
+            inbox_poll_interval: Duration::from_millis(200),
+            signups_per_ip_per_hour: positive("signups_per_ip_per_hour")?,
+            login_failures_per_user: positive("login_failures_per_user")?,
+            messages_burst: positive("messages_burst")?,
+            messages_per_second,
+            session_idle: days("session_idle_days")?,
+            session_max: days("session_max_days")?,
+        };
+        if settings.session_idle > settings.session_max {
+            return Err(Error::Config(
+                "session_idle_days must not exceed session_max_days".into(),
+            ));
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::MapConfig;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        crate::testkit::block_on(f)
+    }
+
+    #[test]
+    fn defaults_match_the_settings_table() {
+        let s = Settings::default();
+        assert_eq!(s.redis_url, None);
+        assert_eq!(s.publish_key, None);
+        assert_eq!(s.pubsub_channel, "chat-events");
+        assert_eq!(s.stream_duration, Duration::from_secs(25));
+        assert_eq!(s.heartbeat_interval, Duration::from_secs(15));
+        assert_eq!(s.presence_ttl, Duration::from_secs(45));
+        assert_eq!(s.inbox_retention, 1000);
+        assert_eq!(s.signups_per_ip_per_hour, 20);
+        assert_eq!(s.login_failures_per_user, 10);
+        assert_eq!(s.messages_burst, 20);
+        assert_eq!(s.messages_per_second, 5.0);
+        assert_eq!(s.session_idle, Duration::from_secs(14 * DAY));
+        assert_eq!(s.session_max, Duration::from_secs(30 * DAY));
+    }
+
+    #[test]
+    fn empty_values_fall_back_to_defaults() {
+        let config = MapConfig::from_pairs([("redis_url", ""), ("stream_seconds", "  ")]);
+        let s = block_on(Settings::load(&config)).expect("loads");
+        assert_eq!(s, Settings::default());
+    }
+
+    #[test]
+    fn values_override_defaults() {
+        let config = MapConfig::from_pairs([
+            ("redis_url", "redis://127.0.0.1:6379"),
+            ("publish_key", "k"),
+            ("stream_seconds", "5"),
+            ("messages_per_second", "0.5"),
+        ]);
+        let s = block_on(Settings::load(&config)).expect("loads");
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert_eq!(s.publish_key.as_deref(), Some("k"));
+        assert_eq!(s.stream_duration, Duration::from_secs(5));
+        assert_eq!(s.messages_per_second, 0.5);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (name, value) in [
+            ("stream_seconds", "0"),
+            ("stream_seconds", "-3"),
+            ("inbox_retention", "many"),
+            ("messages_per_second", "NaN"),
+            ("redis_url", "http://example"),
+        ] {
+            let config = MapConfig::from_pairs([(name, value)]);
+            let err = block_on(Settings::load(&config)).expect_err(value);
+            assert!(err.to_string().contains(name), "{err} should name {name}");
+        }
+    }
+
+    #[test]
+    fn idle_expiry_cannot_outlast_absolute_expiry() {
+        let config = MapConfig::from_pairs([("session_idle_days", "40")]);
+        assert!(block_on(Settings::load(&config)).is_err());
+    }
+}
