@@ -1,0 +1,109 @@
+//! The HTTP face of the chat service: an axum [`Router`] per component area, built over the
+//! ports. Spin components call [`router`] for their area; the native host serves [`app`],
+//! every area on one port. Both run the same handlers.
+
+mod error;
+mod health;
+mod json;
+mod state;
+mod web;
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderValue, header},
+    middleware::{self, Next},
+    response::Response,
+};
+
+pub use error::ApiError;
+pub use json::{ApiJson, MAX_BODY_BYTES};
+pub use state::AppState;
+
+/// The areas of the API, one per Spin component (see spin.toml for their routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// `/api/auth/...`: accounts and sessions.
+    Auth,
+    /// `/api/me`, `/api/users`, `/api/friends`, `/api/blocks`: profiles and contacts.
+    Users,
+    /// `/api/conversations`, `/api/rooms`: conversations and messages.
+    Conversations,
+    /// `/api/events`, `/api/publish`: live event streams and server push.
+    Events,
+    /// `/api/health` and the browser page.
+    Web,
+}
+
+impl Area {
+    /// Every area.
+    pub const ALL: [Area; 5] = [
+        Area::Auth,
+        Area::Users,
+        Area::Conversations,
+        Area::Events,
+        Area::Web,
+    ];
+
+    /// The routes this area serves, without fallback or middleware.
+    fn routes(self) -> Router<AppState> {
+        match self {
+            // The account, contact, conversation and event routes join their areas as
+            // they are built; until then those prefixes answer with the JSON 404 below.
+            Area::Auth | Area::Users | Area::Conversations | Area::Events => Router::new(),
+            Area::Web => health::routes(),
+        }
+    }
+}
+
+/// The router a Spin component serves for one area.
+pub fn router(area: Area, state: AppState) -> Router {
+    finish(area.routes(), area, state)
+}
+
+/// Every area on one router, as the native host serves them.
+pub fn app(state: AppState) -> Router {
+    let routes = Area::ALL
+        .into_iter()
+        .fold(Router::new(), |all, area| all.merge(area.routes()));
+    finish(routes, Area::Web, state)
+}
+
+fn finish(routes: Router<AppState>, area: Area, state: AppState) -> Router {
+    let routes = match area {
+        // The web component is mounted at `/...`, so it also receives unknown `/api/...`
+        // paths: those get the JSON 404, everything else is looked up in `static/`.
+        Area::Web => routes.fallback(web::serve_static),
+        _ => routes.fallback(error::not_found),
+    };
+    routes
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), ensure_schema))
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Applies pending migrations before the first request that needs the database.
+async fn ensure_schema(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/api/")
+        && request.uri().path() != "/api/health"
+        && let Err(e) = state.ensure_schema().await
+    {
+        return axum::response::IntoResponse::into_response(ApiError::from(e));
+    }
+    next.run(request).await
+}
+
+/// Headers every response carries.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
