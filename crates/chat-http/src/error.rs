@@ -38,7 +38,11 @@ impl ApiError {
 
     /// 404 `not_found`.
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     /// A 500 whose detail is logged, never sent.
@@ -108,7 +112,10 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
         if let Some(wait) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(wait)));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds(wait)),
+            );
         }
         response
     }
@@ -143,18 +150,48 @@ mod tests {
     #[test]
     fn domain_errors_map_to_their_statuses() {
         let cases = [
-            (Error::invalid("invalid_body", "x"), StatusCode::BAD_REQUEST, "invalid_body"),
-            (Error::Unauthenticated, StatusCode::UNAUTHORIZED, "unauthenticated"),
-            (Error::forbidden("not_friends", "x"), StatusCode::FORBIDDEN, "not_friends"),
-            (Error::NotFound { what: "user" }, StatusCode::NOT_FOUND, "not_found"),
-            (Error::conflict("username_taken", "x"), StatusCode::CONFLICT, "username_taken"),
             (
-                Error::RateLimited { retry_after: Duration::from_secs(2) },
+                Error::invalid("invalid_body", "x"),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Error::Unauthenticated,
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+            ),
+            (
+                Error::forbidden("not_friends", "x"),
+                StatusCode::FORBIDDEN,
+                "not_friends",
+            ),
+            (
+                Error::NotFound { what: "user" },
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                Error::conflict("username_taken", "x"),
+                StatusCode::CONFLICT,
+                "username_taken",
+            ),
+            (
+                Error::RateLimited {
+                    retry_after: Duration::from_secs(2),
+                },
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
             ),
-            (Error::Bus("down".into()), StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            (Error::Database("disk".into()), StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            (
+                Error::Bus("down".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+            (
+                Error::Database("disk".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
         ];
         for (error, status, code) in cases {
             let api = ApiError::from(error);
@@ -164,7 +201,9 @@ mod tests {
 
     #[test]
     fn internal_details_never_reach_the_body() {
-        let api = ApiError::from(Error::Database("no such table: secret_table at /srv/x.db".into()));
+        let api = ApiError::from(Error::Database(
+            "no such table: secret_table at /srv/x.db".into(),
+        ));
         assert!(!api.message.contains("secret_table"));
         assert!(!api.message.contains("/srv"));
     }

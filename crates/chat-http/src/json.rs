@@ -53,7 +53,11 @@ where
             })?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             // serde's messages name the field and position, never server internals.
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("invalid JSON body: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("invalid JSON body: {e}"),
+            )
         })
     }
 }
@@ -93,7 +97,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_valid_body_is_accepted() {
-        let (status, _) = call(Some("application/json; charset=utf-8"), br#"{"name":"a"}"#.to_vec()).await;
+        let (status, _) = call(
+            Some("application/json; charset=utf-8"),
+            br#"{"name":"a"}"#.to_vec(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
     }
 
@@ -108,7 +116,12 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_fields_and_malformed_json_are_400() {
-        for body in [&br#"{"name":"a","admin":true}"#[..], b"{not json", b"", br#"{"name":5}"#] {
+        for body in [
+            &br#"{"name":"a","admin":true}"#[..],
+            b"{not json",
+            b"",
+            br#"{"name":5}"#,
+        ] {
             let (status, json) = call(Some("application/json"), body.to_vec()).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
             assert_eq!(json["error"]["code"], "invalid_json");

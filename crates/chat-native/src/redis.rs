@@ -159,7 +159,10 @@ mod tests {
             Value::BulkString(b"key".to_vec()),
             Value::Array(vec![Value::Array(vec![
                 Value::BulkString(b"1-0".to_vec()),
-                Value::Array(vec![Value::BulkString(b"e".to_vec()), Value::BulkString(b"{}".to_vec())]),
+                Value::Array(vec![
+                    Value::BulkString(b"e".to_vec()),
+                    Value::BulkString(b"{}".to_vec()),
+                ]),
             ])]),
         ])]);
         let flat = flatten(reply).expect("flattens");
@@ -170,9 +173,18 @@ mod tests {
     #[test]
     fn nil_ok_and_scalars_map_like_spin() {
         assert_eq!(flatten(Value::Nil).expect("nil"), [RedisReply::Nil]);
-        assert_eq!(flatten(Value::Okay).expect("ok"), [RedisReply::Status("OK".into())]);
-        assert_eq!(flatten(Value::Boolean(true)).expect("bool"), [RedisReply::Int(1)]);
-        assert_eq!(flatten(Value::Double(1.5)).expect("double"), [RedisReply::Bytes(b"1.5".to_vec())]);
+        assert_eq!(
+            flatten(Value::Okay).expect("ok"),
+            [RedisReply::Status("OK".into())]
+        );
+        assert_eq!(
+            flatten(Value::Boolean(true)).expect("bool"),
+            [RedisReply::Int(1)]
+        );
+        assert_eq!(
+            flatten(Value::Double(1.5)).expect("double"),
+            [RedisReply::Bytes(b"1.5".to_vec())]
+        );
         assert!(flatten(Value::Array(vec![])).expect("empty").is_empty());
         assert!(flatten(Value::Map(vec![])).is_err(), "Spin rejects maps");
     }

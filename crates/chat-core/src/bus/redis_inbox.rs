@@ -41,8 +41,11 @@ if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
 return #KEYS
 "#;
 
-/// 1 when reading after ARGV[1] misses nothing, 0 when entries after it were trimmed
-/// (`max-deleted-entry-id`, Redis 7) or the stream never issued it.
+/// 1 when reading after ARGV[1] misses nothing; 0 when the stream never issued it, or it
+/// is older than what is retained. Trimming only removes the oldest entries, and Redis 7.0
+/// does not count XTRIM in `max-deleted-entry-id` (only XDEL), so "something was trimmed"
+/// is `entries-added > length`, and then any cursor before the first retained entry
+/// (`recorded-first-entry-id`) may have missed events.
 const CURSOR_SCRIPT: &str = r#"
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -58,12 +61,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last, deleted = '0-0', '0-0'
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1] end
-  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
-end
+local field = {}
+for i = 1, #info, 2 do field[info[i]] = info[i + 1] end
+local last = field['last-generated-id'] or '0-0'
+local deleted = field['max-deleted-entry-id'] or '0-0'
+local first = field['recorded-first-entry-id'] or '0-0'
+local trimmed = tonumber(field['entries-added'] or 0) > tonumber(field['length'] or 0)
 if less(last, ARGV[1]) or less(ARGV[1], deleted) then return 0 end
+if trimmed and less(ARGV[1], first) then return 0 end
 return 1
 "#;
 
