@@ -150,12 +150,12 @@ impl Settings {
             }
         };
         let redis_url = optional("redis_url");
-        if let Some(url) = &redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(Error::Config(
-                    "redis_url must start with redis:// or rediss://".into(),
-                ));
-            }
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(Error::Config(
+                "redis_url must start with redis:// or rediss://".into(),
+            ));
         }
 
         let settings = Settings {

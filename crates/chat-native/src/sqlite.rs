@@ -213,10 +213,10 @@ impl Drop for NativeTransaction {
     fn drop(&mut self) {
         // Not committed: roll back before the connection is reused. If that fails the
         // connection is closed instead, which rolls back too.
-        if let Some(conn) = self.conn.take() {
-            if conn.is_autocommit() || conn.execute_batch("ROLLBACK").is_ok() {
-                self.db.give_back(conn);
-            }
+        if let Some(conn) = self.conn.take()
+            && (conn.is_autocommit() || conn.execute_batch("ROLLBACK").is_ok())
+        {
+            self.db.give_back(conn);
         }
     }
 }

@@ -1,0 +1,12 @@
+//! The `web` Spin component: serves the web area's routes (see spin.toml) with the
+//! shared router over the Spin adapters.
+
+use chat_http::Area;
+use spin_sdk::http::{IntoResponse, Request};
+use spin_sdk::http_service;
+
+/// Entry point Spin calls for every request routed to this component.
+#[http_service]
+async fn handle(request: Request) -> impl IntoResponse {
+    chat_spin::serve(Area::Web, request).await
+}

@@ -1,0 +1,117 @@
+//! The `Sql` port on `spin_sdk::sqlite`. Spin opens a fresh connection per `open` and sets
+//! no pragmas, so each connection gets its busy timeout and sync mode here; errors surface
+//! only once a result is drained, so every statement is drained.
+
+use chat_core::{
+    Error, Result,
+    ports::{Row, Sql, SqlTransaction, Value},
+};
+use spin_sdk::sqlite::{Connection, Value as SpinValue};
+
+fn db_error(e: impl std::fmt::Debug) -> Error {
+    Error::Database(format!("{e:?}"))
+}
+
+fn to_spin(value: &Value) -> SpinValue {
+    match value {
+        Value::Null => SpinValue::Null,
+        Value::Integer(i) => SpinValue::Integer(*i),
+        Value::Real(f) => SpinValue::Real(*f),
+        Value::Text(s) => SpinValue::Text(s.clone()),
+        Value::Blob(b) => SpinValue::Blob(b.clone()),
+    }
+}
+
+fn from_spin(value: SpinValue) -> Value {
+    match value {
+        SpinValue::Null => Value::Null,
+        SpinValue::Integer(i) => Value::Integer(i),
+        SpinValue::Real(f) => Value::Real(f),
+        SpinValue::Text(s) => Value::Text(s),
+        SpinValue::Blob(b) => Value::Blob(b),
+    }
+}
+
+async fn open(database: &str) -> Result<Connection> {
+    let conn = Connection::open(database).await.map_err(db_error)?;
+    for pragma in [
+        "PRAGMA busy_timeout = 5000",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+    ] {
+        run(&conn, pragma, &[]).await?;
+    }
+    Ok(conn)
+}
+
+/// Runs one statement to the end; returns its rows and the change count.
+async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
+    let result = conn
+        .execute(sql, params.iter().map(to_spin))
+        .await
+        .map_err(db_error)?;
+    let rows = result.collect().await.map_err(db_error)?;
+    let rows = rows
+        .into_iter()
+        .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
+        .collect();
+    Ok((rows, conn.changes().await))
+}
+
+/// The component's SQLite database (`sqlite_databases = ["default"]`).
+pub struct SpinSql {
+    database: String,
+    conn: Connection,
+}
+
+impl SpinSql {
+    /// Opens the `default` database.
+    pub async fn open_default() -> Result<Self> {
+        let database = "default".to_owned();
+        let conn = open(&database).await?;
+        Ok(SpinSql { database, conn })
+    }
+}
+
+#[async_trait::async_trait]
+impl Sql for SpinSql {
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
+        run(&self.conn, sql, params)
+            .await
+            .map(|(_, changes)| changes)
+    }
+
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        run(&self.conn, sql, params).await.map(|(rows, _)| rows)
+    }
+
+    async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
+        // A connection of its own, so concurrent work in this request stays outside.
+        let conn = open(&self.database).await?;
+        run(&conn, "BEGIN IMMEDIATE", &[]).await?;
+        Ok(Box::new(SpinTransaction { conn }))
+    }
+}
+
+/// A transaction on its own connection. Dropping it closes the connection, and SQLite
+/// rolls back whatever was not committed.
+struct SpinTransaction {
+    conn: Connection,
+}
+
+#[async_trait::async_trait]
+impl SqlTransaction for SpinTransaction {
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        run(&self.conn, sql, params)
+            .await
+            .map(|(_, changes)| changes)
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        run(&self.conn, sql, params).await.map(|(rows, _)| rows)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        run(&self.conn, "COMMIT", &[]).await.map(drop)
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP integration tests: the real routers served natively, every case on both bus
+//! backends (SQLite and a real Redis).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod foundation;
+mod manifest;

@@ -1,0 +1,128 @@
+//! Test support for the HTTP integration tests: [`TestServer`] serves every area's router
+//! on a free loopback port, over a fresh SQLite file and, for the Redis backend, a
+//! redis-server of its own; [`both_backends!`] runs one case on each bus backend.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use chat_core::settings::Settings;
+use chat_native::{host, testing::RedisServer};
+use tokio::sync::oneshot;
+
+/// Which event bus the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded mode: SQLite inbox and limiter.
+    Sqlite,
+    /// Redis Streams and Redis limiter.
+    Redis,
+}
+
+/// The chat service on a loopback port, stopped when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// A client that keeps no cookies between tests.
+    pub client: reqwest::Client,
+    /// The Redis server, in Redis mode (tests may kill it).
+    pub redis: Option<RedisServer>,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on `backend` with default settings.
+    pub async fn start(backend: Backend) -> TestServer {
+        TestServer::start_with(backend, Settings::default()).await
+    }
+
+    /// Starts a server on `backend`; `settings.redis_url` is filled in for Redis.
+    pub async fn start_with(backend: Backend, mut settings: Settings) -> TestServer {
+        let redis = match backend {
+            Backend::Redis => Some(RedisServer::start()),
+            Backend::Sqlite => None,
+        };
+        settings.redis_url = redis.as_ref().map(RedisServer::url);
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ports = host::build_ports_with(&dir.path().join("chat.db"), settings)
+            .await
+            .expect("ports");
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(host::serve(listener, ports, async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            base: format!("http://{address}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            redis,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The JSON body of a response (panics with the text when it is not JSON).
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts `body` is the API's error shape with `code`.
+pub fn assert_error(body: &serde_json::Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+/// Defines `mod $name { sqlite, redis }`: the async body runs once per bus backend, with
+/// `$backend` bound to the [`Backend`].
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $backend = $crate::Backend::Sqlite;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                let $backend = $crate::Backend::Redis;
+                $body
+            }
+        }
+    };
+}
