@@ -1,0 +1,16 @@
+# The two commands of the quick start, and the checks CI runs.
+.PHONY: run test check
+
+# Run the chat on http://127.0.0.1:3000 (Spin if installed, else the native host).
+run:
+	scripts/run.sh $(ARGS)
+
+# Run every test (installs the wasm32-wasip2 target and redis-server if missing).
+test:
+	scripts/test.sh
+
+# Formatting and lints, natively and for the wasm components.
+check:
+	cargo fmt --all --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --target wasm32-wasip2 -p chat-spin -p auth -p users -p conversations -p events -p web -- -D warnings
