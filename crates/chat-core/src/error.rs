@@ -20,6 +20,9 @@ pub enum Error {
     /// No valid session or token (401).
     #[error("authentication required")]
     Unauthenticated,
+    /// Login with a wrong username or password (401); which one is never said.
+    #[error("invalid username or password")]
+    InvalidCredentials,
     /// Authenticated but not allowed (403).
     #[error("{message}")]
     Forbidden {

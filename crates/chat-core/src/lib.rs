@@ -2,6 +2,7 @@
 //! them, settings, migrations and the error type. It knows nothing of Spin, axum or tokio,
 //! so the exact same code runs inside a Spin component and in the native development host.
 
+pub mod accounts;
 pub mod bus;
 pub mod error;
 pub mod health;
@@ -11,6 +12,7 @@ pub mod ports;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod time;
 
 pub use error::{Error, Result};
 pub use ports::Ports;

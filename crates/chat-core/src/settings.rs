@@ -39,10 +39,14 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("inbox_retention", "1000"),
     spec("signups_per_ip_per_hour", "20"),
     spec("login_failures_per_user", "10"),
+    spec("login_failures_per_ip", "100"),
     spec("messages_burst", "20"),
     spec("messages_per_second", "5"),
     spec("session_idle_days", "14"),
     spec("session_max_days", "30"),
+    spec("argon2_memory_kib", "19456"),
+    spec("argon2_iterations", "2"),
+    spec("argon2_parallelism", "1"),
 ];
 
 /// The parsed settings.
@@ -70,6 +74,8 @@ pub struct Settings {
     pub signups_per_ip_per_hour: u32,
     /// Failed logins allowed per username per 15 minutes.
     pub login_failures_per_user: u32,
+    /// Failed logins allowed per client address per 15 minutes.
+    pub login_failures_per_ip: u32,
     /// Message send rate limit: burst.
     pub messages_burst: u32,
     /// Message send rate limit: sustained per second.
@@ -78,6 +84,8 @@ pub struct Settings {
     pub session_idle: Duration,
     /// Session absolute expiry.
     pub session_max: Duration,
+    /// Argon2id cost of new password hashes (OWASP minimum: 19 MiB, 2 passes, 1 lane).
+    pub argon2: crate::accounts::HashCost,
 }
 
 impl Default for Settings {
@@ -170,11 +178,24 @@ impl Settings {
             inbox_poll_interval: Duration::from_millis(200),
             signups_per_ip_per_hour: positive("signups_per_ip_per_hour")?,
             login_failures_per_user: positive("login_failures_per_user")?,
+            login_failures_per_ip: positive("login_failures_per_ip")?,
             messages_burst: positive("messages_burst")?,
             messages_per_second,
             session_idle: days("session_idle_days")?,
             session_max: days("session_max_days")?,
+            argon2: crate::accounts::HashCost {
+                memory_kib: positive("argon2_memory_kib")?,
+                iterations: positive("argon2_iterations")?,
+                parallelism: positive("argon2_parallelism")?,
+            },
         };
+        if !settings.argon2.meets_owasp_minimum() {
+            return Err(Error::Config(
+                "argon2 cost is below the OWASP minimum (argon2_memory_kib >= 19456, \
+                 argon2_iterations >= 2, argon2_parallelism >= 1)"
+                    .into(),
+            ));
+        }
         if settings.session_idle > settings.session_max {
             return Err(Error::Config(
                 "session_idle_days must not exceed session_max_days".into(),
@@ -209,6 +230,29 @@ mod tests {
         assert_eq!(s.messages_per_second, 5.0);
         assert_eq!(s.session_idle, Duration::from_secs(14 * DAY));
         assert_eq!(s.session_max, Duration::from_secs(30 * DAY));
+        assert_eq!(s.login_failures_per_ip, 100);
+        assert_eq!(
+            (
+                s.argon2.memory_kib,
+                s.argon2.iterations,
+                s.argon2.parallelism
+            ),
+            (19456, 2, 1)
+        );
+    }
+
+    #[test]
+    fn argon2_cost_may_rise_but_not_fall_below_owasp() {
+        let raised = MapConfig::from_pairs([("argon2_iterations", "3")]);
+        assert_eq!(
+            block_on(Settings::load(&raised))
+                .expect("loads")
+                .argon2
+                .iterations,
+            3
+        );
+        let weak = MapConfig::from_pairs([("argon2_memory_kib", "4096")]);
+        assert!(block_on(Settings::load(&weak)).is_err());
     }
 
     #[test]

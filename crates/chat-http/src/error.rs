@@ -77,6 +77,11 @@ impl From<Error> for ApiError {
                 "unauthenticated",
                 "authentication required",
             ),
+            Error::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "invalid username or password",
+            ),
             Error::Forbidden { code, message } => {
                 ApiError::new(StatusCode::FORBIDDEN, code, message)
             }

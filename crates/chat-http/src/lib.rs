@@ -2,6 +2,7 @@
 //! ports. Spin components call [`router`] for their area; the native host serves [`app`],
 //! every area on one port. Both run the same handlers.
 
+mod auth;
 mod error;
 mod health;
 mod json;
@@ -16,6 +17,7 @@ use axum::{
     response::Response,
 };
 
+pub use auth::{Authenticated, ClientIp, SESSION_COOKIE};
 pub use error::ApiError;
 pub use json::{ApiJson, MAX_BODY_BYTES};
 pub use state::AppState;
@@ -48,9 +50,10 @@ impl Area {
     /// The routes this area serves, without fallback or middleware.
     fn routes(self) -> Router<AppState> {
         match self {
-            // The account, contact, conversation and event routes join their areas as
-            // they are built; until then those prefixes answer with the JSON 404 below.
-            Area::Auth | Area::Users | Area::Conversations | Area::Events => Router::new(),
+            Area::Auth => auth::routes(),
+            // The contact, conversation and event routes join their areas as they are
+            // built; until then those prefixes answer with the JSON 404 below.
+            Area::Users | Area::Conversations | Area::Events => Router::new(),
             Area::Web => health::routes(),
         }
     }

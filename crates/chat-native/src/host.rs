@@ -3,12 +3,13 @@
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
+use axum::extract::{ConnectInfo, Request};
 use chat_core::{
     Ports, Result,
     ports::{Config, OsRandom, RedisCommands},
     settings::Settings,
 };
-use chat_http::AppState;
+use chat_http::{AppState, ClientIp};
 use tokio::net::TcpListener;
 
 use crate::{redis::NativeRedis, sqlite::NativeSql, tokio_clock};
@@ -43,7 +44,13 @@ pub async fn serve(
     ports: Ports,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = chat_http::app(AppState::new(ports));
+    // The socket's peer address is the client address; clients cannot forge it.
+    let app = chat_http::app(AppState::new(ports)).layer(axum::middleware::map_request(
+        |ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Request| async move {
+            request.extensions_mut().insert(ClientIp(peer.ip()));
+            request
+        },
+    ));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

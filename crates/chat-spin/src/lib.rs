@@ -15,7 +15,7 @@ use chat_core::{
     ports::{OsRandom, RedisCommands, SystemClock},
     settings::Settings,
 };
-use chat_http::{ApiError, AppState, Area};
+use chat_http::{ApiError, AppState, Area, ClientIp};
 use tower::ServiceExt;
 
 pub use config::SpinConfig;
@@ -29,7 +29,17 @@ pub async fn serve(area: Area, request: spin_sdk::http::Request) -> axum::respon
         Err(e) => return ApiError::from(e).into_response(),
     };
     let router = chat_http::router(area, AppState::new(ports));
-    match router.oneshot(request.map(Body::new)).await {
+    let mut request = request.map(Body::new);
+    // Spin reports the peer as `spin-client-addr` (ip:port), set by the host itself.
+    let client = request
+        .headers()
+        .get("spin-client-addr")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<std::net::SocketAddr>().ok());
+    if let Some(peer) = client {
+        request.extensions_mut().insert(ClientIp(peer.ip()));
+    }
+    match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }

@@ -1,0 +1,41 @@
+//! A user as stored, and as the API shows a user their own record.
+
+use serde::Serialize;
+
+use crate::{Result, ports::Row, time::rfc3339_ms};
+
+/// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
+/// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// UUIDv7.
+    pub id: String,
+    /// Lower-case username.
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Free text, may be empty.
+    pub status_message: String,
+    /// Chosen presence.
+    pub presence: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl User {
+    /// The columns [`User::from_row`] reads, in order, for a `users` table aliased `u`.
+    pub const COLUMNS: &'static str =
+        "u.id, u.username, u.display_name, u.status_message, u.presence, u.created_at_ms";
+
+    /// Reads a row selected with [`User::COLUMNS`] starting at column `at`.
+    pub fn from_row(row: &Row, at: usize) -> Result<Self> {
+        Ok(User {
+            id: row.get(at)?,
+            username: row.get(at + 1)?,
+            display_name: row.get(at + 2)?,
+            status_message: row.get(at + 3)?,
+            presence: row.get(at + 4)?,
+            created_at: rfc3339_ms(row.get(at + 5)?),
+        })
+    }
+}
