@@ -28,7 +28,7 @@ pub struct TestServer {
     /// The Redis server, in Redis mode (tests may kill it).
     pub redis: Option<RedisServer>,
     stop: Option<oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -64,7 +64,7 @@ impl TestServer {
                 .expect("client"),
             redis,
             stop: Some(stop),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -81,6 +81,65 @@ impl TestServer {
             .await
             .expect("request")
     }
+
+    /// The SQLite file the server uses (to check what is stored).
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("chat.db")
+    }
+
+    /// POST `body` as JSON to `path`, without credentials.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A request to `path` with `Authorization: Bearer <token>`.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// Signs up `username` with `password`; returns the token and the user record.
+    pub async fn signup(&self, username: &str, password: &str) -> (String, serde_json::Value) {
+        let response = self
+            .post_json(
+                "/api/auth/signup",
+                serde_json::json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::CREATED,
+            "signup {username}"
+        );
+        let body = json(response).await;
+        let token = body["token"].as_str().expect("token").to_owned();
+        (token, body["user"].clone())
+    }
+}
+
+/// The `name=value` part of the `Set-Cookie` header for `name`, and the whole header.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            let pair = v.split(';').next().unwrap_or_default().to_owned();
+            (pair, v.to_owned())
+        })
 }
 
 impl Drop for TestServer {

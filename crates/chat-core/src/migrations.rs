@@ -40,8 +40,11 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Add new files at the end; never edit an applied one.
-pub const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_wal.sql"), migration!(2, "0002_bus.sql")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_wal.sql"),
+    migration!(2, "0002_bus.sql"),
+    migration!(3, "0003_accounts.sql"),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

@@ -108,11 +108,11 @@ impl<'a> Accounts<'a> {
             .sql
             .query(
                 &format!(
-                    "INSERT INTO users AS u (id, username, display_name, password_hash, created_at_ms)
+                    "INSERT INTO users (id, username, display_name, password_hash, created_at_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (username) DO NOTHING
                      RETURNING {}",
-                    User::COLUMNS
+                    User::columns("")
                 ),
                 &[
                     Value::from(id),
@@ -200,7 +200,7 @@ impl<'a> Accounts<'a> {
             .query(
                 &format!(
                     "SELECT {}, u.password_hash FROM users u WHERE u.username = ?1",
-                    User::COLUMNS
+                    User::columns("u.")
                 ),
                 &[Value::from(username.as_str())],
             )
@@ -262,7 +262,7 @@ impl<'a> Accounts<'a> {
                     "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, {}
                      FROM sessions s JOIN users u ON u.id = s.user_id
                      WHERE s.token_hash = ?1",
-                    User::COLUMNS
+                    User::columns("u.")
                 ),
                 &[Value::from(token.storage_hash())],
             )

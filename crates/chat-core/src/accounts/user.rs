@@ -23,11 +23,22 @@ pub struct User {
 }
 
 impl User {
-    /// The columns [`User::from_row`] reads, in order, for a `users` table aliased `u`.
-    pub const COLUMNS: &'static str =
-        "u.id, u.username, u.display_name, u.status_message, u.presence, u.created_at_ms";
+    /// The columns [`User::from_row`] reads, in order, each prefixed with `alias` (`"u."`,
+    /// or `""` where SQLite takes no qualified names, as in `RETURNING`).
+    pub fn columns(alias: &str) -> String {
+        [
+            "id",
+            "username",
+            "display_name",
+            "status_message",
+            "presence",
+            "created_at_ms",
+        ]
+        .map(|c| format!("{alias}{c}"))
+        .join(", ")
+    }
 
-    /// Reads a row selected with [`User::COLUMNS`] starting at column `at`.
+    /// Reads a row selected with [`User::columns`] starting at column `at`.
     pub fn from_row(row: &Row, at: usize) -> Result<Self> {
         Ok(User {
             id: row.get(at)?,

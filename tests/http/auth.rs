@@ -1,0 +1,698 @@
+//! The auth component over HTTP: every route, every error code, cookies, CSRF, throttling,
+//! revocation and expiry, on both bus backends.
+
+use std::time::Duration;
+
+use chat_core::settings::Settings;
+use chat_tests::{TestServer, assert_error, both_backends, json, set_cookie};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+both_backends!(signup_creates_the_user_and_a_session, |backend| {
+    let server = TestServer::start(backend).await;
+    let response = server
+        .post_json(
+            "/api/auth/signup",
+            json!({"username": "Alice", "password": PASSWORD, "display_name": "  Alice L.  "}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (pair, cookie) = set_cookie(&response, "chat_session").expect("session cookie");
+    let body = json(response).await;
+    let user = &body["user"];
+    assert_eq!(user["username"], "alice", "stored lower-case");
+    assert_eq!(user["display_name"], "Alice L.", "trimmed");
+    assert_eq!(user["status_message"], "");
+    assert_eq!(user["presence"], "online");
+    assert_eq!(user["id"].as_str().unwrap().len(), 36);
+    assert_eq!(user["id"].as_str().unwrap().as_bytes()[14], b'7', "UUIDv7");
+    assert!(user["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(user.get("password_hash").is_none() && user.get("password").is_none());
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 64);
+    assert_eq!(pair, format!("chat_session={token}"));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: no Secure");
+
+    let display_defaults = server
+        .post_json(
+            "/api/auth/signup",
+            json!({"username": "bob", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(json(display_defaults).await["user"]["display_name"], "bob");
+});
+
+both_backends!(
+    cookies_are_secure_when_the_request_came_over_https,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let response = server
+            .client
+            .post(server.url("/api/auth/signup"))
+            .header("x-forwarded-proto", "https")
+            .json(&json!({"username": "alice", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let (_, cookie) = set_cookie(&response, "chat_session").expect("cookie");
+        assert!(cookie.contains("; Secure"), "{cookie}");
+    }
+);
+
+both_backends!(
+    signup_rejects_invalid_fields_and_changes_nothing,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let cases = [
+            (
+                json!({"username": "ab", "password": PASSWORD}),
+                "invalid_username",
+            ),
+            (
+                json!({"username": "a".repeat(33), "password": PASSWORD}),
+                "invalid_username",
+            ),
+            (
+                json!({"username": "with space", "password": PASSWORD}),
+                "invalid_username",
+            ),
+            (
+                json!({"username": "alice", "password": "short"}),
+                "invalid_password",
+            ),
+            (
+                json!({"username": "alice", "password": "x".repeat(257)}),
+                "invalid_password",
+            ),
+            (
+                json!({"username": "alicealice", "password": "ALICEALICE"}),
+                "invalid_password",
+            ),
+            (
+                json!({"username": "alice", "password": PASSWORD, "display_name": "a\u{1}b"}),
+                "invalid_display_name",
+            ),
+            (
+                json!({"username": "alice", "password": PASSWORD, "display_name": "   "}),
+                "invalid_display_name",
+            ),
+            (
+                json!({"username": "alice", "password": PASSWORD, "admin": true}),
+                "invalid_json",
+            ),
+            (json!({"username": "alice"}), "invalid_json"),
+        ];
+        for (body, code) in cases {
+            let response = server.post_json("/api/auth/signup", body.clone()).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+            assert_error(&json(response).await, code);
+        }
+        let not_json = server
+            .client
+            .post(server.url("/api/auth/signup"))
+            .header("content-type", "text/plain")
+            .body(r#"{"username":"alice","password":"correct horse"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        // Nothing was created: the name is still free.
+        server.signup("alice", PASSWORD).await;
+    }
+);
+
+both_backends!(usernames_are_unique_case_insensitively, |backend| {
+    let server = TestServer::start(backend).await;
+    server.signup("carol", PASSWORD).await;
+    for name in ["carol", "CAROL", "Carol"] {
+        let response = server
+            .post_json(
+                "/api/auth/signup",
+                json!({"username": name, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "{name}");
+        assert_error(&json(response).await, "username_taken");
+    }
+});
+
+both_backends!(
+    login_returns_a_new_session_usable_by_bearer_and_cookie,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (_, user) = server.signup("dave", PASSWORD).await;
+        let response = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "DAVE", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let (cookie, _) = set_cookie(&response, "chat_session").expect("cookie");
+        let body = json(response).await;
+        assert_eq!(body["user"], user);
+        let token = body["token"].as_str().unwrap();
+
+        let by_bearer = server
+            .authed(Method::GET, "/api/auth/session", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_bearer.status(), StatusCode::OK);
+        assert_eq!(json(by_bearer).await["user"]["username"], "dave");
+
+        let by_cookie = server
+            .client
+            .get(server.url("/api/auth/session"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_cookie.status(), StatusCode::OK);
+    }
+);
+
+both_backends!(
+    wrong_password_and_unknown_user_fail_identically,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        server.signup("erin", PASSWORD).await;
+        let mut bodies = Vec::new();
+        for body in [
+            json!({"username": "erin", "password": "not the password"}),
+            json!({"username": "nobody-here", "password": "not the password"}),
+            json!({"username": "x", "password": "y"}),
+        ] {
+            let response = server.post_json("/api/auth/login", body).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert!(set_cookie(&response, "chat_session").is_none());
+            bodies.push(response.text().await.unwrap());
+        }
+        assert_eq!(bodies[0], bodies[1]);
+        assert_eq!(bodies[1], bodies[2]);
+        assert_error(
+            &serde_json::from_str(&bodies[0]).unwrap(),
+            "invalid_credentials",
+        );
+    }
+);
+
+both_backends!(requests_without_a_valid_session_are_401, |backend| {
+    let server = TestServer::start(backend).await;
+    let no_credentials = server.get("/api/auth/session").await;
+    assert_eq!(no_credentials.status(), StatusCode::UNAUTHORIZED);
+    assert_error(&json(no_credentials).await, "unauthenticated");
+    for token in ["garbage", &"a".repeat(64), ""] {
+        let response = server
+            .authed(Method::GET, "/api/auth/session", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+    }
+    let basic = server
+        .client
+        .get(server.url("/api/auth/session"))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+    for (method, path) in [
+        (Method::POST, "/api/auth/logout"),
+        (Method::GET, "/api/auth/sessions"),
+        (Method::DELETE, "/api/auth/sessions/x"),
+    ] {
+        let response = server
+            .client
+            .request(method, server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let password = server
+        .post_json(
+            "/api/auth/password",
+            json!({"current_password": "a", "new_password": "b"}),
+        )
+        .await;
+    assert_eq!(password.status(), StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(
+    logout_revokes_the_session_and_clears_the_cookie,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (token, _) = server.signup("frank", PASSWORD).await;
+        let response = server
+            .authed(Method::POST, "/api/auth/logout", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (pair, cookie) = set_cookie(&response, "chat_session").expect("clearing cookie");
+        assert_eq!(pair, "chat_session=");
+        assert!(cookie.contains("Max-Age=0"), "{cookie}");
+        let after = server
+            .authed(Method::GET, "/api/auth/session", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    }
+);
+
+both_backends!(
+    cookie_writes_follow_the_csrf_rule_and_bearer_writes_do_not,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (token, _) = server.signup("grace", PASSWORD).await;
+        let cookie = format!("chat_session={token}");
+        let host = server.base.trim_start_matches("http://").to_owned();
+
+        let without_json = server
+            .client
+            .post(server.url("/api/auth/logout"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(without_json.status(), StatusCode::FORBIDDEN);
+        assert_error(&json(without_json).await, "csrf");
+
+        let cross_site = server
+            .client
+            .post(server.url("/api/auth/logout"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+        assert_error(&json(cross_site).await, "csrf");
+
+        let still_valid = server
+            .authed(Method::GET, "/api/auth/session", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            still_valid.status(),
+            StatusCode::OK,
+            "refused writes changed nothing"
+        );
+
+        let reads_are_fine = server
+            .client
+            .get(server.url("/api/auth/sessions"))
+            .header("cookie", &cookie)
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reads_are_fine.status(), StatusCode::OK);
+
+        let bearer_no_json = server
+            .authed(Method::DELETE, "/api/auth/sessions/unknown", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            bearer_no_json.status(),
+            StatusCode::NOT_FOUND,
+            "bearer skips the CSRF rule"
+        );
+
+        let same_site = server
+            .client
+            .post(server.url("/api/auth/logout"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .header("origin", format!("http://{host}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(same_site.status(), StatusCode::NO_CONTENT);
+
+        let cross_site_login = server
+            .client
+            .post(server.url("/api/auth/login"))
+            .header("origin", "https://evil.example")
+            .json(&json!({"username": "grace", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cross_site_login.status(), StatusCode::FORBIDDEN);
+    }
+);
+
+both_backends!(
+    password_change_keeps_this_session_and_revokes_the_others,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (first, _) = server.signup("heidi", PASSWORD).await;
+        let second = json(
+            server
+                .post_json(
+                    "/api/auth/login",
+                    json!({"username": "heidi", "password": PASSWORD}),
+                )
+                .await,
+        )
+        .await;
+        let second = second["token"].as_str().unwrap().to_owned();
+
+        let change = |current: &str, new: &str| {
+            server
+                .authed(Method::POST, "/api/auth/password", &first)
+                .json(&json!({"current_password": current, "new_password": new}))
+                .send()
+        };
+        let wrong = change("not it at all", "brand new password").await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        assert_error(&json(wrong).await, "invalid_credentials");
+        let weak = change(PASSWORD, "short").await.unwrap();
+        assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+        assert_error(&json(weak).await, "invalid_password");
+        let unknown_field = server
+        .authed(Method::POST, "/api/auth/password", &first)
+        .json(&json!({"current_password": PASSWORD, "new_password": "brand new password", "x": 1}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(unknown_field.status(), StatusCode::BAD_REQUEST);
+
+        let ok = change(PASSWORD, "brand new password").await.unwrap();
+        assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+        let mine = server
+            .authed(Method::GET, "/api/auth/session", &first)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mine.status(), StatusCode::OK);
+        let other = server
+            .authed(Method::GET, "/api/auth/session", &second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+
+        let old = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "heidi", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+        let new = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "heidi", "password": "brand new password"}),
+            )
+            .await;
+        assert_eq!(new.status(), StatusCode::OK);
+    }
+);
+
+both_backends!(
+    sessions_are_listed_and_revocable_by_their_owner_only,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (first, _) = server.signup("ivan", PASSWORD).await;
+        let second = server
+            .client
+            .post(server.url("/api/auth/login"))
+            .header("user-agent", "second-device/1.0")
+            .json(&json!({"username": "ivan", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let second = json(second).await["token"].as_str().unwrap().to_owned();
+        let (mallory, _) = server.signup("mallory", PASSWORD).await;
+
+        let listed = json(
+            server
+                .authed(Method::GET, "/api/auth/sessions", &first)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let sessions = listed["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 2);
+        let current: Vec<bool> = sessions
+            .iter()
+            .map(|s| s["current"].as_bool().unwrap())
+            .collect();
+        assert_eq!(current.iter().filter(|c| **c).count(), 1);
+        for s in sessions {
+            for field in ["id", "created_at", "last_seen_at", "user_agent"] {
+                assert!(s[field].is_string(), "{field} in {s}");
+            }
+            assert!(s.get("token").is_none() && s.get("token_hash").is_none());
+        }
+        let other = sessions
+            .iter()
+            .find(|s| !s["current"].as_bool().unwrap())
+            .unwrap();
+        assert_eq!(other["user_agent"], "second-device/1.0");
+        let other_id = other["id"].as_str().unwrap();
+
+        let by_stranger = server
+            .authed(
+                Method::DELETE,
+                &format!("/api/auth/sessions/{other_id}"),
+                &mallory,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_stranger.status(), StatusCode::NOT_FOUND);
+        assert_error(&json(by_stranger).await, "not_found");
+
+        let revoked = server
+            .authed(
+                Method::DELETE,
+                &format!("/api/auth/sessions/{other_id}"),
+                &first,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+        let gone = server
+            .authed(Method::GET, "/api/auth/session", &second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
+        let again = server
+            .authed(
+                Method::DELETE,
+                &format!("/api/auth/sessions/{other_id}"),
+                &first,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(failed_logins_are_throttled_per_username, |backend| {
+    let settings = Settings {
+        login_failures_per_user: 3,
+        ..Settings::default()
+    };
+    let server = TestServer::start_with(backend, settings).await;
+    server.signup("judy", PASSWORD).await;
+    for _ in 0..3 {
+        let response = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "judy", "password": "wrong wrong"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = server
+        .post_json(
+            "/api/auth/login",
+            json!({"username": "judy", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&retry_after), "{retry_after}");
+    assert_error(&json(limited).await, "rate_limited");
+    let other_user = server
+        .post_json(
+            "/api/auth/login",
+            json!({"username": "nobody", "password": "x"}),
+        )
+        .await;
+    assert_eq!(
+        other_user.status(),
+        StatusCode::UNAUTHORIZED,
+        "other usernames are not affected"
+    );
+});
+
+both_backends!(failed_logins_are_throttled_per_client_address, |backend| {
+    let settings = Settings {
+        login_failures_per_ip: 4,
+        ..Settings::default()
+    };
+    let server = TestServer::start_with(backend, settings).await;
+    for i in 0..4 {
+        let response = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": format!("user{i}"), "password": "wrong wrong"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = server
+        .post_json(
+            "/api/auth/login",
+            json!({"username": "fresh-name", "password": "x"}),
+        )
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+});
+
+both_backends!(signups_are_throttled_per_client_address, |backend| {
+    let settings = Settings {
+        signups_per_ip_per_hour: 2,
+        ..Settings::default()
+    };
+    let server = TestServer::start_with(backend, settings).await;
+    server.signup("kim", PASSWORD).await;
+    server.signup("lee", PASSWORD).await;
+    let limited = server
+        .post_json(
+            "/api/auth/signup",
+            json!({"username": "max", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 60 && retry_after <= 1800, "{retry_after}");
+});
+
+both_backends!(idle_sessions_expire, |backend| {
+    let settings = Settings {
+        session_idle: Duration::from_millis(600),
+        session_max: Duration::from_secs(3600),
+        ..Settings::default()
+    };
+    let server = TestServer::start_with(backend, settings).await;
+    let (token, _) = server.signup("nina", PASSWORD).await;
+    let fresh = server
+        .authed(Method::GET, "/api/auth/session", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let idle = server
+        .authed(Method::GET, "/api/auth/session", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(idle.status(), StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(the_database_holds_no_usable_token_or_password, |backend| {
+    let server = TestServer::start(backend).await;
+    let (token, _) = server.signup("olga", PASSWORD).await;
+    let db = database_file_text(&server.db_path());
+    assert!(!db.contains(&token), "the token is not stored");
+    assert!(!db.contains(PASSWORD), "the password is not stored");
+    assert!(
+        db.contains("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "argon2id parameters are in the stored hash"
+    );
+});
+
+/// The database's bytes (main file and write-ahead log) as lossy text, to search for
+/// anything that should never be stored.
+fn database_file_text(path: &std::path::Path) -> String {
+    // WAL: recent rows may sit in the -wal file, so read the main file and its WAL.
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(bytes) = std::fs::read(file) {
+            all.extend(bytes);
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raised_argon2_cost_rehashes_at_the_next_login() {
+    use chat_core::accounts::{Accounts, LoginAttempt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chat.db");
+    let before = chat_native::host::build_ports_with(&db, Settings::default())
+        .await
+        .unwrap();
+    Accounts::new(&before)
+        .signup("pat", PASSWORD, None, "127.0.0.1", "test")
+        .await
+        .unwrap();
+
+    let mut raised = Settings::default();
+    raised.argon2.iterations = 3;
+    let after = chat_native::host::build_ports_with(&db, raised)
+        .await
+        .unwrap();
+    let stored = || async {
+        let rows = after
+            .sql
+            .query(
+                "SELECT password_hash FROM users WHERE username = 'pat'",
+                &[],
+            )
+            .await
+            .unwrap();
+        rows[0].get::<String>(0).unwrap()
+    };
+    assert!(stored().await.contains("m=19456,t=2,p=1"));
+    let attempt = LoginAttempt {
+        username: "pat",
+        password: PASSWORD,
+        client: "127.0.0.1",
+        user_agent: "test",
+    };
+    Accounts::new(&after).login(attempt).await.unwrap();
+    assert!(
+        stored().await.contains("m=19456,t=3,p=1"),
+        "rehashed with the raised cost"
+    );
+    Accounts::new(&after)
+        .login(attempt)
+        .await
+        .expect("the new hash verifies");
+}
