@@ -6,3 +6,4 @@
 mod auth;
 mod foundation;
 mod manifest;
+mod users;

@@ -6,7 +6,11 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use chat_core::settings::Settings;
+use chat_core::{
+    Ports,
+    ports::{Delivered, EventId},
+    settings::Settings,
+};
 use chat_native::{host, testing::RedisServer};
 use tokio::sync::oneshot;
 
@@ -27,6 +31,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     /// The Redis server, in Redis mode (tests may kill it).
     pub redis: Option<RedisServer>,
+    /// The server's ports, to read inboxes and tables back.
+    pub ports: Ports,
     stop: Option<oneshot::Sender<()>>,
     dir: tempfile::TempDir,
 }
@@ -53,7 +59,7 @@ impl TestServer {
             .expect("bind");
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(host::serve(listener, ports, async {
+        tokio::spawn(host::serve(listener, ports.clone(), async {
             let _ = stopped.await;
         }));
         TestServer {
@@ -63,6 +69,7 @@ impl TestServer {
                 .build()
                 .expect("client"),
             redis,
+            ports,
             stop: Some(stop),
             dir,
         }
@@ -125,6 +132,44 @@ impl TestServer {
         let body = json(response).await;
         let token = body["token"].as_str().expect("token").to_owned();
         (token, body["user"].clone())
+    }
+}
+
+impl TestServer {
+    /// The newest event id in `user_id`'s inbox: read after it to see what comes next.
+    pub async fn inbox_mark(&self, user_id: &str) -> EventId {
+        self.ports
+            .inbox
+            .latest(user_id)
+            .await
+            .expect("inbox latest")
+    }
+
+    /// Events in `user_id`'s inbox after `mark`, oldest first.
+    pub async fn events_since(&self, user_id: &str, mark: &EventId) -> Vec<Delivered> {
+        self.ports
+            .inbox
+            .read(user_id, mark, Duration::ZERO, 1000)
+            .await
+            .expect("inbox read")
+    }
+
+    /// Marks `user_id` as having a live event stream for the next minute, as an open
+    /// stream does (the stream itself is exercised by the events tests).
+    pub async fn connect(&self, user_id: &str) {
+        let expires = self.ports.clock.now_ms() + 60_000;
+        self.ports
+            .sql
+            .execute(
+                "INSERT INTO stream_leases (stream_id, user_id, expires_at_ms) VALUES (?1, ?2, ?3)",
+                &[
+                    format!("test-{user_id}-{expires}").into(),
+                    user_id.into(),
+                    expires.into(),
+                ],
+            )
+            .await
+            .expect("lease");
     }
 }
 

@@ -13,6 +13,7 @@ pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod time;
+pub mod users;
 
 pub use error::{Error, Result};
 pub use ports::Ports;

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_wal.sql"),
     migration!(2, "0002_bus.sql"),
     migration!(3, "0003_accounts.sql"),
+    migration!(4, "0004_contacts.sql"),
 ];
 
 /// The newest schema version this build knows.

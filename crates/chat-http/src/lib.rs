@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod json;
 mod state;
+mod users;
 mod web;
 
 use axum::{
@@ -51,9 +52,10 @@ impl Area {
     fn routes(self) -> Router<AppState> {
         match self {
             Area::Auth => auth::routes(),
-            // The contact, conversation and event routes join their areas as they are
-            // built; until then those prefixes answer with the JSON 404 below.
-            Area::Users | Area::Conversations | Area::Events => Router::new(),
+            Area::Users => users::routes(),
+            // The conversation and event routes join their areas as they are built; until
+            // then those prefixes answer with the JSON 404 below.
+            Area::Conversations | Area::Events => Router::new(),
             Area::Web => health::routes(),
         }
     }

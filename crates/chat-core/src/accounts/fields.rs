@@ -85,6 +85,11 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The case-folded form that prefix search compares against.
+    pub fn search_key(&self) -> String {
+        self.0.to_lowercase()
+    }
 }
 
 #[cfg(test)]

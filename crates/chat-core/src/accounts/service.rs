@@ -108,8 +108,9 @@ impl<'a> Accounts<'a> {
             .sql
             .query(
                 &format!(
-                    "INSERT INTO users (id, username, display_name, password_hash, created_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO users
+                       (id, username, display_name, display_name_key, password_hash, created_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (username) DO NOTHING
                      RETURNING {}",
                     User::columns("")
@@ -118,6 +119,7 @@ impl<'a> Accounts<'a> {
                     Value::from(id),
                     Value::from(username.as_str()),
                     Value::from(display_name.as_str()),
+                    Value::from(display_name.search_key()),
                     Value::from(hash),
                     Value::Integer(self.ports.clock.now_ms()),
                 ],

@@ -1,0 +1,100 @@
+//! Blocks: a blocked user can no longer find, request or message the blocker. Blocking ends
+//! any friendship and pending request between the two, in one transaction.
+
+use serde_json::json;
+
+use super::{UserSummary, Users, summary};
+use crate::{
+    Result,
+    ports::{EventKind, Value},
+};
+
+impl Users<'_> {
+    /// Users the caller blocked, by username.
+    pub async fn blocked(&self) -> Result<Vec<UserSummary>> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT {} FROM blocks b JOIN users u ON u.id = b.blocked_id
+                     WHERE b.blocker_id = ?1 ORDER BY u.username",
+                    summary::columns("u")
+                ),
+                &self.viewer_params(),
+            )
+            .await?;
+        rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
+    }
+
+    /// Blocks `username` (idempotent). Ends a friendship (`friend_removed` to both) and
+    /// withdraws pending requests either way (`friend_request` cancelled to both).
+    pub async fn block(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        let me = self.me.id.as_str();
+        let ids = [Value::from(me), Value::from(target.id.as_str())];
+        let (a, b) = if me < target.id.as_str() {
+            (me, target.id.as_str())
+        } else {
+            (target.id.as_str(), me)
+        };
+        let mut tx = self.ports.sql.begin().await?;
+        tx.execute(
+            "INSERT OR IGNORE INTO blocks (blocker_id, blocked_id, created_at_ms)
+             VALUES (?1, ?2, ?3)",
+            &[ids[0].clone(), ids[1].clone(), Value::Integer(self.now())],
+        )
+        .await?;
+        let unfriended = tx
+            .execute(
+                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2",
+                &[Value::from(a), Value::from(b)],
+            )
+            .await?;
+        let withdrawn = tx
+            .query(
+                "DELETE FROM friend_requests
+                 WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1)
+                 RETURNING from_id",
+                &ids,
+            )
+            .await?;
+        tx.commit().await?;
+
+        if unfriended > 0 {
+            self.announce_unfriending(&target.id).await?;
+        }
+        let me_summary = UserSummary::of_self(self.me);
+        for row in withdrawn {
+            let from: String = row.get(0)?;
+            let (from, to) = if from == me {
+                (&me_summary, &target)
+            } else {
+                (&target, &me_summary)
+            };
+            self.emit(
+                vec![me.to_owned(), target.id.clone()],
+                EventKind::FriendRequest,
+                json!({ "status": "cancelled", "request": { "from": from, "to": to } }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Lifts a block on `username` (idempotent). Friendship does not come back.
+    pub async fn unblock(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        self.ports
+            .sql
+            .execute(
+                "DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2",
+                &[
+                    Value::from(self.me.id.as_str()),
+                    Value::from(target.id.as_str()),
+                ],
+            )
+            .await
+            .map(drop)
+    }
+}

@@ -1,0 +1,382 @@
+//! Friends and friend requests. A friendship is one row per pair (smaller id first); a
+//! request is one row per direction. Requests crossing each other make a friendship.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{
+    UserSummary, Users,
+    summary::{self, COLUMN_COUNT},
+};
+use crate::{
+    Error, Result,
+    ports::{EventKind, SqlTransaction, Value},
+    time::rfc3339_ms,
+};
+
+/// `{user, since}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Friend {
+    /// The friend, as the caller sees them.
+    pub user: UserSummary,
+    /// RFC 3339.
+    pub since: String,
+}
+
+/// `{from, to, created_at}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FriendRequest {
+    /// Who asked.
+    pub from: UserSummary,
+    /// Who was asked.
+    pub to: UserSummary,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// `GET /api/friends`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FriendList {
+    /// Friends, by username.
+    pub friends: Vec<Friend>,
+    /// Requests others sent the caller, newest first.
+    pub incoming: Vec<FriendRequest>,
+    /// Requests the caller sent, newest first.
+    pub outgoing: Vec<FriendRequest>,
+}
+
+/// What sending a friend request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// A new pending request (201).
+    Created(FriendRequest),
+    /// The same request was already pending: nothing changed (200).
+    AlreadyPending(FriendRequest),
+    /// They had asked the caller already: now friends (200).
+    BecameFriends(Friend),
+}
+
+/// Orders a pair as friendships stores it.
+fn pair<'s>(x: &'s str, y: &'s str) -> (&'s str, &'s str) {
+    if x < y { (x, y) } else { (y, x) }
+}
+
+async fn exists(tx: &mut Box<dyn SqlTransaction>, sql: &str, params: &[Value]) -> Result<bool> {
+    let rows = tx.query(sql, params).await?;
+    rows.first().map_or(Ok(false), |r| r.get(0))
+}
+
+impl Users<'_> {
+    /// The caller's friends and pending requests both ways.
+    pub async fn friends(&self) -> Result<FriendList> {
+        let me = UserSummary::of_self(self.me);
+        let params = self.viewer_params();
+        let friends = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT {}, f.since_ms FROM friendships f
+                     JOIN users u ON u.id = CASE WHEN f.user_a = ?1 THEN f.user_b ELSE f.user_a END
+                     WHERE f.user_a = ?1 OR f.user_b = ?1
+                     ORDER BY u.username",
+                    summary::columns("u")
+                ),
+                &params,
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Friend {
+                    user: UserSummary::from_row(row, 0)?,
+                    since: rfc3339_ms(row.get(COLUMN_COUNT)?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let requests = |direction: &'static str| {
+            let (join, filter) = match direction {
+                "incoming" => ("r.from_id", "r.to_id"),
+                _ => ("r.to_id", "r.from_id"),
+            };
+            format!(
+                "SELECT {}, r.created_at_ms FROM friend_requests r
+                 JOIN users u ON u.id = {join}
+                 WHERE {filter} = ?1
+                 ORDER BY r.created_at_ms DESC",
+                summary::columns("u")
+            )
+        };
+        let mut lists = Vec::with_capacity(2);
+        for direction in ["incoming", "outgoing"] {
+            let rows = self.ports.sql.query(&requests(direction), &params).await?;
+            let list = rows
+                .iter()
+                .map(|row| {
+                    let other = UserSummary::from_row(row, 0)?;
+                    let created_at = rfc3339_ms(row.get(COLUMN_COUNT)?);
+                    let (from, to) = if direction == "incoming" {
+                        (other, me.clone())
+                    } else {
+                        (me.clone(), other)
+                    };
+                    Ok(FriendRequest {
+                        from,
+                        to,
+                        created_at,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            lists.push(list);
+        }
+        let outgoing = lists.pop().unwrap_or_default();
+        let incoming = lists.pop().unwrap_or_default();
+        Ok(FriendList {
+            friends,
+            incoming,
+            outgoing,
+        })
+    }
+
+    /// Asks `username` to be friends. 404 when they are unknown or either side blocked the
+    /// other; 409 `already_friends`. If they had asked the caller, the two become friends.
+    pub async fn request_friend(&self, username: &str) -> Result<RequestOutcome> {
+        let target = self.other(username).await?;
+        let me = self.me.id.as_str();
+        let (a, b) = pair(me, &target.id);
+        let now = self.now();
+        let mut tx = self.ports.sql.begin().await?;
+        let ids = [Value::from(me), Value::from(target.id.as_str())];
+        if exists(
+            &mut tx,
+            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2)
+                                                    OR (blocker_id = ?2 AND blocked_id = ?1))",
+            &ids,
+        )
+        .await?
+        {
+            return Err(Error::NotFound { what: "user" });
+        }
+        if exists(
+            &mut tx,
+            "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
+            &[Value::from(a), Value::from(b)],
+        )
+        .await?
+        {
+            return Err(Error::conflict(
+                "already_friends",
+                "you are already friends",
+            ));
+        }
+        let theirs_removed = tx
+            .execute(
+                "DELETE FROM friend_requests WHERE from_id = ?2 AND to_id = ?1",
+                &ids,
+            )
+            .await?;
+        if theirs_removed > 0 {
+            tx.execute(
+                "INSERT OR IGNORE INTO friendships (user_a, user_b, since_ms) VALUES (?1, ?2, ?3)",
+                &[Value::from(a), Value::from(b), Value::Integer(now)],
+            )
+            .await?;
+            tx.commit().await?;
+            return self
+                .announce_friendship(&target, now)
+                .await
+                .map(RequestOutcome::BecameFriends);
+        }
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO friend_requests (from_id, to_id, created_at_ms)
+                 VALUES (?1, ?2, ?3)",
+                &[
+                    Value::from(me),
+                    Value::from(target.id.as_str()),
+                    Value::Integer(now),
+                ],
+            )
+            .await?;
+        let created_ms: i64 = tx
+            .query(
+                "SELECT created_at_ms FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+                &ids,
+            )
+            .await?
+            .first()
+            .map_or(Ok(now), |r| r.get(0))?;
+        tx.commit().await?;
+        let request = FriendRequest {
+            from: UserSummary::of_self(self.me),
+            to: target,
+            created_at: rfc3339_ms(created_ms),
+        };
+        if inserted == 0 {
+            return Ok(RequestOutcome::AlreadyPending(request));
+        }
+        self.emit(
+            vec![me.to_owned(), request.to.id.clone()],
+            EventKind::FriendRequest,
+            json!({ "status": "pending", "request": request }),
+        )
+        .await?;
+        Ok(RequestOutcome::Created(request))
+    }
+
+    /// Tells both sides they are now friends (each event names the other side).
+    async fn announce_friendship(&self, other: &UserSummary, since_ms: i64) -> Result<Friend> {
+        let since = rfc3339_ms(since_ms);
+        // Re-read: now that they are friends, the caller sees their real presence.
+        let other = self.visible(&other.username).await?;
+        let mine = Friend {
+            user: other,
+            since: since.clone(),
+        };
+        let theirs = Friend {
+            user: self.as_friend_sees_me().await?,
+            since,
+        };
+        self.emit(
+            vec![self.me.id.clone()],
+            EventKind::FriendAdded,
+            json!({ "friend": mine }),
+        )
+        .await?;
+        self.emit(
+            vec![mine.user.id.clone()],
+            EventKind::FriendAdded,
+            json!({ "friend": theirs }),
+        )
+        .await?;
+        Ok(mine)
+    }
+
+    /// The caller's summary as a friend of theirs sees it.
+    async fn as_friend_sees_me(&self) -> Result<UserSummary> {
+        let mut me = UserSummary::of_self(self.me);
+        let connected = self.is_connected().await?;
+        me.presence =
+            super::summary::effective_presence(&self.me.presence, connected, true).to_owned();
+        Ok(me)
+    }
+
+    /// Accepts `username`'s pending request; 404 when there is none.
+    pub async fn accept(&self, username: &str) -> Result<Friend> {
+        let target = self.other(username).await?;
+        let (a, b) = pair(&self.me.id, &target.id);
+        let now = self.now();
+        let mut tx = self.ports.sql.begin().await?;
+        let removed = tx
+            .execute(
+                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+                &[
+                    Value::from(target.id.as_str()),
+                    Value::from(self.me.id.as_str()),
+                ],
+            )
+            .await?;
+        if removed == 0 {
+            return Err(Error::NotFound {
+                what: "friend request",
+            });
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO friendships (user_a, user_b, since_ms) VALUES (?1, ?2, ?3)",
+            &[Value::from(a), Value::from(b), Value::Integer(now)],
+        )
+        .await?;
+        tx.commit().await?;
+        self.announce_friendship(&target, now).await
+    }
+
+    /// Declines `username`'s pending request; 404 when there is none. Only the caller's own
+    /// tabs hear of it: like most messengers, the asker is not told.
+    pub async fn decline(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        let removed = self
+            .ports
+            .sql
+            .execute(
+                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+                &[
+                    Value::from(target.id.as_str()),
+                    Value::from(self.me.id.as_str()),
+                ],
+            )
+            .await?;
+        if removed == 0 {
+            return Err(Error::NotFound {
+                what: "friend request",
+            });
+        }
+        let request = json!({ "from": target, "to": UserSummary::of_self(self.me) });
+        self.emit(
+            vec![self.me.id.clone()],
+            EventKind::FriendRequest,
+            json!({ "status": "declined", "request": request }),
+        )
+        .await
+    }
+
+    /// Withdraws the caller's pending request to `username`; 404 when there is none.
+    pub async fn cancel(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        let removed = self
+            .ports
+            .sql
+            .execute(
+                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+                &[
+                    Value::from(self.me.id.as_str()),
+                    Value::from(target.id.as_str()),
+                ],
+            )
+            .await?;
+        if removed == 0 {
+            return Err(Error::NotFound {
+                what: "friend request",
+            });
+        }
+        let request = json!({ "from": UserSummary::of_self(self.me), "to": target });
+        self.emit(
+            vec![self.me.id.clone(), target.id.clone()],
+            EventKind::FriendRequest,
+            json!({ "status": "cancelled", "request": request }),
+        )
+        .await
+    }
+
+    /// Ends the friendship with `username`; 404 when they are not friends.
+    pub async fn unfriend(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        let (a, b) = pair(&self.me.id, &target.id);
+        let removed = self
+            .ports
+            .sql
+            .execute(
+                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2",
+                &[Value::from(a), Value::from(b)],
+            )
+            .await?;
+        if removed == 0 {
+            return Err(Error::NotFound { what: "friend" });
+        }
+        self.announce_unfriending(&target.id).await
+    }
+
+    /// `friend_removed` to both sides, each naming the other.
+    pub(super) async fn announce_unfriending(&self, other_id: &str) -> Result<()> {
+        self.emit(
+            vec![self.me.id.clone()],
+            EventKind::FriendRemoved,
+            json!({ "user_id": other_id }),
+        )
+        .await?;
+        self.emit(
+            vec![other_id.to_owned()],
+            EventKind::FriendRemoved,
+            json!({ "user_id": self.me.id }),
+        )
+        .await
+    }
+}

@@ -1,0 +1,712 @@
+//! The users component over HTTP: profile, presence, search, friend requests, friends and
+//! blocks, with the events each action appends (read back through the Inbox port), on both
+//! bus backends.
+
+use chat_core::{ports::EventKind, settings::Settings};
+use chat_tests::{TestServer, assert_error, both_backends, json};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Person {
+    token: String,
+    id: String,
+    username: String,
+}
+
+async fn person(server: &TestServer, username: &str) -> Person {
+    let (token, user) = server.signup(username, PASSWORD).await;
+    Person {
+        token,
+        id: user["id"].as_str().unwrap().to_owned(),
+        username: username.to_owned(),
+    }
+}
+
+async fn call(
+    server: &TestServer,
+    who: &Person,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = server.authed(method, path, &who.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn befriend(server: &TestServer, a: &Person, b: &Person) {
+    let (status, _) = call(
+        server,
+        a,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": b.username})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = call(
+        server,
+        b,
+        Method::POST,
+        &format!("/api/friends/requests/{}/accept", a.username),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+fn kinds(events: &[chat_core::ports::Delivered]) -> Vec<EventKind> {
+    events.iter().map(|d| d.event.kind).collect()
+}
+
+both_backends!(me_shows_and_updates_the_own_profile, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let eve = person(&server, "eve").await;
+    befriend(&server, &ann, &bob).await;
+
+    let (status, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["username"], "ann");
+    assert_eq!(
+        me["presence"], "online",
+        "the chosen presence of a new user"
+    );
+
+    let (bob_mark, eve_mark, ann_mark) = (
+        server.inbox_mark(&bob.id).await,
+        server.inbox_mark(&eve.id).await,
+        server.inbox_mark(&ann.id).await,
+    );
+    let (status, updated) = call(
+        &server,
+        &ann,
+        Method::PATCH,
+        "/api/me",
+        Some(json!({"display_name": " Ann A. ", "status_message": "at lunch"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["display_name"], "Ann A.");
+    assert_eq!(updated["status_message"], "at lunch");
+    assert_eq!(
+        call(&server, &ann, Method::GET, "/api/me", None).await.1,
+        updated
+    );
+
+    let to_bob = server.events_since(&bob.id, &bob_mark).await;
+    assert_eq!(kinds(&to_bob), [EventKind::Profile]);
+    assert_eq!(to_bob[0].event.data["user"]["display_name"], "Ann A.");
+    assert_eq!(to_bob[0].event.data["user_id"], ann.id.as_str());
+    assert_eq!(
+        kinds(&server.events_since(&ann.id, &ann_mark).await),
+        [EventKind::Profile],
+        "own other tabs"
+    );
+    assert!(
+        server.events_since(&eve.id, &eve_mark).await.is_empty(),
+        "strangers hear nothing"
+    );
+
+    for (body, code) in [
+        (json!({"display_name": ""}), "invalid_display_name"),
+        (json!({"display_name": "a\nb"}), "invalid_display_name"),
+        (
+            json!({"status_message": "x".repeat(141)}),
+            "invalid_status_message",
+        ),
+        (
+            json!({"status_message": "tab\u{7}"}),
+            "invalid_status_message",
+        ),
+        (
+            json!({"display_name": "ok", "status_message": "y".repeat(141)}),
+            "invalid_status_message",
+        ),
+        (json!({"nickname": "x"}), "invalid_json"),
+    ] {
+        let (status, error) =
+            call(&server, &ann, Method::PATCH, "/api/me", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_error(&error, code);
+    }
+    let (_, unchanged) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    assert_eq!(unchanged, updated, "invalid updates change nothing");
+    let (status, cleared) = call(
+        &server,
+        &ann,
+        Method::PATCH,
+        "/api/me",
+        Some(json!({"status_message": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cleared["status_message"], "");
+});
+
+both_backends!(
+    presence_is_chosen_and_seen_only_by_connected_friends,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let eve = person(&server, "eve").await;
+        befriend(&server, &ann, &bob).await;
+        let seen_by = |viewer: &Person| {
+            let viewer_token = viewer.token.clone();
+            let server = &server;
+            async move {
+                let response = server
+                    .authed(Method::GET, "/api/users/ann", &viewer_token)
+                    .send()
+                    .await
+                    .unwrap();
+                json(response).await["presence"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        assert_eq!(seen_by(&bob).await, "offline", "no event stream yet");
+
+        server.connect(&ann.id).await;
+        assert_eq!(seen_by(&bob).await, "online");
+        assert_eq!(
+            seen_by(&eve).await,
+            "offline",
+            "non-friends always see offline"
+        );
+
+        let bob_mark = server.inbox_mark(&bob.id).await;
+        let (status, me) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            "/api/me/presence",
+            Some(json!({"presence": "busy"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["presence"], "busy");
+        assert_eq!(seen_by(&bob).await, "busy");
+        let events = server.events_since(&bob.id, &bob_mark).await;
+        assert_eq!(kinds(&events), [EventKind::Presence]);
+        assert_eq!(
+            events[0].event.data,
+            json!({"user_id": ann.id, "presence": "busy"})
+        );
+
+        let bob_mark = server.inbox_mark(&bob.id).await;
+        let (_, me) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            "/api/me/presence",
+            Some(json!({"presence": "invisible"})),
+        )
+        .await;
+        assert_eq!(
+            me["presence"], "invisible",
+            "her own record shows her choice"
+        );
+        assert_eq!(seen_by(&bob).await, "offline");
+        let events = server.events_since(&bob.id, &bob_mark).await;
+        assert_eq!(
+            events[0].event.data["presence"], "offline",
+            "invisible looks offline"
+        );
+
+        for bad in [
+            json!({"presence": "offline"}),
+            json!({"presence": "Online"}),
+            json!({}),
+        ] {
+            let (status, error) = call(
+                &server,
+                &ann,
+                Method::PUT,
+                "/api/me/presence",
+                Some(bad.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(
+                error["error"]["code"] == "invalid_presence"
+                    || error["error"]["code"] == "invalid_json"
+            );
+        }
+    }
+);
+
+both_backends!(
+    friend_requests_accepted_make_friends_on_both_sides,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let (ann_mark, bob_mark) = (
+            server.inbox_mark(&ann.id).await,
+            server.inbox_mark(&bob.id).await,
+        );
+
+        let (status, request) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "BOB"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(request["from"]["username"], "ann");
+        assert_eq!(request["to"]["username"], "bob");
+        assert!(request["created_at"].is_string());
+        for who in [&ann, &bob] {
+            let mark = if who.id == ann.id {
+                &ann_mark
+            } else {
+                &bob_mark
+            };
+            let events = server.events_since(&who.id, mark).await;
+            assert_eq!(
+                kinds(&events),
+                [EventKind::FriendRequest],
+                "{}",
+                who.username
+            );
+            assert_eq!(events[0].event.data["status"], "pending");
+        }
+        let (status, again) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "bob"})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a repeated request is not a second one"
+        );
+        assert_eq!(again, request);
+
+        let (_, ann_list) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+        assert_eq!(ann_list["outgoing"].as_array().unwrap().len(), 1);
+        assert!(ann_list["incoming"].as_array().unwrap().is_empty());
+        let (_, bob_list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        assert_eq!(bob_list["incoming"][0]["from"]["username"], "ann");
+
+        let (ann_mark, bob_mark) = (
+            server.inbox_mark(&ann.id).await,
+            server.inbox_mark(&bob.id).await,
+        );
+        let (status, accepted) = call(
+            &server,
+            &bob,
+            Method::POST,
+            "/api/friends/requests/ann/accept",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(accepted["friend"]["user"]["username"], "ann");
+        assert!(accepted["friend"]["since"].is_string());
+        let to_ann = server.events_since(&ann.id, &ann_mark).await;
+        assert_eq!(kinds(&to_ann), [EventKind::FriendAdded]);
+        assert_eq!(
+            to_ann[0].event.data["friend"]["user"]["username"], "bob",
+            "each side hears of the other"
+        );
+        let to_bob = server.events_since(&bob.id, &bob_mark).await;
+        assert_eq!(to_bob[0].event.data["friend"]["user"]["username"], "ann");
+
+        for who in [&ann, &bob] {
+            let (_, list) = call(&server, who, Method::GET, "/api/friends", None).await;
+            assert_eq!(list["friends"].as_array().unwrap().len(), 1);
+            assert!(
+                list["incoming"].as_array().unwrap().is_empty()
+                    && list["outgoing"].as_array().unwrap().is_empty()
+            );
+        }
+        let (status, error) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "bob"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_error(&error, "already_friends");
+        let stored = server
+            .ports
+            .sql
+            .query("SELECT count(*) FROM friendships", &[])
+            .await
+            .unwrap();
+        assert_eq!(stored[0].get::<i64>(0).unwrap(), 1, "one row per pair");
+    }
+);
+
+both_backends!(crossing_requests_become_a_friendship, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let (status, _) = call(
+        &server,
+        &ann,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "bob"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = call(
+        &server,
+        &bob,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "ann"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["friend"]["user"]["username"], "ann");
+    let stored = server
+        .ports
+        .sql
+        .query("SELECT count(*) FROM friend_requests", &[])
+        .await
+        .unwrap();
+    assert_eq!(stored[0].get::<i64>(0).unwrap(), 0, "no request left over");
+});
+
+both_backends!(
+    requests_can_be_declined_cancelled_and_friends_removed,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let cat = person(&server, "cat").await;
+
+        call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "bob"})),
+        )
+        .await;
+        let (status, _) = call(
+            &server,
+            &bob,
+            Method::POST,
+            "/api/friends/requests/ann/decline",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, error) = call(
+            &server,
+            &bob,
+            Method::POST,
+            "/api/friends/requests/ann/decline",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_error(&error, "not_found");
+        let (status, _) = call(
+            &server,
+            &bob,
+            Method::POST,
+            "/api/friends/requests/ann/accept",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to accept");
+
+        call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "cat"})),
+        )
+        .await;
+        let cat_mark = server.inbox_mark(&cat.id).await;
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::DELETE,
+            "/api/friends/requests/cat",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let events = server.events_since(&cat.id, &cat_mark).await;
+        assert_eq!(events[0].event.data["status"], "cancelled");
+        let (_, list) = call(&server, &cat, Method::GET, "/api/friends", None).await;
+        assert!(list["incoming"].as_array().unwrap().is_empty());
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::DELETE,
+            "/api/friends/requests/cat",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        befriend(&server, &ann, &bob).await;
+        let (ann_mark, bob_mark) = (
+            server.inbox_mark(&ann.id).await,
+            server.inbox_mark(&bob.id).await,
+        );
+        let (status, _) = call(&server, &bob, Method::DELETE, "/api/friends/ann", None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let to_ann = server.events_since(&ann.id, &ann_mark).await;
+        assert_eq!(kinds(&to_ann), [EventKind::FriendRemoved]);
+        assert_eq!(to_ann[0].event.data["user_id"], bob.id.as_str());
+        assert_eq!(
+            server.events_since(&bob.id, &bob_mark).await[0].event.data["user_id"],
+            ann.id.as_str()
+        );
+        let (status, _) = call(&server, &bob, Method::DELETE, "/api/friends/ann", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(bad_friend_targets_are_refused, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let (status, error) = call(
+        &server,
+        &ann,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "ann"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&error, "invalid_target");
+    for name in ["nobody", "x", "not a name!"] {
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": name})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
+    }
+    let (status, _) = call(
+        &server,
+        &ann,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"user": "bob"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for (method, path) in [
+        (Method::GET, "/api/me"),
+        (Method::GET, "/api/friends"),
+        (Method::GET, "/api/users?q=a"),
+        (Method::GET, "/api/blocks"),
+        (Method::PUT, "/api/blocks/ann"),
+    ] {
+        let response = server
+            .client
+            .request(method, server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+});
+
+both_backends!(search_finds_by_username_or_display_name_prefix, |backend| {
+    // 28 accounts from one address: more than the default signup throttle allows.
+    let settings = Settings {
+        signups_per_ip_per_hour: 100,
+        ..Settings::default()
+    };
+    let server = TestServer::start_with(backend, settings).await;
+    let ann = person(&server, "ann").await;
+    for i in 0..25 {
+        server.signup(&format!("sam{i:02}"), PASSWORD).await;
+    }
+    let zed = person(&server, "zed").await;
+    call(
+        &server,
+        &zed,
+        Method::PATCH,
+        "/api/me",
+        Some(json!({"display_name": "Samantha Z"})),
+    )
+    .await;
+    person(&server, "annette").await;
+
+    let search = |q: &str| {
+        let url = format!("/api/users?q={q}");
+        let server = &server;
+        let token = ann.token.clone();
+        async move {
+            let response = server
+                .authed(Method::GET, &url, &token)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), json(response).await)
+        }
+    };
+    let (status, found) = search("SAM").await;
+    assert_eq!(status, StatusCode::OK);
+    let users = found["users"].as_array().unwrap();
+    assert_eq!(users.len(), 20, "at most 20");
+    assert_eq!(users[0]["username"], "sam00", "ordered by username");
+    for u in users {
+        assert_eq!(
+            u.as_object().unwrap().len(),
+            5,
+            "user_summary fields only: {u}"
+        );
+    }
+    let (_, found) = search("samantha").await;
+    assert_eq!(
+        found["users"][0]["username"], "zed",
+        "display names match too, any case"
+    );
+    let (_, found) = search("ann").await;
+    let names: Vec<&str> = found["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["annette"], "never the caller");
+    for bad in ["", "%20%20", &"x".repeat(65)] {
+        let (status, error) = search(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
+        assert_error(&error, "invalid_query");
+    }
+    let missing = server
+        .authed(Method::GET, "/api/users", &ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+});
+
+both_backends!(search_is_served_by_indexes, |backend| {
+    let server = TestServer::start(backend).await;
+    let plan = server
+        .ports
+        .sql
+        .query(
+            &format!("EXPLAIN QUERY PLAN {}", chat_core::users::search_sql()),
+            &[
+                "me".into(),
+                0.into(),
+                "ab".into(),
+                "ab\u{10FFFF}".into(),
+                20.into(),
+            ],
+        )
+        .await
+        .unwrap();
+    let steps: Vec<String> = plan.iter().map(|r| r.get::<String>(3).unwrap()).collect();
+    let text = steps.join("\n");
+    assert!(
+        !text.contains("SCAN u\n")
+            && !text.contains("SCAN users")
+            && !steps.iter().any(|s| s == "SCAN u"),
+        "{text}"
+    );
+    assert!(text.contains("MULTI-INDEX OR"), "{text}");
+    assert!(
+        text.contains("username") && text.contains("users_by_display_name_key"),
+        "{text}"
+    );
+});
+
+both_backends!(blocking_ends_friendship_and_hides_the_blocker, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    befriend(&server, &ann, &bob).await;
+    call(
+        &server,
+        &bob,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "ann"})),
+    )
+    .await;
+    let bob_mark = server.inbox_mark(&bob.id).await;
+
+    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "idempotent");
+    assert_eq!(
+        kinds(&server.events_since(&bob.id, &bob_mark).await),
+        [EventKind::FriendRemoved]
+    );
+    let (_, ann_friends) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+    assert!(ann_friends["friends"].as_array().unwrap().is_empty());
+    let (_, blocked) = call(&server, &ann, Method::GET, "/api/blocks", None).await;
+    assert_eq!(blocked["blocked"][0]["username"], "bob");
+
+    // Bob can no longer find, look up or ask Ann.
+    let (status, _) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, found) = call(&server, &bob, Method::GET, "/api/users?q=an", None).await;
+    assert!(found["users"].as_array().unwrap().is_empty());
+    let (status, _) = call(
+        &server,
+        &bob,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "ann"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Ann still sees Bob, but cannot ask him either while she blocks him.
+    let (status, _) = call(&server, &ann, Method::GET, "/api/users/bob", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &server,
+        &ann,
+        Method::POST,
+        "/api/friends/requests",
+        Some(json!({"username": "bob"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = call(&server, &ann, Method::DELETE, "/api/blocks/bob", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    assert_eq!(status, StatusCode::OK, "visible again");
+    let (_, bob_friends) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+    assert!(
+        bob_friends["friends"].as_array().unwrap().is_empty(),
+        "friendship does not come back"
+    );
+    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/nobody", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, error) = call(&server, &ann, Method::PUT, "/api/blocks/ann", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&error, "invalid_target");
+});
