@@ -4,11 +4,9 @@
 use std::time::Duration;
 
 use chat_core::settings::Settings;
-use chat_tests::{TestServer, assert_error, both_backends, json, set_cookie};
+use chat_tests::{PASSWORD, TestServer, assert_error, both_backends, json, set_cookie};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-const PASSWORD: &str = "correct horse battery";
 
 both_backends!(signup_creates_the_user_and_a_session, |backend| {
     let server = TestServer::start(backend).await;

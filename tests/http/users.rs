@@ -3,64 +3,11 @@
 //! bus backends.
 
 use chat_core::{ports::EventKind, settings::Settings};
-use chat_tests::{TestServer, assert_error, both_backends, json};
+use chat_tests::{
+    PASSWORD, Person, TestServer, assert_error, befriend, both_backends, call, json, person,
+};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-const PASSWORD: &str = "correct horse battery";
-
-struct Person {
-    token: String,
-    id: String,
-    username: String,
-}
-
-async fn person(server: &TestServer, username: &str) -> Person {
-    let (token, user) = server.signup(username, PASSWORD).await;
-    Person {
-        token,
-        id: user["id"].as_str().unwrap().to_owned(),
-        username: username.to_owned(),
-    }
-}
-
-async fn call(
-    server: &TestServer,
-    who: &Person,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = server.authed(method, path, &who.token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn befriend(server: &TestServer, a: &Person, b: &Person) {
-    let (status, _) = call(
-        server,
-        a,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": b.username})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = call(
-        server,
-        b,
-        Method::POST,
-        &format!("/api/friends/requests/{}/accept", a.username),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-}
+use serde_json::json;
 
 fn kinds(events: &[chat_core::ports::Delivered]) -> Vec<EventKind> {
     events.iter().map(|d| d.event.kind).collect()

@@ -173,6 +173,67 @@ impl TestServer {
     }
 }
 
+/// The password test accounts use.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A signed-up test user.
+pub struct Person {
+    /// Bearer token.
+    pub token: String,
+    /// User id.
+    pub id: String,
+    /// Username.
+    pub username: String,
+}
+
+/// Signs up `username`.
+pub async fn person(server: &TestServer, username: &str) -> Person {
+    let (token, user) = server.signup(username, PASSWORD).await;
+    Person {
+        token,
+        id: user["id"].as_str().expect("id").to_owned(),
+        username: username.to_owned(),
+    }
+}
+
+/// Calls `path` as `who`, with an optional JSON body; returns the status and the JSON body
+/// (`null` when there is none).
+pub async fn call(
+    server: &TestServer,
+    who: &Person,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = server.authed(method, path, &who.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Makes `a` and `b` friends through the API.
+pub async fn befriend(server: &TestServer, a: &Person, b: &Person) {
+    let (status, _) = call(
+        server,
+        a,
+        reqwest::Method::POST,
+        "/api/friends/requests",
+        Some(serde_json::json!({ "username": b.username })),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "request");
+    let path = format!("/api/friends/requests/{}/accept", a.username);
+    let (status, _) = call(server, b, reqwest::Method::POST, &path, None).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "accept");
+}
+
 /// The `name=value` part of the `Set-Cookie` header for `name`, and the whole header.
 pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
     response

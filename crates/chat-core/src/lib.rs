@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bus;
+pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod ids;

@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_bus.sql"),
     migration!(3, "0003_accounts.sql"),
     migration!(4, "0004_contacts.sql"),
+    migration!(5, "0005_conversations.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -3,6 +3,7 @@
 //! every area on one port. Both run the same handlers.
 
 mod auth;
+mod conversations;
 mod error;
 mod health;
 mod json;
@@ -53,9 +54,10 @@ impl Area {
         match self {
             Area::Auth => auth::routes(),
             Area::Users => users::routes(),
-            // The conversation and event routes join their areas as they are built; until
-            // then those prefixes answer with the JSON 404 below.
-            Area::Conversations | Area::Events => Router::new(),
+            Area::Conversations => conversations::routes(),
+            // The event routes join their area when it is built; until then that prefix
+            // answers with the JSON 404 below.
+            Area::Events => Router::new(),
             Area::Web => health::routes(),
         }
     }

@@ -6,7 +6,7 @@ mod blocks;
 mod contacts;
 mod profile;
 mod search;
-mod summary;
+pub(crate) mod summary;
 
 use serde_json::Value as Json;
 

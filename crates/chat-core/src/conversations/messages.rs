@@ -1,0 +1,345 @@
+//! Messages: send (idempotent per `client_id`, gapless `seq`), history pages, edit, delete
+//! (tombstone), typing and read marks.
+
+use serde_json::json;
+
+use super::{Conversations, HistoryPage, Message, parse_body, parse_client_id};
+use crate::{
+    Error, Result, ids,
+    ports::{EventKind, Rate, Value},
+};
+
+/// How long a `typing: true` lasts without being repeated.
+pub const TYPING_TTL_MS: i64 = 6_000;
+
+impl Conversations<'_> {
+    /// One message of a conversation, as the caller sees it.
+    async fn message_where(&self, condition: &str, extra: Vec<Value>) -> Result<Option<Message>> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT {} FROM messages m JOIN users u ON u.id = m.sender_id WHERE {condition}",
+                    Message::columns()
+                ),
+                &self.params(extra),
+            )
+            .await?;
+        rows.first().map(|r| Message::from_row(r, 0)).transpose()
+    }
+
+    async fn message(&self, conversation_id: &str, message_id: &str) -> Result<Message> {
+        self.message_where(
+            "m.conversation_id = ?3 AND m.id = ?4",
+            vec![Value::from(conversation_id), Value::from(message_id)],
+        )
+        .await?
+        .ok_or(Error::NotFound { what: "message" })
+    }
+
+    async fn by_client_id(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+    ) -> Result<Option<Message>> {
+        self.message_where(
+            "m.conversation_id = ?3 AND m.sender_id = ?1 AND m.client_id = ?4",
+            vec![Value::from(conversation_id), Value::from(client_id)],
+        )
+        .await
+    }
+
+    /// In a direct conversation, a block either way stops messages (403 `blocked`), and so
+    /// does no longer being friends (403 `not_friends`).
+    async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
+        let Some((a, b)) = direct_key.split_once(':') else {
+            return Err(Error::Data(format!("malformed direct key {direct_key}")));
+        };
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2)
+                                                        OR (blocker_id = ?2 AND blocked_id = ?1)),
+                        EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
+                &[Value::from(a), Value::from(b)],
+            )
+            .await?;
+        let row = rows.first().ok_or_else(|| Error::Data("no row".into()))?;
+        if row.get::<bool>(0)? {
+            return Err(Error::forbidden("blocked", "you cannot message this user"));
+        }
+        if !row.get::<bool>(1)? {
+            return Err(Error::forbidden(
+                "not_friends",
+                "direct messages are between friends",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends a message. A retry with the same `client_id` returns the stored message
+    /// (`false`: nothing new), also when retries race. Rate limited per sender.
+    pub async fn send(
+        &self,
+        conversation_id: &str,
+        body: &str,
+        client_id: &str,
+    ) -> Result<(Message, bool)> {
+        let body = parse_body(body)?;
+        let client_id = parse_client_id(client_id)?;
+        let membership = self.membership(conversation_id).await?;
+        if let Some(key) = &membership.direct_key {
+            self.check_direct_allowed(key).await?;
+        }
+        if let Some(existing) = self.by_client_id(conversation_id, &client_id).await? {
+            return Ok((existing, false));
+        }
+        let settings = &self.ports.settings;
+        let rate = Rate::bucket(settings.messages_burst, settings.messages_per_second);
+        self.ports
+            .limiter
+            .acquire(&format!("send:{}", self.me.id), rate)
+            .await?
+            .into_result()?;
+
+        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let now = self.now();
+        // BEGIN IMMEDIATE: one writer at a time, so the counter read-and-bump below hands
+        // out 1, 2, 3... with no gap and no duplicate, and a racing retry finds the first.
+        let mut tx = self.ports.sql.begin().await?;
+        let raced = tx
+            .query(
+                "SELECT 1 FROM messages WHERE conversation_id = ?1 AND sender_id = ?2 AND client_id = ?3",
+                &[
+                    Value::from(conversation_id),
+                    Value::from(self.me.id.as_str()),
+                    Value::from(client_id.as_str()),
+                ],
+            )
+            .await?;
+        if !raced.is_empty() {
+            drop(tx);
+            let existing = self.by_client_id(conversation_id, &client_id).await?;
+            return existing
+                .map(|m| (m, false))
+                .ok_or_else(|| Error::Data("raced message vanished".into()));
+        }
+        let seq: i64 = tx
+            .query(
+                "UPDATE conversations SET last_seq = last_seq + 1, last_activity_ms = ?2
+                 WHERE id = ?1 RETURNING last_seq",
+                &[Value::from(conversation_id), Value::Integer(now)],
+            )
+            .await?
+            .first()
+            .ok_or(Error::NotFound {
+                what: "conversation",
+            })?
+            .get(0)?;
+        tx.execute(
+            "INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                Value::from(id.as_str()),
+                Value::from(conversation_id),
+                Value::Integer(seq),
+                Value::from(self.me.id.as_str()),
+                Value::from(body),
+                Value::from(client_id),
+                Value::Integer(now),
+            ],
+        )
+        .await?;
+        // Writing in a conversation means having read it.
+        tx.execute(
+            "UPDATE members SET last_read_seq = max(last_read_seq, ?3)
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            &[
+                Value::from(conversation_id),
+                Value::from(self.me.id.as_str()),
+                Value::Integer(seq),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+
+        let message = self.message(conversation_id, &id).await?;
+        self.emit(
+            self.member_ids(conversation_id).await?,
+            EventKind::Message,
+            json!({ "conversation_id": conversation_id, "message": message.for_event() }),
+        )
+        .await?;
+        Ok((message, true))
+    }
+
+    /// A page of history, oldest first, and whether older messages remain.
+    pub async fn history(
+        &self,
+        conversation_id: &str,
+        page: HistoryPage,
+    ) -> Result<(Vec<Message>, bool)> {
+        self.membership(conversation_id).await?;
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT {} FROM messages m JOIN users u ON u.id = m.sender_id
+                     WHERE m.conversation_id = ?3 AND m.seq < ?4
+                     ORDER BY m.seq DESC LIMIT ?5",
+                    Message::columns()
+                ),
+                &self.params([
+                    Value::from(conversation_id),
+                    Value::Integer(page.before_seq.unwrap_or(i64::MAX)),
+                    // One extra row tells whether there is more.
+                    Value::Integer(page.limit + 1),
+                ]),
+            )
+            .await?;
+        let has_more = rows.len() as i64 > page.limit;
+        let mut messages = rows
+            .iter()
+            .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .map(|r| Message::from_row(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        messages.reverse();
+        Ok((messages, has_more))
+    }
+
+    /// Loads an own message for changing it: 403 `not_author` for others' messages.
+    async fn own_message(&self, conversation_id: &str, message_id: &str) -> Result<Message> {
+        self.membership(conversation_id).await?;
+        let message = self.message(conversation_id, message_id).await?;
+        if message.sender.id != self.me.id {
+            return Err(Error::forbidden(
+                "not_author",
+                "only the author can change a message",
+            ));
+        }
+        Ok(message)
+    }
+
+    /// Replaces the body of an own message; 409 `message_deleted` for tombstones.
+    pub async fn edit(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+        body: &str,
+    ) -> Result<Message> {
+        let body = parse_body(body)?;
+        let message = self.own_message(conversation_id, message_id).await?;
+        if message.deleted {
+            return Err(Error::conflict(
+                "message_deleted",
+                "a deleted message cannot be edited",
+            ));
+        }
+        self.ports
+            .sql
+            .execute(
+                "UPDATE messages SET body = ?2, edited_at_ms = ?3 WHERE id = ?1 AND deleted = 0",
+                &[
+                    Value::from(message_id),
+                    Value::from(body),
+                    Value::Integer(self.now()),
+                ],
+            )
+            .await?;
+        let edited = self.message(conversation_id, message_id).await?;
+        self.emit(
+            self.member_ids(conversation_id).await?,
+            EventKind::MessageEdited,
+            json!({ "conversation_id": conversation_id, "message": edited.for_event() }),
+        )
+        .await?;
+        Ok(edited)
+    }
+
+    /// Deletes an own message, leaving a tombstone (`deleted: true`, empty body) in its
+    /// place. Deleting a tombstone again changes nothing.
+    pub async fn delete(&self, conversation_id: &str, message_id: &str) -> Result<()> {
+        let message = self.own_message(conversation_id, message_id).await?;
+        if message.deleted {
+            return Ok(());
+        }
+        self.ports
+            .sql
+            .execute(
+                "UPDATE messages SET deleted = 1, body = '' WHERE id = ?1",
+                &[Value::from(message_id)],
+            )
+            .await?;
+        let tombstone = self.message(conversation_id, message_id).await?;
+        self.emit(
+            self.member_ids(conversation_id).await?,
+            EventKind::MessageDeleted,
+            json!({ "conversation_id": conversation_id, "message": tombstone.for_event() }),
+        )
+        .await
+    }
+
+    /// Tells the other members the caller is (or stopped) typing. Never stored as
+    /// history; the event says when it lapses without a repeat. Rate limited.
+    pub async fn typing(&self, conversation_id: &str, typing: bool) -> Result<()> {
+        self.membership(conversation_id).await?;
+        self.ports
+            .limiter
+            .acquire(&format!("typing:{}", self.me.id), Rate::bucket(10, 1.0))
+            .await?
+            .into_result()?;
+        let mut others = self.member_ids(conversation_id).await?;
+        others.retain(|m| *m != self.me.id);
+        self.emit(
+            others,
+            EventKind::Typing,
+            json!({
+                "conversation_id": conversation_id,
+                "user_id": self.me.id,
+                "username": self.me.username,
+                "display_name": self.me.display_name,
+                "typing": typing,
+                "expires_at": crate::time::rfc3339_ms(self.now() + TYPING_TTL_MS),
+            }),
+        )
+        .await
+    }
+
+    /// Moves the caller's read mark forward to `seq` (never back, never past the newest
+    /// message). Every member, the caller's tabs included, gets `read` when it moved.
+    pub async fn mark_read(&self, conversation_id: &str, seq: i64) -> Result<()> {
+        if seq < 0 {
+            return Err(Error::invalid("invalid_seq", "seq must be 0 or more"));
+        }
+        self.membership(conversation_id).await?;
+        let moved = self
+            .ports
+            .sql
+            .query(
+                "UPDATE members SET last_read_seq =
+                    min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+                 WHERE conversation_id = ?1 AND user_id = ?2
+                   AND last_read_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+                 RETURNING last_read_seq",
+                &[
+                    Value::from(conversation_id),
+                    Value::from(self.me.id.as_str()),
+                    Value::Integer(seq),
+                ],
+            )
+            .await?;
+        let Some(row) = moved.first() else {
+            return Ok(());
+        };
+        let mark: i64 = row.get(0)?;
+        self.emit(
+            self.member_ids(conversation_id).await?,
+            EventKind::Read,
+            json!({ "conversation_id": conversation_id, "user_id": self.me.id, "seq": mark }),
+        )
+        .await
+    }
+}

@@ -1,0 +1,185 @@
+//! Conversations: direct messages between two friends (one conversation per pair) and
+//! rooms (public by name, private by an unguessable id), their members, messages with a
+//! gapless per-conversation `seq`, edits, tombstones, typing and read marks. Only members
+//! can see or touch a conversation; to anyone else it does not exist (404).
+
+mod fields;
+mod messages;
+mod model;
+mod rooms;
+
+use serde_json::Value as Json;
+
+pub use fields::{HistoryPage, RoomName, is_private_room_id, parse_body, parse_client_id};
+pub use model::{Conversation, Message};
+
+use crate::{
+    Error, Ports, Result,
+    accounts::User,
+    ports::{Event, EventKind, Row, Value},
+    users::{UserSummary, summary},
+};
+use model::{CONVERSATION_COLUMN_COUNT, conversation_columns};
+
+/// Conversation operations on behalf of one signed-in user.
+pub struct Conversations<'a> {
+    ports: &'a Ports,
+    me: &'a User,
+}
+
+/// What membership check found.
+struct Membership {
+    kind: String,
+    direct_key: Option<String>,
+}
+
+impl<'a> Conversations<'a> {
+    /// Operations as `me`.
+    pub fn new(ports: &'a Ports, me: &'a User) -> Self {
+        Conversations { ports, me }
+    }
+
+    fn now(&self) -> i64 {
+        self.ports.clock.now_ms()
+    }
+
+    /// `[viewer, now, extra...]`: summaries in every query read `?1` and `?2`.
+    fn params(&self, extra: impl IntoIterator<Item = Value>) -> Vec<Value> {
+        let mut params = vec![Value::from(self.me.id.as_str()), Value::Integer(self.now())];
+        params.extend(extra);
+        params
+    }
+
+    async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
+        if recipients.is_empty() {
+            return Ok(());
+        }
+        self.ports
+            .inbox
+            .append(&recipients, &Event { kind, data })
+            .await
+    }
+
+    /// The conversation if the caller is a member; 404 otherwise, whether or not it exists.
+    async fn membership(&self, conversation_id: &str) -> Result<Membership> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT c.kind, c.direct_key FROM conversations c
+                 JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
+                 WHERE c.id = ?2",
+                &[
+                    Value::from(self.me.id.as_str()),
+                    Value::from(conversation_id),
+                ],
+            )
+            .await?;
+        let row = rows.first().ok_or(Error::NotFound {
+            what: "conversation",
+        })?;
+        Ok(Membership {
+            kind: row.get(0)?,
+            direct_key: row.get(1)?,
+        })
+    }
+
+    /// Ids of every member.
+    async fn member_ids(&self, conversation_id: &str) -> Result<Vec<String>> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT user_id FROM members WHERE conversation_id = ?1",
+                &[Value::from(conversation_id)],
+            )
+            .await?;
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+
+    /// Members as the caller sees them, in joining order.
+    async fn members(&self, conversation_id: &str) -> Result<Vec<UserSummary>> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT {} FROM members mm JOIN users u ON u.id = mm.user_id
+                     WHERE mm.conversation_id = ?3 ORDER BY mm.joined_at_ms, u.username",
+                    summary::columns("u")
+                ),
+                &self.params([Value::from(conversation_id)]),
+            )
+            .await?;
+        rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
+    }
+
+    /// The caller's conversations (or one of them), newest activity first, with the last
+    /// message and unread count in the same query.
+    async fn load(&self, only: Option<&str>) -> Result<Vec<Conversation>> {
+        let filter = if only.is_some() { "AND c.id = ?3" } else { "" };
+        let sql = format!(
+            "SELECT {}, {} FROM members me
+             JOIN conversations c ON c.id = me.conversation_id
+             LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+             LEFT JOIN users u ON u.id = m.sender_id
+             WHERE me.user_id = ?1 {filter}
+             ORDER BY c.last_activity_ms DESC, c.id",
+            conversation_columns(),
+            Message::columns()
+        );
+        let rows = self
+            .ports
+            .sql
+            .query(&sql, &self.params(only.map(Value::from)))
+            .await?;
+        let mut conversations = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut conversation = conversation_from_row(row)?;
+            // A direct conversation is named by its other member: the list needs them.
+            if conversation.kind == "direct" || only.is_some() {
+                conversation.members = Some(self.members(&conversation.id).await?);
+            }
+            conversations.push(conversation);
+        }
+        Ok(conversations)
+    }
+
+    /// One conversation with its members; 404 unless the caller is a member.
+    pub async fn get(&self, conversation_id: &str) -> Result<Conversation> {
+        self.load(Some(conversation_id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound {
+                what: "conversation",
+            })
+    }
+
+    /// Every conversation of the caller, most recent activity first. Members are included
+    /// for direct conversations only.
+    pub async fn list(&self) -> Result<Vec<Conversation>> {
+        self.load(None).await
+    }
+}
+
+fn conversation_from_row(row: &Row) -> Result<Conversation> {
+    let has_message = !matches!(
+        row.0.get(CONVERSATION_COLUMN_COUNT),
+        None | Some(Value::Null)
+    );
+    let last_message = if has_message {
+        Some(Message::from_row(row, CONVERSATION_COLUMN_COUNT)?)
+    } else {
+        None
+    };
+    Ok(Conversation {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        name: row.get(2)?,
+        created_at: crate::time::rfc3339_ms(row.get(3)?),
+        members: None,
+        last_message,
+        unread_count: row.get(5)?,
+    })
+}

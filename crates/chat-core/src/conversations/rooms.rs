@@ -1,0 +1,230 @@
+//! Opening direct conversations, creating, joining and leaving rooms.
+
+use serde_json::json;
+
+use super::{Conversation, Conversations, RoomName};
+use crate::{
+    Error, Result, ids,
+    ports::{EventKind, Value},
+    users::{UserSummary, Users},
+};
+
+impl Conversations<'_> {
+    /// The direct conversation with `username`, created on first use (`true` when it was).
+    /// Only between friends (403 `not_friends`); 404 for unknown users or users who blocked
+    /// the caller. The pair's unique key decides races, so there is only ever one.
+    pub async fn open_direct(&self, username: &str) -> Result<(Conversation, bool)> {
+        let other = Users::new(self.ports, self.me).lookup(username).await?;
+        if other.id == self.me.id {
+            return Err(Error::invalid(
+                "invalid_target",
+                "a direct conversation needs someone else",
+            ));
+        }
+        let (a, b) = if self.me.id < other.id {
+            (self.me.id.as_str(), other.id.as_str())
+        } else {
+            (other.id.as_str(), self.me.id.as_str())
+        };
+        let friends = self
+            .ports
+            .sql
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
+                &[Value::from(a), Value::from(b)],
+            )
+            .await?;
+        if !friends.first().map_or(Ok(false), |r| r.get(0))? {
+            return Err(Error::forbidden(
+                "not_friends",
+                "direct conversations are between friends",
+            ));
+        }
+        let key = format!("{a}:{b}");
+        let now = self.now();
+        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let mut tx = self.ports.sql.begin().await?;
+        let created = tx
+            .execute(
+                "INSERT INTO conversations (id, kind, direct_key, created_at_ms, last_activity_ms)
+                 VALUES (?1, 'direct', ?2, ?3, ?3)
+                 ON CONFLICT (direct_key) DO NOTHING",
+                &[
+                    Value::from(id),
+                    Value::from(key.as_str()),
+                    Value::Integer(now),
+                ],
+            )
+            .await?
+            > 0;
+        let rows = tx
+            .query(
+                "SELECT id FROM conversations WHERE direct_key = ?1",
+                &[Value::from(key.as_str())],
+            )
+            .await?;
+        let id: String = rows
+            .first()
+            .ok_or_else(|| Error::Data("direct conversation vanished".into()))?
+            .get(0)?;
+        for member in [a, b] {
+            tx.execute(
+                "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
+                 VALUES (?1, ?2, ?3)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::from(member),
+                    Value::Integer(now),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let conversation = self.get(&id).await?;
+        if created {
+            self.emit(
+                vec![self.me.id.clone(), other.id.clone()],
+                EventKind::ConversationAdded,
+                json!({ "conversation_id": id, "conversation": conversation }),
+            )
+            .await?;
+        }
+        Ok((conversation, created))
+    }
+
+    /// Creates a room with the caller as first member: public when named (409
+    /// `room_exists` if taken), private otherwise, its id a 64-hex secret.
+    pub async fn create_room(&self, name: Option<&str>) -> Result<Conversation> {
+        let name = name.map(RoomName::parse).transpose()?;
+        let id = match name {
+            Some(_) => ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?,
+            None => ids::random_hex(self.ports.random.as_ref(), 32)?,
+        };
+        let now = self.now();
+        let mut tx = self.ports.sql.begin().await?;
+        let created = tx
+            .execute(
+                "INSERT INTO conversations (id, kind, name, created_at_ms, last_activity_ms)
+                 VALUES (?1, 'room', ?2, ?3, ?3)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    Value::from(id.as_str()),
+                    Value::from(name.as_ref().map(RoomName::as_str)),
+                    Value::Integer(now),
+                ],
+            )
+            .await?;
+        if created == 0 {
+            return Err(Error::conflict(
+                "room_exists",
+                "a room with that name exists",
+            ));
+        }
+        tx.execute(
+            "INSERT INTO members (conversation_id, user_id, joined_at_ms) VALUES (?1, ?2, ?3)",
+            &[
+                Value::from(id.as_str()),
+                Value::from(self.me.id.as_str()),
+                Value::Integer(now),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        let conversation = self.get(&id).await?;
+        self.emit(
+            vec![self.me.id.clone()],
+            EventKind::ConversationAdded,
+            json!({ "conversation_id": id, "conversation": conversation }),
+        )
+        .await?;
+        Ok(conversation)
+    }
+
+    /// Joins a room by public name, by private 64-hex id, or by id. Already a member: the
+    /// room, unchanged. Members get `member_joined`; the caller's tabs `conversation_added`.
+    pub async fn join(&self, name_or_id: &str) -> Result<Conversation> {
+        // Names have at most 32 characters, ids 36 (UUID) or 64 (private): one lookup
+        // tries both without ambiguity.
+        let by_name = RoomName::parse(name_or_id).ok();
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT id FROM conversations
+                 WHERE kind = 'room' AND (id = ?1 OR (name IS NOT NULL AND name = ?2))",
+                &[
+                    Value::from(name_or_id),
+                    Value::from(by_name.as_ref().map(RoomName::as_str)),
+                ],
+            )
+            .await?;
+        let id: String = rows
+            .first()
+            .ok_or(Error::NotFound { what: "room" })?
+            .get(0)?;
+        let joined = self
+            .ports
+            .sql
+            .execute(
+                "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
+                 VALUES (?1, ?2, ?3)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::from(self.me.id.as_str()),
+                    Value::Integer(self.now()),
+                ],
+            )
+            .await?
+            > 0;
+        let conversation = self.get(&id).await?;
+        if joined {
+            let mut others = self.member_ids(&id).await?;
+            others.retain(|m| *m != self.me.id);
+            let mut joiner = UserSummary::of_self(self.me);
+            joiner.presence = "offline".into(); // one payload for friends and strangers alike
+            self.emit(
+                others,
+                EventKind::MemberJoined,
+                json!({ "conversation_id": id, "user_id": self.me.id, "user": joiner }),
+            )
+            .await?;
+            self.emit(
+                vec![self.me.id.clone()],
+                EventKind::ConversationAdded,
+                json!({ "conversation_id": id, "conversation": conversation }),
+            )
+            .await?;
+        }
+        Ok(conversation)
+    }
+
+    /// Leaves a room (400 `not_a_room` for direct conversations). Remaining members and the
+    /// caller's own tabs get `member_left`.
+    pub async fn leave(&self, conversation_id: &str) -> Result<()> {
+        let membership = self.membership(conversation_id).await?;
+        if membership.kind != "room" {
+            return Err(Error::invalid(
+                "not_a_room",
+                "only rooms can be left; direct conversations stay",
+            ));
+        }
+        self.ports
+            .sql
+            .execute(
+                "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+                &[
+                    Value::from(conversation_id),
+                    Value::from(self.me.id.as_str()),
+                ],
+            )
+            .await?;
+        let mut recipients = self.member_ids(conversation_id).await?;
+        recipients.push(self.me.id.clone());
+        self.emit(
+            recipients,
+            EventKind::MemberLeft,
+            json!({ "conversation_id": conversation_id, "user_id": self.me.id }),
+        )
+        .await
+    }
+}
