@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod sse;
+
+pub use sse::{Next, SseFrame, SseStream};
+
 use std::{net::SocketAddr, time::Duration};
 
 use chat_core::{
@@ -114,6 +118,18 @@ impl TestServer {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
+    }
+
+    /// Opens `GET /api/events` as the holder of `token`, resuming after `last_event_id`.
+    pub async fn events(&self, token: &str, last_event_id: Option<&str>) -> SseStream {
+        let mut request = self.client.get(self.url("/api/events")).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.expect("events request");
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "events stream");
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        SseStream::new(response)
     }
 
     /// Signs up `username` with `password`; returns the token and the user record.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bus;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod ids;
 pub mod migrations;

@@ -41,7 +41,7 @@ fn csrf(message: &str) -> ApiError {
 }
 
 /// The token of `Authorization: Bearer <token>`, if that header is present.
-fn bearer(headers: &HeaderMap) -> Option<Result<String, ApiError>> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<Result<String, ApiError>> {
     let value = headers.get(header::AUTHORIZATION)?;
     let parsed = value
         .to_str()

@@ -5,6 +5,7 @@
 mod auth;
 mod conversations;
 mod error;
+mod events;
 mod health;
 mod json;
 mod state;
@@ -55,9 +56,7 @@ impl Area {
             Area::Auth => auth::routes(),
             Area::Users => users::routes(),
             Area::Conversations => conversations::routes(),
-            // The event routes join their area when it is built; until then that prefix
-            // answers with the JSON 404 below.
-            Area::Events => Router::new(),
+            Area::Events => events::routes(),
             Area::Web => health::routes(),
         }
     }

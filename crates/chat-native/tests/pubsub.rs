@@ -45,10 +45,10 @@ async fn appends_are_published_once_with_their_recipients() {
     let mut pubsub = client.get_async_pubsub().await.unwrap();
     pubsub.subscribe("test-events").await.unwrap();
 
-    let event = Event {
-        kind: EventKind::Notification,
-        data: serde_json::json!({"hello": "world"}),
-    };
+    let event = Event::new(
+        EventKind::Notification,
+        serde_json::json!({"hello": "world"}),
+    );
     ports
         .inbox
         .append(&["u1".into(), "u2".into(), "u1".into()], &event)

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Conversations, HistoryPage, Message, parse_body, parse_client_id};
 use crate::{
     Error, Result, ids,
-    ports::{EventKind, Rate, Value},
+    ports::{Ephemeral, Event, EventKind, Rate, Value},
 };
 
 /// How long a `typing: true` lasts without being repeated.
@@ -293,19 +293,23 @@ impl Conversations<'_> {
             .into_result()?;
         let mut others = self.member_ids(conversation_id).await?;
         others.retain(|m| *m != self.me.id);
-        self.emit(
-            others,
-            EventKind::Typing,
-            json!({
-                "conversation_id": conversation_id,
-                "user_id": self.me.id,
-                "username": self.me.username,
-                "display_name": self.me.display_name,
-                "typing": typing,
-                "expires_at": crate::time::rfc3339_ms(self.now() + TYPING_TTL_MS),
+        let now = self.now();
+        let data = json!({
+            "conversation_id": conversation_id,
+            "user_id": self.me.id,
+            "username": self.me.username,
+            "display_name": self.me.display_name,
+            "typing": typing,
+            "expires_at": crate::time::rfc3339_ms(now + TYPING_TTL_MS),
+        });
+        let event = Event {
+            ephemeral: Some(Ephemeral {
+                sent_ms: now,
+                expires_ms: now + TYPING_TTL_MS,
             }),
-        )
-        .await
+            ..Event::new(EventKind::Typing, data)
+        };
+        self.emit_event(others, event).await
     }
 
     /// Moves the caller's read mark forward to `seq` (never back, never past the newest

@@ -51,13 +51,14 @@ impl<'a> Conversations<'a> {
     }
 
     async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
+        self.emit_event(recipients, Event::new(kind, data)).await
+    }
+
+    async fn emit_event(&self, recipients: Vec<String>, event: Event) -> Result<()> {
         if recipients.is_empty() {
             return Ok(());
         }
-        self.ports
-            .inbox
-            .append(&recipients, &Event { kind, data })
-            .await
+        self.ports.inbox.append(&recipients, &event).await
     }
 
     /// The conversation if the caller is a member; 404 otherwise, whether or not it exists.

@@ -59,6 +59,31 @@ pub struct Event {
     pub kind: EventKind,
     /// The payload sent as the SSE `data:` line.
     pub data: serde_json::Value,
+    /// Set for live-only events (typing): never replayed, dropped once stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<Ephemeral>,
+}
+
+impl Event {
+    /// A durable event: delivered to every stream, replayed on resume.
+    pub fn new(kind: EventKind, data: serde_json::Value) -> Self {
+        Event {
+            kind,
+            data,
+            ephemeral: None,
+        }
+    }
+}
+
+/// When a live-only event was sent and when it goes stale (ms since the epoch). A stream
+/// delivers it only if the stream was already open when it was sent, and only until it
+/// expires: it is never replayed to a resuming client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ephemeral {
+    /// Sent at.
+    pub sent_ms: i64,
+    /// Stale from.
+    pub expires_ms: i64,
 }
 
 /// Where an event sits in one user's inbox. Opaque to clients, increasing per user; the

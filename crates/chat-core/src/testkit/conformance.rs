@@ -34,10 +34,7 @@ fn user(name: &str) -> String {
 }
 
 fn note(n: i64) -> Event {
-    Event {
-        kind: EventKind::Notification,
-        data: json!({ "n": n }),
-    }
+    Event::new(EventKind::Notification, json!({ "n": n }))
 }
 
 fn numbers(events: &[crate::ports::Delivered]) -> Vec<i64> {

@@ -46,7 +46,7 @@ impl<'a> Users<'a> {
     async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
         self.ports
             .inbox
-            .append(&recipients, &Event { kind, data })
+            .append(&recipients, &Event::new(kind, data))
             .await
     }
 

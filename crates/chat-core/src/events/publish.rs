@@ -1,0 +1,63 @@
+//! The publish API's service: a trusted server pushes a JSON object to a user's streams
+//! as a `notification` event.
+
+use sha2::{Digest, Sha256};
+
+use crate::{
+    Error, Ports, Result,
+    accounts::Username,
+    ports::{Event, EventKind, Value},
+};
+
+/// Largest notification body accepted.
+pub const MAX_NOTIFICATION_BYTES: usize = 16 * 1024;
+
+/// Compares a presented key with the configured one in time independent of where they
+/// differ (and of their lengths: both are hashed first).
+pub fn publish_key_matches(presented: &str, configured: &str) -> bool {
+    let (a, b) = (
+        Sha256::digest(presented.as_bytes()),
+        Sha256::digest(configured.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+        == 0
+}
+
+/// Delivers `body` (a JSON object) to `username`'s streams; 404 for unknown users.
+pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> Result<()> {
+    if !body.is_object() {
+        return Err(Error::invalid(
+            "invalid_notification",
+            "the notification must be a JSON object",
+        ));
+    }
+    let not_found = Error::NotFound { what: "user" };
+    let username = Username::parse(username).map_err(|_| Error::NotFound { what: "user" })?;
+    let rows = ports
+        .sql
+        .query(
+            "SELECT id FROM users WHERE username = ?1",
+            &[Value::from(username.as_str())],
+        )
+        .await?;
+    let user_id: String = rows.first().ok_or(not_found)?.get(0)?;
+    ports
+        .inbox
+        .append(&[user_id], &Event::new(EventKind::Notification, body))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::publish_key_matches;
+
+    #[test]
+    fn only_the_exact_key_matches() {
+        assert!(publish_key_matches("s3cret-key", "s3cret-key"));
+        assert!(!publish_key_matches("s3cret-kex", "s3cret-key"));
+        assert!(!publish_key_matches("s3cret", "s3cret-key"));
+        assert!(!publish_key_matches("", "s3cret-key"));
+    }
+}

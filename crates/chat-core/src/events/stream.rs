@@ -1,0 +1,245 @@
+//! One live event stream: what `GET /api/events` sends, frame by frame.
+//!
+//! The stream reads its user's inbox after a cursor and ends by itself after the configured
+//! time (hosted platforms cut requests at 30 s; the client reconnects with its last id and
+//! misses nothing). Presence needs no background job:
+//! - opening takes a lease and, if the user had no live stream, tells friends they are on;
+//! - every heartbeat renews the lease, and checks the friends this stream last saw online:
+//!   any whose leases have all lapsed (their tab died without a word) is reported offline
+//!   to this stream's user. Lease time + heartbeat bound how long a ghost can linger.
+
+use std::{collections::BTreeSet, time::Duration};
+
+use serde_json::json;
+
+use super::leases;
+use crate::{
+    Ports, Result,
+    accounts::User,
+    ids,
+    ports::{CursorStatus, Delivered, Event, EventId, EventKind},
+};
+
+/// How long a client is told to wait before reconnecting.
+pub const RETRY: Duration = Duration::from_millis(1000);
+/// A stream that ended by itself keeps its lease this long for the reconnect.
+const RECONNECT_GRACE: Duration = Duration::from_secs(5);
+/// Events read from the inbox at once.
+const BATCH: usize = 100;
+
+/// One piece of the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    /// `retry:` in milliseconds.
+    Retry(Duration),
+    /// An event with `id:`, `event:` and `data:`.
+    Event {
+        /// The inbox id (for `Last-Event-ID`).
+        id: String,
+        /// The event type.
+        kind: EventKind,
+        /// The JSON payload.
+        data: serde_json::Value,
+    },
+    /// A comment line (heartbeat).
+    Comment(&'static str),
+}
+
+/// The state of one open stream.
+pub struct LiveStream {
+    ports: Ports,
+    user: User,
+    stream_id: String,
+    cursor: EventId,
+    started_ms: i64,
+    ends_ms: i64,
+    next_heartbeat_ms: i64,
+    /// Friends this stream's user has been shown online.
+    online_friends: BTreeSet<String>,
+    pending: std::collections::VecDeque<Frame>,
+    finished: bool,
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl LiveStream {
+    /// Opens a stream for `user`, resuming after `last_event_id` when given. A cursor that
+    /// is unknown or older than what the inbox retains starts the stream with `resync`.
+    pub async fn open(ports: Ports, user: User, last_event_id: Option<&str>) -> Result<Self> {
+        let inbox = ports.inbox.clone();
+        let started_ms = ports.clock.now_ms();
+        let mut pending = std::collections::VecDeque::from([Frame::Retry(RETRY)]);
+        let cursor = match last_event_id {
+            Some(id) => {
+                let resumed = EventId(id.to_owned());
+                match inbox.cursor_status(&user.id, &resumed).await? {
+                    CursorStatus::Resumable => resumed,
+                    CursorStatus::Gap => {
+                        let latest = inbox.latest(&user.id).await?;
+                        pending.push_back(Frame::Event {
+                            id: latest.0.clone(),
+                            kind: EventKind::Resync,
+                            data: json!({
+                                "reason": "events after the last id are no longer available; reload state"
+                            }),
+                        });
+                        latest
+                    }
+                }
+            }
+            None => inbox.latest(&user.id).await?,
+        };
+
+        let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
+        let already_connected = leases::take(&ports, &stream_id, &user.id).await?;
+        if !already_connected && user.presence != "invisible" {
+            let friends = leases::friends(&ports, &user.id).await?;
+            ports
+                .inbox
+                .append(
+                    &friends,
+                    &Event::new(
+                        EventKind::Presence,
+                        json!({ "user_id": user.id, "presence": user.presence }),
+                    ),
+                )
+                .await?;
+        }
+        let online_friends = leases::visible_friends(&ports, &user.id)
+            .await?
+            .into_iter()
+            .collect();
+        let settings = &ports.settings;
+        Ok(LiveStream {
+            ends_ms: started_ms + ms(settings.stream_duration),
+            next_heartbeat_ms: started_ms + ms(settings.heartbeat_interval),
+            ports,
+            user,
+            stream_id,
+            cursor,
+            started_ms,
+            online_friends,
+            pending,
+            finished: false,
+        })
+    }
+
+    /// The next frame, waiting for one; `None` once the stream has ended by itself.
+    pub async fn next(&mut self) -> Option<Frame> {
+        loop {
+            if let Some(frame) = self.pending.pop_front() {
+                return Some(frame);
+            }
+            if self.finished {
+                return None;
+            }
+            let now = self.ports.clock.now_ms();
+            if now >= self.ends_ms {
+                self.finished = true;
+                if let Err(e) = leases::release(&self.ports, &self.stream_id, RECONNECT_GRACE).await
+                {
+                    eprintln!("event stream {}: releasing lease: {e}", self.stream_id);
+                }
+                continue;
+            }
+            if now >= self.next_heartbeat_ms {
+                self.next_heartbeat_ms = now + ms(self.ports.settings.heartbeat_interval);
+                if let Err(e) = self.heartbeat().await {
+                    eprintln!("event stream {}: heartbeat: {e}", self.stream_id);
+                }
+                self.pending.push_back(Frame::Comment("heartbeat"));
+                continue;
+            }
+            let wait = self.next_heartbeat_ms.min(self.ends_ms) - now;
+            let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
+            match self
+                .ports
+                .inbox
+                .read(&self.user.id, &self.cursor, wait, BATCH)
+                .await
+            {
+                Ok(batch) => {
+                    for delivered in batch {
+                        self.cursor = delivered.id.clone();
+                        self.deliver(delivered);
+                    }
+                }
+                Err(e) => {
+                    // The client reconnects with its last id; nothing is lost.
+                    eprintln!("event stream {}: reading inbox: {e}", self.stream_id);
+                    self.finished = true;
+                }
+            }
+        }
+    }
+
+    /// Queues an inbox event, unless it is a stale or replayed live-only one; keeps track
+    /// of which friends the user has been shown online.
+    fn deliver(&mut self, delivered: Delivered) {
+        let Delivered { id, event } = delivered;
+        if let Some(ephemeral) = event.ephemeral {
+            let now = self.ports.clock.now_ms();
+            if ephemeral.sent_ms < self.started_ms || now >= ephemeral.expires_ms {
+                return;
+            }
+        }
+        self.track_presence(&event);
+        self.pending.push_back(Frame::Event {
+            id: id.0,
+            kind: event.kind,
+            data: event.data,
+        });
+    }
+
+    fn track_presence(&mut self, event: &Event) {
+        let data = &event.data;
+        match event.kind {
+            EventKind::Presence => {
+                if let Some(user_id) = data["user_id"].as_str().filter(|u| *u != self.user.id) {
+                    if data["presence"] == "offline" {
+                        self.online_friends.remove(user_id);
+                    } else {
+                        self.online_friends.insert(user_id.to_owned());
+                    }
+                }
+            }
+            EventKind::FriendAdded => {
+                let friend = &data["friend"]["user"];
+                if let Some(id) = friend["id"].as_str()
+                    && friend["presence"] != "offline"
+                {
+                    self.online_friends.insert(id.to_owned());
+                }
+            }
+            EventKind::FriendRemoved => {
+                if let Some(id) = data["user_id"].as_str() {
+                    self.online_friends.remove(id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Renews this stream's lease and reports friends whose streams have all lapsed.
+    async fn heartbeat(&mut self) -> Result<()> {
+        leases::renew(&self.ports, &self.stream_id).await?;
+        let watched: Vec<String> = self.online_friends.iter().cloned().collect();
+        let alive: BTreeSet<String> = leases::still_visible(&self.ports, &watched)
+            .await?
+            .into_iter()
+            .collect();
+        for gone in watched.into_iter().filter(|f| !alive.contains(f)) {
+            self.online_friends.remove(&gone);
+            // Not from the inbox: this stream's own observation. It carries the current
+            // cursor as its id, so a reconnect resumes exactly where it would have.
+            self.pending.push_back(Frame::Event {
+                id: self.cursor.0.clone(),
+                kind: EventKind::Presence,
+                data: json!({ "user_id": gone, "presence": "offline" }),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,456 @@
+//! The events component over real HTTP streaming: delivery to the right users and tabs,
+//! exact resume, resync, heartbeats, self-ending streams, presence without ghosts, typing
+//! that is never replayed, and the publish API, on both bus backends.
+
+use std::time::{Duration, Instant};
+
+use chat_core::settings::Settings;
+use chat_tests::{
+    Next, Person, SseFrame, TestServer, assert_error, befriend, both_backends, call, json, person,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const KEY: &str = "test-publish-key-0123456789";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn settings() -> Settings {
+    Settings {
+        publish_key: Some(KEY.into()),
+        ..Settings::default()
+    }
+}
+
+async fn publish(
+    server: &TestServer,
+    username: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    server
+        .client
+        .post(server.url(&format!("/api/publish/{username}")))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn room(server: &TestServer, owner: &Person, name: &str, members: &[&Person]) -> String {
+    let (_, room) = call(
+        server,
+        owner,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({"name": name})),
+    )
+    .await;
+    for member in members {
+        call(
+            server,
+            member,
+            Method::POST,
+            &format!("/api/rooms/{name}/join"),
+            None,
+        )
+        .await;
+    }
+    room["id"].as_str().unwrap().to_owned()
+}
+
+both_backends!(events_need_a_session, |backend| {
+    let server = TestServer::start(backend).await;
+    let response = server.get("/api/events").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_error(&json(response).await, "unauthenticated");
+});
+
+both_backends!(
+    streams_start_with_retry_and_deliver_to_the_right_users_and_tabs,
+    |backend| {
+        let server = TestServer::start_with(backend, settings()).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let cat = person(&server, "cat").await;
+        let id = room(&server, &ann, "talk", &[&bob]).await;
+
+        let mut ann_tab1 = server.events(&ann.token, None).await;
+        assert_eq!(
+            ann_tab1.next(WAIT).await,
+            Next::Frame(SseFrame::Retry(1000))
+        );
+        let mut ann_tab2 = server.events(&ann.token, None).await;
+        let mut bob_tab = server.events(&bob.token, None).await;
+        let mut cat_tab = server.events(&cat.token, None).await;
+
+        let (status, message) = call(
+            &server,
+            &ann,
+            Method::POST,
+            &format!("/api/conversations/{id}/messages"),
+            Some(json!({"body": "hi", "client_id": "c1"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        for tab in [&mut ann_tab1, &mut ann_tab2, &mut bob_tab] {
+            let (event_id, kind, data) = tab.next_event(WAIT).await.expect("the message");
+            assert_eq!(kind, "message");
+            assert!(
+                event_id.is_some_and(|i| !i.is_empty()),
+                "every event has an id"
+            );
+            assert_eq!(data["message"]["id"], message["id"]);
+            assert_eq!(data["conversation_id"], id.as_str());
+        }
+        assert!(
+            cat_tab
+                .next_event(Duration::from_millis(700))
+                .await
+                .is_none(),
+            "not a member"
+        );
+    }
+);
+
+both_backends!(
+    a_resumed_stream_replays_every_missed_event_in_order_once,
+    |backend| {
+        let server = TestServer::start_with(backend, settings()).await;
+        let ann = person(&server, "ann").await;
+        let mut first = server.events(&ann.token, None).await;
+        assert_eq!(
+            publish(&server, "ann", json!({"n": 0})).await.status(),
+            StatusCode::ACCEPTED
+        );
+        let (last_id, _, data) = first.next_event(WAIT).await.expect("first event");
+        assert_eq!(data["n"], 0);
+        drop(first); // the connection goes away
+
+        for n in 1..=100 {
+            assert_eq!(
+                publish(&server, "ann", json!({"n": n})).await.status(),
+                StatusCode::ACCEPTED
+            );
+        }
+        let last_id = last_id.unwrap();
+        for by_query in [false, true] {
+            let mut resumed = if by_query {
+                let response = server
+                    .client
+                    .get(server.url(&format!("/api/events?last_event_id={last_id}")))
+                    .bearer_auth(&ann.token)
+                    .send()
+                    .await
+                    .unwrap();
+                chat_tests::SseStream::new(response)
+            } else {
+                server.events(&ann.token, Some(&last_id)).await
+            };
+            let mut seen = Vec::new();
+            let mut ids = Vec::new();
+            while seen.len() < 100 {
+                let (id, kind, data) = resumed.next_event(WAIT).await.expect("replayed event");
+                assert_eq!(kind, "notification");
+                seen.push(data["n"].as_i64().unwrap());
+                ids.push(id.unwrap());
+            }
+            assert_eq!(
+                seen,
+                (1..=100).collect::<Vec<_>>(),
+                "all 100, in order (query: {by_query})"
+            );
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), 100, "no duplicate");
+            assert!(
+                resumed
+                    .next_event(Duration::from_millis(500))
+                    .await
+                    .is_none(),
+                "nothing extra"
+            );
+        }
+    }
+);
+
+both_backends!(unknown_or_expired_cursors_start_with_resync, |backend| {
+    let mut settings = settings();
+    settings.inbox_retention = 5;
+    settings.inbox_retention_age = Duration::ZERO;
+    let server = TestServer::start_with(backend, settings).await;
+    let ann = person(&server, "ann").await;
+
+    let mut garbage = server.events(&ann.token, Some("not-an-id")).await;
+    let (resync_id, kind, data) = garbage.next_event(WAIT).await.expect("resync");
+    assert_eq!(kind, "resync");
+    assert!(data["reason"].is_string());
+    drop(garbage);
+
+    let mut stream = server.events(&ann.token, resync_id.as_deref()).await;
+    publish(&server, "ann", json!({"n": 0})).await;
+    let (old_id, _, _) = stream.next_event(WAIT).await.expect("event");
+    drop(stream);
+    for n in 1..=100 {
+        publish(&server, "ann", json!({"n": n})).await;
+    }
+    let mut late = server.events(&ann.token, old_id.as_deref()).await;
+    let (_, kind, _) = late.next_event(WAIT).await.expect("resync");
+    assert_eq!(kind, "resync", "the cursor is older than what is retained");
+});
+
+both_backends!(idle_streams_send_heartbeat_comments, |backend| {
+    let mut settings = settings();
+    settings.heartbeat_interval = Duration::from_secs(1);
+    let server = TestServer::start_with(backend, settings).await;
+    let ann = person(&server, "ann").await;
+    let mut stream = server.events(&ann.token, None).await;
+    let started = Instant::now();
+    let mut comments = 0;
+    while comments < 2 {
+        match stream.next(Duration::from_secs(5)).await {
+            Next::Frame(SseFrame::Comment(_)) => comments += 1,
+            Next::Frame(_) => {}
+            other => panic!("expected heartbeats, got {other:?}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+});
+
+both_backends!(
+    streams_end_by_themselves_and_nothing_is_lost_across_reconnects,
+    |backend| {
+        let mut settings = settings();
+        settings.stream_duration = Duration::from_secs(2);
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let mut received = Vec::new();
+        let mut last_id: Option<String> = None;
+        let started = Instant::now();
+        let mut sent = 0;
+        // Three stream lifetimes, publishing all along, reconnecting like EventSource does.
+        while started.elapsed() < Duration::from_secs(6) {
+            let mut stream = server.events(&ann.token, last_id.as_deref()).await;
+            let opened = Instant::now();
+            loop {
+                if sent < 60 {
+                    publish(&server, "ann", json!({"n": sent})).await;
+                    sent += 1;
+                }
+                match stream.next(Duration::from_millis(100)).await {
+                    Next::Frame(SseFrame::Event { id, kind, data }) => {
+                        assert_eq!(kind, "notification");
+                        received.push(data["n"].as_i64().unwrap());
+                        last_id = id;
+                    }
+                    Next::Frame(_) | Next::TimedOut => {}
+                    Next::Ended => break,
+                }
+                assert!(
+                    opened.elapsed() < Duration::from_secs(6),
+                    "the stream must end by itself"
+                );
+            }
+        }
+        let mut stream = server.events(&ann.token, last_id.as_deref()).await;
+        for (_, _, data) in stream.drain_events(Duration::from_millis(700)).await {
+            received.push(data["n"].as_i64().unwrap());
+        }
+        assert_eq!(
+            received,
+            (0..sent).collect::<Vec<_>>(),
+            "every event exactly once, in order"
+        );
+    }
+);
+
+both_backends!(friends_see_presence_come_and_ghosts_go, |backend| {
+    let mut settings = settings();
+    settings.heartbeat_interval = Duration::from_secs(1);
+    settings.presence_ttl = Duration::from_secs(2);
+    let server = TestServer::start_with(backend, settings).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    befriend(&server, &ann, &bob).await;
+
+    let mut bob_stream = server.events(&bob.token, None).await;
+    let ann_stream = server.events(&ann.token, None).await;
+    let (_, kind, data) = bob_stream.next_event(WAIT).await.expect("ann comes online");
+    assert_eq!(
+        (kind.as_str(), &data),
+        (
+            "presence",
+            &json!({"user_id": ann.id, "presence": "online"})
+        )
+    );
+    let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    assert_eq!(seen["presence"], "online");
+
+    let second_tab = server.events(&ann.token, None).await;
+    assert!(
+        bob_stream
+            .next_event(Duration::from_millis(800))
+            .await
+            .is_none(),
+        "a second tab is not news"
+    );
+
+    // Ann's tabs vanish without a clean end (as when a network is cut).
+    drop(ann_stream);
+    drop(second_tab);
+    let cut = Instant::now();
+    let (_, kind, data) = bob_stream
+        .next_event(Duration::from_secs(20))
+        .await
+        .expect("ann goes offline");
+    assert_eq!(
+        (kind.as_str(), &data),
+        (
+            "presence",
+            &json!({"user_id": ann.id, "presence": "offline"})
+        )
+    );
+    assert!(
+        cut.elapsed() < Duration::from_secs(10),
+        "ghost cleared in {:?}",
+        cut.elapsed()
+    );
+    let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    assert_eq!(seen["presence"], "offline");
+});
+
+both_backends!(typing_is_delivered_live_and_never_replayed, |backend| {
+    let server = TestServer::start_with(backend, settings()).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let id = room(&server, &ann, "typing", &[&bob]).await;
+    let mut bob_stream = server.events(&bob.token, None).await;
+    publish(&server, "bob", json!({"marker": true})).await;
+    let (before, _, _) = bob_stream.next_event(WAIT).await.expect("marker");
+
+    call(
+        &server,
+        &ann,
+        Method::POST,
+        &format!("/api/conversations/{id}/typing"),
+        Some(json!({"typing": true})),
+    )
+    .await;
+    call(
+        &server,
+        &ann,
+        Method::POST,
+        &format!("/api/conversations/{id}/messages"),
+        Some(json!({"body": "done typing", "client_id": "c1"})),
+    )
+    .await;
+    let (_, kind, data) = bob_stream.next_event(WAIT).await.expect("typing");
+    assert_eq!(kind, "typing");
+    assert_eq!(data["typing"], true);
+    let (_, kind, _) = bob_stream.next_event(WAIT).await.expect("message");
+    assert_eq!(kind, "message");
+    drop(bob_stream);
+
+    let mut resumed = server.events(&bob.token, before.as_deref()).await;
+    let replayed: Vec<String> = resumed
+        .drain_events(Duration::from_millis(700))
+        .await
+        .into_iter()
+        .map(|(_, k, _)| k)
+        .collect();
+    assert_eq!(
+        replayed,
+        ["message"],
+        "the message is replayed, the typing is not"
+    );
+});
+
+both_backends!(
+    the_publish_api_pushes_notifications_with_the_right_key,
+    |backend| {
+        let server = TestServer::start_with(backend, settings()).await;
+        let ann = person(&server, "ann").await;
+        let mut stream = server.events(&ann.token, None).await;
+
+        let post = |key: Option<&str>, user: &str, body: String, content_type: &str| {
+            let mut request = server
+                .client
+                .post(server.url(&format!("/api/publish/{user}")))
+                .header("content-type", content_type)
+                .body(body);
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            request.send()
+        };
+        let ok = post(
+            Some(KEY),
+            "ann",
+            r#"{"title":"build passed","url":"/x"}"#.into(),
+            "application/json",
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok.status(), StatusCode::ACCEPTED);
+        let (_, kind, data) = stream.next_event(WAIT).await.expect("notification");
+        assert_eq!(kind, "notification");
+        assert_eq!(data, json!({"title": "build passed", "url": "/x"}));
+
+        let wrong = post(Some("wrong"), "ann", "{}".into(), "application/json")
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        assert_error(&json(wrong).await, "invalid_publish_key");
+        let missing = post(None, "ann", "{}".into(), "application/json")
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+        let not_object = post(Some(KEY), "ann", "[1,2]".into(), "application/json")
+            .await
+            .unwrap();
+        assert_eq!(not_object.status(), StatusCode::BAD_REQUEST);
+        assert_error(&json(not_object).await, "invalid_notification");
+        let malformed = post(Some(KEY), "ann", "{".into(), "application/json")
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+        let too_big = post(
+            Some(KEY),
+            "ann",
+            format!(r#"{{"x":"{}"}}"#, "y".repeat(16 * 1024)),
+            "application/json",
+        )
+        .await
+        .unwrap();
+        assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let text = post(Some(KEY), "ann", "{}".into(), "text/plain")
+            .await
+            .unwrap();
+        assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let nobody = post(Some(KEY), "nobody", "{}".into(), "application/json")
+            .await
+            .unwrap();
+        assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
+        assert!(
+            stream
+                .next_event(Duration::from_millis(500))
+                .await
+                .is_none(),
+            "refused pushes deliver nothing"
+        );
+    }
+);
+
+both_backends!(the_publish_api_is_off_without_a_key, |backend| {
+    let server = TestServer::start(backend).await;
+    person(&server, "ann").await;
+    let response = server
+        .client
+        .post(server.url("/api/publish/ann"))
+        .bearer_auth("anything")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+});
