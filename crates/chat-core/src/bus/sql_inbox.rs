@@ -10,6 +10,9 @@ use crate::{
     settings::Settings,
 };
 
+/// The first poll of a waiting read comes this soon; later ones back off.
+const FIRST_POLL: Duration = Duration::from_millis(25);
+
 /// Rows per INSERT: well under SQLite's parameter limit.
 const APPEND_CHUNK: usize = 400;
 
@@ -179,7 +182,10 @@ impl Inbox for SqlInbox {
             Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
         ];
         // Count the polls rather than watch the clock, so a stopped test clock still ends.
+        // Polls start fast and back off to the configured interval: a conversation that is
+        // active gets its next event quickly, an idle stream costs few queries.
         let mut remaining = wait;
+        let mut nap = FIRST_POLL.min(self.poll_interval);
         loop {
             let rows = self
                 .sql
@@ -204,9 +210,10 @@ impl Inbox for SqlInbox {
                     })
                     .collect();
             }
-            let nap = self.poll_interval.min(remaining);
-            self.clock.sleep(nap).await;
-            remaining = remaining.saturating_sub(nap);
+            let this_nap = nap.min(remaining);
+            self.clock.sleep(this_nap).await;
+            remaining = remaining.saturating_sub(this_nap);
+            nap = (nap * 2).min(self.poll_interval);
         }
     }
 
