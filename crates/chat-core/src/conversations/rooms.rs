@@ -6,7 +6,7 @@ use super::{Conversation, Conversations, RoomName};
 use crate::{
     Error, Result, ids,
     ports::{EventKind, Value},
-    users::{UserSummary, Users},
+    users::{UserSummary, Users, ordered_pair},
 };
 
 impl Conversations<'_> {
@@ -21,11 +21,7 @@ impl Conversations<'_> {
                 "a direct conversation needs someone else",
             ));
         }
-        let (a, b) = if self.me.id < other.id {
-            (self.me.id.as_str(), other.id.as_str())
-        } else {
-            (other.id.as_str(), self.me.id.as_str())
-        };
+        let (a, b) = ordered_pair(&self.me.id, &other.id);
         let friends = self
             .ports
             .sql

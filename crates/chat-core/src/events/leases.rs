@@ -114,16 +114,3 @@ pub(crate) async fn visible_friends(ports: &Ports, user_id: &str) -> Result<Vec<
         .await?;
     rows.iter().map(|r| r.get(0)).collect()
 }
-
-/// Every friend of `user_id`.
-pub(crate) async fn friends(ports: &Ports, user_id: &str) -> Result<Vec<String>> {
-    let rows = ports
-        .sql
-        .query(
-            "SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
-             FROM friendships WHERE user_a = ?1 OR user_b = ?1",
-            &[Value::from(user_id)],
-        )
-        .await?;
-    rows.iter().map(|r| r.get(0)).collect()
-}

@@ -95,7 +95,7 @@ impl LiveStream {
         let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
         let already_connected = leases::take(&ports, &stream_id, &user.id).await?;
         if !already_connected && user.presence != "invisible" {
-            let friends = leases::friends(&ports, &user.id).await?;
+            let friends = crate::users::friend_ids(&ports, &user.id).await?;
             ports
                 .inbox
                 .append(

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{UserSummary, Users, summary};
+use super::{UserSummary, Users, ordered_pair, summary};
 use crate::{
     Result,
     ports::{EventKind, Value},
@@ -33,11 +33,7 @@ impl Users<'_> {
         let target = self.other(username).await?;
         let me = self.me.id.as_str();
         let ids = [Value::from(me), Value::from(target.id.as_str())];
-        let (a, b) = if me < target.id.as_str() {
-            (me, target.id.as_str())
-        } else {
-            (target.id.as_str(), me)
-        };
+        let (a, b) = ordered_pair(me, &target.id);
         let mut tx = self.ports.sql.begin().await?;
         tx.execute(
             "INSERT OR IGNORE INTO blocks (blocker_id, blocked_id, created_at_ms)

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    UserSummary, Users,
+    UserSummary, Users, ordered_pair,
     summary::{self, COLUMN_COUNT},
 };
 use crate::{
@@ -54,11 +54,6 @@ pub enum RequestOutcome {
     AlreadyPending(FriendRequest),
     /// They had asked the caller already: now friends (200).
     BecameFriends(Friend),
-}
-
-/// Orders a pair as friendships stores it.
-fn pair<'s>(x: &'s str, y: &'s str) -> (&'s str, &'s str) {
-    if x < y { (x, y) } else { (y, x) }
 }
 
 async fn exists(tx: &mut Box<dyn SqlTransaction>, sql: &str, params: &[Value]) -> Result<bool> {
@@ -142,7 +137,7 @@ impl Users<'_> {
     pub async fn request_friend(&self, username: &str) -> Result<RequestOutcome> {
         let target = self.other(username).await?;
         let me = self.me.id.as_str();
-        let (a, b) = pair(me, &target.id);
+        let (a, b) = ordered_pair(me, &target.id);
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
         let ids = [Value::from(me), Value::from(target.id.as_str())];
@@ -263,7 +258,7 @@ impl Users<'_> {
     /// Accepts `username`'s pending request; 404 when there is none.
     pub async fn accept(&self, username: &str) -> Result<Friend> {
         let target = self.other(username).await?;
-        let (a, b) = pair(&self.me.id, &target.id);
+        let (a, b) = ordered_pair(&self.me.id, &target.id);
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
         let removed = tx
@@ -289,19 +284,14 @@ impl Users<'_> {
         self.announce_friendship(&target, now).await
     }
 
-    /// Declines `username`'s pending request; 404 when there is none. Only the caller's own
-    /// tabs hear of it: like most messengers, the asker is not told.
-    pub async fn decline(&self, username: &str) -> Result<()> {
-        let target = self.other(username).await?;
+    /// Deletes the pending request `from` -> `to`; 404 when there is none.
+    async fn withdraw(&self, from: &str, to: &str) -> Result<()> {
         let removed = self
             .ports
             .sql
             .execute(
                 "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
-                &[
-                    Value::from(target.id.as_str()),
-                    Value::from(self.me.id.as_str()),
-                ],
+                &[Value::from(from), Value::from(to)],
             )
             .await?;
         if removed == 0 {
@@ -309,6 +299,14 @@ impl Users<'_> {
                 what: "friend request",
             });
         }
+        Ok(())
+    }
+
+    /// Declines `username`'s pending request; 404 when there is none. Only the caller's own
+    /// tabs hear of it: like most messengers, the asker is not told.
+    pub async fn decline(&self, username: &str) -> Result<()> {
+        let target = self.other(username).await?;
+        self.withdraw(&target.id, &self.me.id).await?;
         let request = json!({ "from": target, "to": UserSummary::of_self(self.me) });
         self.emit(
             vec![self.me.id.clone()],
@@ -321,22 +319,7 @@ impl Users<'_> {
     /// Withdraws the caller's pending request to `username`; 404 when there is none.
     pub async fn cancel(&self, username: &str) -> Result<()> {
         let target = self.other(username).await?;
-        let removed = self
-            .ports
-            .sql
-            .execute(
-                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
-                &[
-                    Value::from(self.me.id.as_str()),
-                    Value::from(target.id.as_str()),
-                ],
-            )
-            .await?;
-        if removed == 0 {
-            return Err(Error::NotFound {
-                what: "friend request",
-            });
-        }
+        self.withdraw(&self.me.id, &target.id).await?;
         let request = json!({ "from": UserSummary::of_self(self.me), "to": target });
         self.emit(
             vec![self.me.id.clone(), target.id.clone()],
@@ -349,7 +332,7 @@ impl Users<'_> {
     /// Ends the friendship with `username`; 404 when they are not friends.
     pub async fn unfriend(&self, username: &str) -> Result<()> {
         let target = self.other(username).await?;
-        let (a, b) = pair(&self.me.id, &target.id);
+        let (a, b) = ordered_pair(&self.me.id, &target.id);
         let removed = self
             .ports
             .sql

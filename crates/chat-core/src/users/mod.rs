@@ -21,6 +21,24 @@ use crate::{
     ports::{Event, EventKind, Value},
 };
 
+/// The two ids of a pair in the order `friendships` stores them (smaller first).
+pub(crate) fn ordered_pair<'s>(x: &'s str, y: &'s str) -> (&'s str, &'s str) {
+    if x < y { (x, y) } else { (y, x) }
+}
+
+/// Ids of `user_id`'s friends.
+pub(crate) async fn friend_ids(ports: &Ports, user_id: &str) -> Result<Vec<String>> {
+    let rows = ports
+        .sql
+        .query(
+            "SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
+             FROM friendships WHERE user_a = ?1 OR user_b = ?1",
+            &[Value::from(user_id)],
+        )
+        .await?;
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
 /// Contact-list operations on behalf of one signed-in user.
 pub struct Users<'a> {
     ports: &'a Ports,
@@ -52,16 +70,7 @@ impl<'a> Users<'a> {
 
     /// Ids of the caller's friends.
     async fn friend_ids(&self) -> Result<Vec<String>> {
-        let rows = self
-            .ports
-            .sql
-            .query(
-                "SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
-                 FROM friendships WHERE user_a = ?1 OR user_b = ?1",
-                &[Value::from(self.me.id.as_str())],
-            )
-            .await?;
-        rows.iter().map(|r| r.get(0)).collect()
+        friend_ids(self.ports, &self.me.id).await
     }
 
     /// The user called `username`, as the caller sees them; 404 when unknown, or when they
