@@ -24,8 +24,19 @@ impl Migration {
     /// whose first line is this marker runs outside one (it must be idempotent).
     pub const NO_TRANSACTION: &'static str = "-- chat:no-transaction";
 
+    /// A file that also carries this marker tunes the database rather than shaping it: a
+    /// statement the host refuses (libSQL/Turso manages its own journal, for one) is
+    /// logged and skipped instead of failing every request.
+    pub const BEST_EFFORT: &'static str = "-- chat:best-effort";
+
     fn runs_outside_transaction(&self) -> bool {
         self.sql.trim_start().starts_with(Self::NO_TRANSACTION)
+    }
+
+    fn is_best_effort(&self) -> bool {
+        self.sql
+            .lines()
+            .any(|line| line.trim() == Self::BEST_EFFORT)
     }
 }
 
@@ -97,7 +108,13 @@ async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
             return Ok(());
         }
         for statement in split_statements(migration.sql) {
-            sql.execute(statement, &[]).await?;
+            match sql.execute(statement, &[]).await {
+                Ok(_) => {}
+                Err(e) if migration.is_best_effort() => {
+                    eprintln!("migration {}: skipped `{statement}`: {e}", migration.name);
+                }
+                Err(e) => return Err(e),
+            }
         }
         sql.execute(RECORD, &record).await?;
         sql.execute(&stamp, &[]).await?;
@@ -199,7 +216,20 @@ pub fn split_statements(sql: &str) -> Vec<&str> {
         .into_iter()
         .map(str::trim)
         .filter(|s| !is_only_comments(s))
+        .map(without_leading_comments)
         .collect()
+}
+
+/// The statement from its first line that is not a `--` comment.
+fn without_leading_comments(statement: &str) -> &str {
+    let mut rest = statement;
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    rest
 }
 
 fn is_only_comments(statement: &str) -> bool {
@@ -229,6 +259,11 @@ mod tests {
     fn the_first_migration_turns_on_wal_outside_a_transaction() {
         let first = MIGRATIONS[0];
         assert!(first.runs_outside_transaction());
+        assert!(first.is_best_effort());
+        assert!(
+            MIGRATIONS[1..].iter().all(|m| !m.is_best_effort()),
+            "schema is never optional"
+        );
         assert!(first.sql.to_lowercase().contains("journal_mode = wal"));
     }
 
@@ -258,6 +293,13 @@ mod tests {
         assert_eq!(parts.len(), 2, "{parts:?}");
         assert!(parts[0].ends_with("END"));
         assert_eq!(parts[1], "CREATE INDEX i ON a (x)");
+    }
+
+    #[test]
+    fn leading_comment_lines_are_not_part_of_a_statement() {
+        let parts =
+            split_statements("-- about a\n-- more\nCREATE TABLE a (x); -- trailing\nSELECT 1;");
+        assert_eq!(parts, ["CREATE TABLE a (x)", "SELECT 1"]);
     }
 
     #[test]
