@@ -36,6 +36,9 @@ CREATE TABLE messages (
     created_at_ms INTEGER NOT NULL,
     edited_at_ms INTEGER,
     deleted INTEGER NOT NULL DEFAULT 0,
+    -- 1 once the `message` event is in the members' inboxes. A send whose append failed
+    -- (bus down) leaves 0, and the client's retry delivers it then.
+    announced INTEGER NOT NULL DEFAULT 0,
     -- History pages and unread counts are range scans of this index.
     UNIQUE (conversation_id, seq),
     -- A retried send finds its first attempt here instead of storing a duplicate.

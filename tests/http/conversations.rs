@@ -962,3 +962,48 @@ both_backends!(
         assert_eq!(stored[0].get::<i64>(0).unwrap(), 1);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_during_a_redis_outage_changes_nothing_and_its_retry_delivers_once() {
+    let mut server = TestServer::start(chat_tests::Backend::Redis).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let id = room(&server, &ann, "outage", &[&bob]).await;
+
+    server.redis.as_mut().unwrap().kill();
+    let (status, error) = send(&server, &ann, &id, "are you there?", "c-outage").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+    assert_error(&error, "unavailable");
+    let stored = server
+        .ports
+        .sql
+        .query("SELECT count(*) FROM messages", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        stored[0].get::<i64>(0).unwrap(),
+        0,
+        "refused before anything was stored"
+    );
+
+    server.redis.as_mut().unwrap().restart();
+    let bob_mark = server.inbox_mark(&bob.id).await;
+    // The client retries; the reconnecting Redis client may need a moment.
+    let mut retried = (StatusCode::SERVICE_UNAVAILABLE, Value::Null);
+    for _ in 0..50 {
+        retried = send(&server, &ann, &id, "are you there?", "c-outage").await;
+        if retried.0 != StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(retried.0, StatusCode::CREATED);
+    let (again, _) = send(&server, &ann, &id, "are you there?", "c-outage").await;
+    assert_eq!(again, StatusCode::OK);
+    let events = server.events_since(&bob.id, &bob_mark).await;
+    assert_eq!(
+        kinds(&events),
+        [EventKind::Message],
+        "delivered exactly once"
+    );
+}

@@ -5,6 +5,7 @@
 
 mod auth;
 mod conversations;
+mod delivery;
 mod events;
 mod foundation;
 mod manifest;

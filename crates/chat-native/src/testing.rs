@@ -58,6 +58,25 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Starts the server again on the same port (empty: there is no persistence), after
+    /// [`RedisServer::kill`].
+    #[allow(clippy::expect_used, clippy::panic)]
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self._dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server restarts");
+        if let Err(e) = self.wait_until_ready() {
+            panic!("redis-server did not restart: {e}");
+        }
+    }
+
     /// Kills the server now (to test what happens when Redis goes away).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

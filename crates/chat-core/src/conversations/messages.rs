@@ -94,6 +94,7 @@ impl Conversations<'_> {
             self.check_direct_allowed(key).await?;
         }
         if let Some(existing) = self.by_client_id(conversation_id, &client_id).await? {
+            self.announce(conversation_id, &existing).await?;
             return Ok((existing, false));
         }
         let settings = &self.ports.settings;
@@ -121,10 +122,12 @@ impl Conversations<'_> {
             .await?;
         if !raced.is_empty() {
             drop(tx);
-            let existing = self.by_client_id(conversation_id, &client_id).await?;
-            return existing
-                .map(|m| (m, false))
-                .ok_or_else(|| Error::Data("raced message vanished".into()));
+            let existing = self
+                .by_client_id(conversation_id, &client_id)
+                .await?
+                .ok_or_else(|| Error::Data("raced message vanished".into()))?;
+            self.announce(conversation_id, &existing).await?;
+            return Ok((existing, false));
         }
         let seq: i64 = tx
             .query(
@@ -166,13 +169,44 @@ impl Conversations<'_> {
         tx.commit().await?;
 
         let message = self.message(conversation_id, &id).await?;
-        self.emit(
-            self.member_ids(conversation_id).await?,
-            EventKind::Message,
-            json!({ "conversation_id": conversation_id, "message": message.for_event() }),
-        )
-        .await?;
+        self.announce(conversation_id, &message).await?;
         Ok((message, true))
+    }
+
+    /// Puts the `message` event in every member's inbox, once. The claim is one atomic
+    /// UPDATE, so of racing retries exactly one delivers; if the append fails the claim is
+    /// given back and the next retry of the send delivers instead. Nothing acknowledged is
+    /// left unannounced.
+    async fn announce(&self, conversation_id: &str, message: &Message) -> Result<()> {
+        let id = Value::from(message.id.as_str());
+        let claimed = self
+            .ports
+            .sql
+            .execute(
+                "UPDATE messages SET announced = 1 WHERE id = ?1 AND announced = 0",
+                std::slice::from_ref(&id),
+            )
+            .await?;
+        if claimed == 0 {
+            return Ok(());
+        }
+        let delivered = async {
+            self.emit(
+                self.member_ids(conversation_id).await?,
+                EventKind::Message,
+                json!({ "conversation_id": conversation_id, "message": message.for_event() }),
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = delivered {
+            self.ports
+                .sql
+                .execute("UPDATE messages SET announced = 0 WHERE id = ?1", &[id])
+                .await?;
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// A page of history, oldest first, and whether older messages remain.
