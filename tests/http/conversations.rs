@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chat_core::{ports::EventKind, settings::Settings};
-use chat_tests::{Person, TestServer, assert_error, befriend, both_backends, call, person};
+use chat_tests::{Person, TestServer, assert_error, befriend, both_backends, call, person, room};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -39,30 +39,6 @@ async fn open_direct(server: &TestServer, who: &Person, with: &str) -> (StatusCo
         Some(json!({"username": with})),
     )
     .await
-}
-
-async fn room(server: &TestServer, owner: &Person, name: &str, members: &[&Person]) -> String {
-    let (status, room) = call(
-        server,
-        owner,
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": name})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    for member in members {
-        let (status, _) = call(
-            server,
-            member,
-            Method::POST,
-            &format!("/api/rooms/{name}/join"),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    room["id"].as_str().unwrap().to_owned()
 }
 
 both_backends!(

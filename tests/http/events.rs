@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chat_core::settings::Settings;
 use chat_tests::{
-    Next, Person, SseFrame, TestServer, assert_error, befriend, both_backends, call, json, person,
+    Next, SseFrame, TestServer, assert_error, befriend, both_backends, call, json, person, room,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -34,28 +34,6 @@ async fn publish(
         .send()
         .await
         .unwrap()
-}
-
-async fn room(server: &TestServer, owner: &Person, name: &str, members: &[&Person]) -> String {
-    let (_, room) = call(
-        server,
-        owner,
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": name})),
-    )
-    .await;
-    for member in members {
-        call(
-            server,
-            member,
-            Method::POST,
-            &format!("/api/rooms/{name}/join"),
-            None,
-        )
-        .await;
-    }
-    room["id"].as_str().unwrap().to_owned()
 }
 
 both_backends!(events_need_a_session, |backend| {

@@ -250,6 +250,31 @@ pub async fn befriend(server: &TestServer, a: &Person, b: &Person) {
     assert_eq!(status, reqwest::StatusCode::OK, "accept");
 }
 
+/// Creates the public room `name` as `owner` and has `members` join it; returns its id.
+pub async fn room(server: &TestServer, owner: &Person, name: &str, members: &[&Person]) -> String {
+    let body = serde_json::json!({ "name": name });
+    let (status, room) = call(
+        server,
+        owner,
+        reqwest::Method::POST,
+        "/api/rooms",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "create room {name}");
+    for member in members {
+        let path = format!("/api/rooms/{name}/join");
+        let (status, _) = call(server, member, reqwest::Method::POST, &path, None).await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::OK,
+            "{} joins {name}",
+            member.username
+        );
+    }
+    room["id"].as_str().expect("room id").to_owned()
+}
+
 /// The `name=value` part of the `Set-Cookie` header for `name`, and the whole header.
 pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
     response

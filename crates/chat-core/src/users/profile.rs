@@ -130,7 +130,8 @@ impl Users<'_> {
     /// Sets the chosen presence. Friends get a `presence` event when what they see changes
     /// (`invisible` shows as `offline`); the caller's other tabs always get one.
     pub async fn set_presence(&self, presence: Presence) -> Result<User> {
-        let before = self.me().await?;
+        // The session's user was read from the database by this very request.
+        let before = self.me;
         self.ports
             .sql
             .execute(
