@@ -5,7 +5,7 @@ use std::{collections::HashMap, convert::Infallible};
 use axum::{
     Router,
     body::Body,
-    extract::{Path, Query, Request, State},
+    extract::{Path, Query, Request, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{
         IntoResponse, Response,
@@ -52,8 +52,10 @@ async fn events(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // The only parameter is an optional resume id: a query that does not parse has none.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
     let resume = last_event_id(&headers, &query);
     let live = LiveStream::open(state.ports.clone(), session.user, resume).await?;
     let frames = futures::stream::unfold(live, |mut live| async move {
