@@ -13,6 +13,10 @@ use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 pub struct SpinRedis {
     url: String,
     shared: Mutex<Option<Connection>>,
+    /// The connection blocking reads use, kept between reads of the same stream. It is
+    /// taken out while a read runs: a read cancelled mid-BLOCK drops its connection (a
+    /// reply may still be on its way), never returns it.
+    blocking: Mutex<Option<Connection>>,
 }
 
 impl SpinRedis {
@@ -21,6 +25,7 @@ impl SpinRedis {
         SpinRedis {
             url,
             shared: Mutex::new(None),
+            blocking: Mutex::new(None),
         }
     }
 }
@@ -71,7 +76,13 @@ impl RedisCommands for SpinRedis {
         command: &str,
         args: Vec<RedisArg>,
     ) -> Result<Vec<RedisReply>> {
-        let conn = Connection::open(&self.url).await.map_err(bus_error)?;
-        run(&conn, command, args).await
+        let idle = self.blocking.lock().await.take();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => Connection::open(&self.url).await.map_err(bus_error)?,
+        };
+        let replies = run(&conn, command, args).await?;
+        *self.blocking.lock().await = Some(conn);
+        Ok(replies)
     }
 }
