@@ -228,7 +228,7 @@ impl Users<'_> {
             since: since.clone(),
         };
         let theirs = Friend {
-            user: self.as_friend_sees_me().await?,
+            user: self.as_friend_sees(self.me).await?,
             since,
         };
         self.emit(
@@ -244,15 +244,6 @@ impl Users<'_> {
         )
         .await?;
         Ok(mine)
-    }
-
-    /// The caller's summary as a friend of theirs sees it.
-    async fn as_friend_sees_me(&self) -> Result<UserSummary> {
-        let mut me = UserSummary::of_self(self.me);
-        let connected = self.is_connected().await?;
-        me.presence =
-            super::summary::effective_presence(&self.me.presence, connected, true).to_owned();
-        Ok(me)
     }
 
     /// Accepts `username`'s pending request; 404 when there is none.

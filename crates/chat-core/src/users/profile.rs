@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Users, summary::effective_presence};
+use super::{UserSummary, Users, summary::effective_presence};
 use crate::{
     Error, Result,
     accounts::{DisplayName, User},
@@ -108,16 +108,9 @@ impl Users<'_> {
             )
             .await?;
         let user = self.me().await?;
-        let connected = self.is_connected().await?;
+        let as_friends_see = self.as_friend_sees(&user).await?;
         let mut recipients = self.friend_ids().await?;
         recipients.push(user.id.clone());
-        let as_friends_see = json!({
-            "id": user.id,
-            "username": user.username,
-            "display_name": user.display_name,
-            "status_message": user.status_message,
-            "presence": effective_presence(&user.presence, connected, true),
-        });
         self.emit(
             recipients,
             EventKind::Profile,
@@ -161,6 +154,14 @@ impl Users<'_> {
         )
         .await?;
         Ok(user)
+    }
+
+    /// `user` (the caller, possibly just updated) as a friend of theirs sees them.
+    pub(super) async fn as_friend_sees(&self, user: &User) -> Result<UserSummary> {
+        let mut summary = UserSummary::of_self(user);
+        let connected = self.is_connected().await?;
+        summary.presence = effective_presence(&user.presence, connected, true).to_owned();
+        Ok(summary)
     }
 
     /// Whether the caller has a live event stream.
