@@ -983,3 +983,64 @@ async fn a_send_during_a_redis_outage_changes_nothing_and_its_retry_delivers_onc
         "delivered exactly once"
     );
 }
+
+both_backends!(
+    a_nudge_reaches_the_other_friend_only_and_is_limited,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        befriend(&server, &ann, &bob).await;
+        let (_, direct) = open_direct(&server, &ann, "bob").await;
+        let id = direct["id"].as_str().unwrap().to_owned();
+        let nudge_path = format!("/api/conversations/{id}/nudge");
+        let (ann_mark, bob_mark) = (
+            server.inbox_mark(&ann.id).await,
+            server.inbox_mark(&bob.id).await,
+        );
+
+        let (status, _) = call(&server, &ann, Method::POST, &nudge_path, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let events = server.events_since(&bob.id, &bob_mark).await;
+        assert_eq!(kinds(&events), [EventKind::Nudge]);
+        let data = &events[0].event.data;
+        assert_eq!(data["conversation_id"], id.as_str());
+        assert_eq!(data["user_id"], ann.id.as_str());
+        assert_eq!(data["username"], "ann");
+        assert!(data["sent_at"].is_string());
+        assert!(
+            server.events_since(&ann.id, &ann_mark).await.is_empty(),
+            "not to the nudger"
+        );
+
+        let mut limited = false;
+        for _ in 0..4 {
+            let (status, _) = call(&server, &ann, Method::POST, &nudge_path, None).await;
+            limited |= status == StatusCode::TOO_MANY_REQUESTS;
+        }
+        assert!(limited, "nudges are rate limited");
+
+        let room_id = room(&server, &ann, "shake", &[&bob]).await;
+        let (status, error) = call(
+            &server,
+            &bob,
+            Method::POST,
+            &format!("/api/conversations/{room_id}/nudge"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_error(&error, "not_direct");
+
+        let carl = person(&server, "carl").await;
+        let (status, error) = call(&server, &carl, Method::POST, &nudge_path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "not a member");
+        assert_error(&error, "not_found");
+
+        let (status, _) = call(&server, &bob, Method::PUT, "/api/blocks/ann", None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, error) = call(&server, &bob, Method::POST, &nudge_path, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_error(&error, "blocked");
+    }
+);

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/conversations/{id}/typing", post(typing))
         .route("/api/conversations/{id}/read", post(read))
+        .route("/api/conversations/{id}/nudge", post(nudge))
         .route("/api/rooms", post(create_room))
         .route("/api/rooms/{name_or_id}/join", post(join))
 }
@@ -193,6 +194,17 @@ async fn read(
 ) -> Result<StatusCode, ApiError> {
     Conversations::new(&state.ports, &session.user)
         .mark_read(&id, body.seq)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn nudge(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    Conversations::new(&state.ports, &session.user)
+        .nudge(&id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

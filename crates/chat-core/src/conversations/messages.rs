@@ -346,6 +346,36 @@ impl Conversations<'_> {
         self.emit_event(others, event).await
     }
 
+    /// Shakes the other side's window (MSN's nudge): direct conversations only, with the
+    /// same block and friendship rules as sending. A durable event, so a nudge sent while
+    /// the other side reconnects still arrives; the page only shakes for recent ones.
+    /// Rate limited per sender: a burst of 3, then one every 10 s.
+    pub async fn nudge(&self, conversation_id: &str) -> Result<()> {
+        let membership = self.membership(conversation_id).await?;
+        let Some(key) = &membership.direct_key else {
+            return Err(Error::invalid(
+                "not_direct",
+                "nudges are for direct conversations",
+            ));
+        };
+        self.check_direct_allowed(key).await?;
+        self.ports
+            .limiter
+            .acquire(&format!("nudge:{}", self.me.id), Rate::bucket(3, 0.1))
+            .await?
+            .into_result()?;
+        let mut others = self.member_ids(conversation_id).await?;
+        others.retain(|m| *m != self.me.id);
+        let data = json!({
+            "conversation_id": conversation_id,
+            "user_id": self.me.id,
+            "username": self.me.username,
+            "display_name": self.me.display_name,
+            "sent_at": crate::time::rfc3339_ms(self.now()),
+        });
+        self.emit(others, EventKind::Nudge, data).await
+    }
+
     /// Moves the caller's read mark forward to `seq` (never back, never past the newest
     /// message). Every member, the caller's tabs included, gets `read` when it moved.
     pub async fn mark_read(&self, conversation_id: &str, seq: i64) -> Result<()> {
