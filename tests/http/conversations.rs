@@ -694,6 +694,19 @@ both_backends!(read_marks_drive_unread_counts_and_receipts, |backend| {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "moving back is ignored");
     assert_eq!(unread(&bob).await.0, 1);
+    let (_, one) = call(
+        &server,
+        &ann,
+        Method::GET,
+        &format!("/api/conversations/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        one["read_marks"],
+        json!({ ann.id.as_str(): 3, bob.id.as_str(): 2 }),
+        "one conversation carries every member's read mark (the sender read their own)"
+    );
     call(
         &server,
         &bob,

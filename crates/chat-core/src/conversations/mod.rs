@@ -8,6 +8,8 @@ mod messages;
 mod model;
 mod rooms;
 
+use std::collections::BTreeMap;
+
 use serde_json::Value as Json;
 
 pub use fields::{HistoryPage, RoomName, is_private_room_id, parse_body, parse_client_id};
@@ -115,6 +117,19 @@ impl<'a> Conversations<'a> {
         rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
     }
 
+    /// Every member's read mark: user id to the highest seq they have read.
+    async fn read_marks(&self, conversation_id: &str) -> Result<BTreeMap<String, i64>> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT user_id, last_read_seq FROM members WHERE conversation_id = ?1",
+                &[Value::from(conversation_id)],
+            )
+            .await?;
+        rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
+    }
+
     /// The caller's conversations (or one of them), newest activity first, with the last
     /// message and unread count in the same query.
     async fn load(&self, only: Option<&str>) -> Result<Vec<Conversation>> {
@@ -140,6 +155,9 @@ impl<'a> Conversations<'a> {
             // A direct conversation is named by its other member: the list needs them.
             if conversation.kind == "direct" || only.is_some() {
                 conversation.members = Some(self.members(&conversation.id).await?);
+            }
+            if only.is_some() {
+                conversation.read_marks = Some(self.read_marks(&conversation.id).await?);
             }
             conversations.push(conversation);
         }
@@ -182,5 +200,6 @@ fn conversation_from_row(row: &Row) -> Result<Conversation> {
         members: None,
         last_message,
         unread_count: row.get(5)?,
+        read_marks: None,
     })
 }

@@ -70,7 +70,8 @@ impl Message {
     }
 }
 
-/// `conversation`: `{id, kind, name, members?, last_message, unread_count, created_at}`.
+/// `conversation`: `{id, kind, name, members?, last_message, unread_count, read_marks?,
+/// created_at}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
@@ -86,6 +87,10 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     /// Messages from others after the caller's read mark, not deleted.
     pub unread_count: i64,
+    /// Each member's read mark (user id to seq), where the response includes members of
+    /// one conversation: the page shows "Seen" from it after a reload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_marks: Option<std::collections::BTreeMap<String, i64>>,
     /// RFC 3339.
     pub created_at: String,
 }
