@@ -1,18 +1,172 @@
-// The chat page's entry module. Everything is rendered with textContent, never innerHTML.
+// The chat page's entry module: signs in (or finds the cookie session), loads the state,
+// opens the one event stream of this tab, and wires the views together. Also the page's
+// attention: the unread count in the title, desktop notifications, the connection banner.
+// Everything user-supplied is rendered as text (dom.js), never as HTML.
 
-const output = document.getElementById("health");
+import { api } from "./api.js";
+import { setupAuth, showAuth } from "./auth-view.js";
+import { closeConversation, openConversation, retryFailed, setupChat, shake, showInvite } from "./chat-view.js";
+import { setupContacts, toast } from "./contacts-view.js";
+import { setupConversations, joinOrCreate } from "./conversations-view.js";
+import { applyEvent, hooks } from "./live.js";
+import { normaliseRoom } from "./limits.js";
+import { openSettings, setupSettings } from "./settings-view.js";
+import {
+  changed, conversationTitle, loadAll, store, subscribe, timeline, totalUnread, bestKnown,
+} from "./state.js";
+import { EventStream } from "./stream.js";
 
-async function showHealth() {
+const $ = (id) => document.getElementById(id);
+const NUDGE_FRESH_MS = 60_000;
+
+const stream = new EventStream({
+  onEvent: (type, data) => applyEvent(type, data),
+  onState: (state, retryInMs = 0) => {
+    const was = store.connection;
+    store.connection = state;
+    store.retryInMs = retryInMs;
+    changed("connection");
+    if (state === "signed_out") signedOut();
+    if (state === "live" && was !== "live" && was !== "connecting") retryFailed();
+  },
+});
+
+function renderBanner() {
+  const banner = $("banner");
+  const { connection, retryInMs } = store;
+  const seconds = Math.max(1, Math.round(retryInMs / 1000));
+  const text =
+    connection === "reconnecting" ? "Reconnecting…"
+    : connection === "unavailable" ? `The chat service is unavailable right now (503). Retrying in ${seconds} s; nothing you missed will be lost.`
+    : "";
+  banner.textContent = text;
+  banner.dataset.state = connection;
+  banner.hidden = !text;
+}
+
+function renderTitle() {
+  const unread = totalUnread();
+  document.title = unread ? `(${unread}) Chat` : "Chat";
+}
+
+// Attention hooks called by live.js.
+
+hooks.onMessage = (conversation, message) => {
+  if (!document.hidden) return;
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const sender = bestKnown(message.sender).display_name;
+  const title = conversation.kind === "direct" ? sender : `${sender} in ${conversationTitle(conversation)}`;
+  const notification = new Notification(title, { body: message.body.slice(0, 200), tag: conversation.id });
+  notification.onclick = () => {
+    window.focus();
+    openConversation(conversation.id);
+    notification.close();
+  };
+};
+
+hooks.onNudge = (data) => {
+  if (Math.abs(Date.now() - Date.parse(data.sent_at)) > NUDGE_FRESH_MS) return;
+  shake();
+  toast(`${data.display_name} sent you a nudge!`);
+};
+
+hooks.onNotification = (data) => {
+  const text = typeof data.text === "string" ? data.text : typeof data.message === "string" ? data.message : "You have a new notification.";
+  toast(text);
+};
+
+hooks.onRemoved = (id) => {
+  if (store.openId === id) closeConversation();
+};
+
+/** Opens (or creates) the direct conversation with a friend. */
+async function openDirect(username) {
   try {
-    const response = await fetch("/api/health", { headers: { accept: "application/json" } });
-    const health = await response.json();
-    const ok = response.ok && health.status === "ok";
-    output.dataset.state = ok ? "ok" : "down";
-    output.textContent = ok ? `ok (bus: ${health.bus}, version ${health.version})` : "unavailable";
-  } catch {
-    output.dataset.state = "down";
-    output.textContent = "unreachable";
+    const conversation = await api.openDirect(username);
+    store.conversations.set(conversation.id, { ...store.conversations.get(conversation.id), ...conversation });
+    changed("conversations");
+    await openConversation(conversation.id);
+  } catch (error) {
+    toast(error.message, "error");
   }
 }
 
-showHealth();
+function joined(conversation, { showInvite: invite = false } = {}) {
+  store.conversations.set(conversation.id, { ...store.conversations.get(conversation.id), ...conversation });
+  timeline(conversation.id);
+  changed("conversations");
+  openConversation(conversation.id).then(() => invite && showInvite());
+}
+
+/** An invite link (`/#join=<room>`): join, then forget the fragment. */
+async function followInvite() {
+  const match = location.hash.match(/^#join=(.+)$/);
+  if (!match) return;
+  const name = normaliseRoom(decodeURIComponent(match[1]));
+  history.replaceState(null, "", location.pathname + location.search);
+  try {
+    joined(await joinOrCreate(name));
+  } catch (error) {
+    toast(error.code === "not_found" ? "That invite link is not valid (the room may be gone)." : error.message, "error");
+  }
+}
+
+async function signedIn() {
+  $("auth").hidden = true;
+  $("app").hidden = false;
+  try {
+    await loadAll();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  stream.start();
+  await followInvite();
+}
+
+function signedOut() {
+  stream.stop();
+  store.me = null;
+  store.friends.clear();
+  store.conversations.clear();
+  store.timelines.clear();
+  store.openId = null;
+  store.connection = "connecting";
+  changed("connection");
+  document.title = "Chat";
+  showAuth();
+}
+
+async function start() {
+  setupAuth(() => signedIn());
+  setupContacts({ openDirect, openSettings });
+  setupConversations({ open: openConversation, joined });
+  setupChat();
+  setupSettings(signedOut);
+  subscribe("connection", renderBanner);
+  subscribe("conversations", renderTitle);
+
+  window.addEventListener("online", () => stream.kick());
+  window.addEventListener("hashchange", () => store.me && followInvite());
+
+  await resumeSession();
+}
+
+/** Signs in with the cookie session if there is one; retries while the service is down. */
+async function resumeSession() {
+  try {
+    await api.session();
+  } catch (error) {
+    if (error.status === 401) {
+      showAuth();
+      return;
+    }
+    store.connection = error.status === 503 ? "unavailable" : "reconnecting";
+    store.retryInMs = 3000;
+    renderBanner();
+    setTimeout(resumeSession, 3000);
+    return;
+  }
+  await signedIn();
+}
+
+start();

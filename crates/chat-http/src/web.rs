@@ -51,6 +51,17 @@ const ASSETS: &[Asset] = &[
     asset!("/index.html", "text/html; charset=utf-8"),
     asset!("/app.css", "text/css; charset=utf-8"),
     asset!("/app.js", "text/javascript; charset=utf-8"),
+    asset!("/api.js", "text/javascript; charset=utf-8"),
+    asset!("/limits.js", "text/javascript; charset=utf-8"),
+    asset!("/dom.js", "text/javascript; charset=utf-8"),
+    asset!("/stream.js", "text/javascript; charset=utf-8"),
+    asset!("/state.js", "text/javascript; charset=utf-8"),
+    asset!("/live.js", "text/javascript; charset=utf-8"),
+    asset!("/auth-view.js", "text/javascript; charset=utf-8"),
+    asset!("/contacts-view.js", "text/javascript; charset=utf-8"),
+    asset!("/conversations-view.js", "text/javascript; charset=utf-8"),
+    asset!("/chat-view.js", "text/javascript; charset=utf-8"),
+    asset!("/settings-view.js", "text/javascript; charset=utf-8"),
     asset!("/favicon.svg", "image/svg+xml"),
 ];
 

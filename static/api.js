@@ -1,0 +1,105 @@
+// The API client: one `request` that speaks docs/api.md (JSON bodies, the error shape,
+// `Retry-After`), and one small function per route the page uses.
+
+/** An API error: the HTTP status, the stable `code`, the message, and `retryAfter` (s). */
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter = 0) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+
+  /** True when trying the same request again later may succeed. */
+  get transient() {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/**
+ * Calls the API. Writes always send `Content-Type: application/json` (the CSRF rule for
+ * cookie sessions), with `{}` when the route takes no body. Resolves to the JSON body, or
+ * null for 204; rejects with an ApiError (status 0 when the network failed).
+ */
+export async function request(method, path, body) {
+  const init = { method, headers: { accept: "application/json" }, credentials: "same-origin" };
+  if (method !== "GET") {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached.");
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (response.ok) return json;
+  const error = json?.error ?? {};
+  const retryAfter = Number.parseInt(response.headers.get("retry-after") ?? "0", 10) || 0;
+  throw new ApiError(
+    response.status,
+    error.code ?? "http_" + response.status,
+    error.message ?? `The server answered ${response.status}.`,
+    retryAfter,
+  );
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  session: () => request("GET", "/api/auth/session"),
+  signup: (username, password, display_name) =>
+    request("POST", "/api/auth/signup", display_name ? { username, password, display_name } : { username, password }),
+  login: (username, password) => request("POST", "/api/auth/login", { username, password }),
+  logout: () => request("POST", "/api/auth/logout"),
+  changePassword: (current_password, new_password) =>
+    request("POST", "/api/auth/password", { current_password, new_password }),
+  sessions: () => request("GET", "/api/auth/sessions"),
+  revokeSession: (id) => request("DELETE", `/api/auth/sessions/${enc(id)}`),
+
+  me: () => request("GET", "/api/me"),
+  updateMe: (fields) => request("PATCH", "/api/me", fields),
+  setPresence: (presence) => request("PUT", "/api/me/presence", { presence }),
+  searchUsers: (q) => request("GET", `/api/users?q=${enc(q)}`),
+  friends: () => request("GET", "/api/friends"),
+  requestFriend: (username) => request("POST", "/api/friends/requests", { username }),
+  acceptFriend: (username) => request("POST", `/api/friends/requests/${enc(username)}/accept`),
+  declineFriend: (username) => request("POST", `/api/friends/requests/${enc(username)}/decline`),
+  cancelRequest: (username) => request("DELETE", `/api/friends/requests/${enc(username)}`),
+  removeFriend: (username) => request("DELETE", `/api/friends/${enc(username)}`),
+  blocks: () => request("GET", "/api/blocks"),
+  block: (username) => request("PUT", `/api/blocks/${enc(username)}`),
+  unblock: (username) => request("DELETE", `/api/blocks/${enc(username)}`),
+
+  conversations: () => request("GET", "/api/conversations"),
+  conversation: (id) => request("GET", `/api/conversations/${enc(id)}`),
+  openDirect: (username) => request("POST", "/api/conversations/direct", { username }),
+  createRoom: (name) => request("POST", "/api/rooms", name ? { name } : {}),
+  joinRoom: (nameOrId) => request("POST", `/api/rooms/${enc(nameOrId)}/join`),
+  leave: (id) => request("POST", `/api/conversations/${enc(id)}/leave`),
+  history: (id, beforeSeq, limit = 50) =>
+    request("GET", `/api/conversations/${enc(id)}/messages?limit=${limit}` + (beforeSeq ? `&before_seq=${beforeSeq}` : "")),
+  send: (id, body, client_id) => request("POST", `/api/conversations/${enc(id)}/messages`, { body, client_id }),
+  edit: (id, messageId, body) => request("PATCH", `/api/conversations/${enc(id)}/messages/${enc(messageId)}`, { body }),
+  remove: (id, messageId) => request("DELETE", `/api/conversations/${enc(id)}/messages/${enc(messageId)}`),
+  typing: (id, typing) => request("POST", `/api/conversations/${enc(id)}/typing`, { typing }),
+  read: (id, seq) => request("POST", `/api/conversations/${enc(id)}/read`, { seq }),
+  nudge: (id) => request("POST", `/api/conversations/${enc(id)}/nudge`),
+
+  health: async () => {
+    try {
+      const response = await fetch("/api/health", { headers: { accept: "application/json" } });
+      return response.status;
+    } catch {
+      return 0;
+    }
+  },
+};

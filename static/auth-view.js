@@ -1,0 +1,138 @@
+// The sign-in and sign-up screen: field checks that mirror the API, server errors shown at
+// the field they concern, and a 429's Retry-After shown as a countdown.
+
+import { api } from "./api.js";
+import { checkDisplayName, checkPassword, checkUsername } from "./limits.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Shows `message` under a field (or clears it) and marks the input invalid. */
+export function fieldError(inputId, message) {
+  const input = $(inputId);
+  const slot = $(`${inputId}-error`);
+  if (slot) slot.textContent = message;
+  input?.setAttribute("aria-invalid", message ? "true" : "false");
+  return !message;
+}
+
+/** Disables a form's submit button for `seconds`, showing the wait in `slot`. */
+export function waitOut(form, slot, seconds) {
+  const button = form.querySelector("[type=submit]");
+  let left = Math.max(1, seconds);
+  button.disabled = true;
+  const tick = () => {
+    if (left <= 0) {
+      button.disabled = false;
+      slot.textContent = "";
+      return;
+    }
+    slot.textContent = `Too many attempts. Try again in ${left} s.`;
+    left -= 1;
+    setTimeout(tick, 1000);
+  };
+  tick();
+}
+
+/** Where each server error code belongs on the signup form. */
+const SIGNUP_FIELDS = {
+  invalid_username: "signup-username",
+  username_taken: "signup-username",
+  invalid_password: "signup-password",
+  invalid_display_name: "signup-display",
+};
+
+function selectTab(which) {
+  const login = which === "login";
+  $("tab-login").setAttribute("aria-selected", String(login));
+  $("tab-signup").setAttribute("aria-selected", String(!login));
+  $("login-form").hidden = !login;
+  $("signup-form").hidden = login;
+  (login ? $("login-username") : $("signup-username")).focus();
+}
+
+/** Wires the auth screen; `onSignedIn(user)` runs after a successful login or signup. */
+export function setupAuth(onSignedIn) {
+  $("tab-login").addEventListener("click", () => selectTab("login"));
+  $("tab-signup").addEventListener("click", () => selectTab("signup"));
+  for (const tab of [$("tab-login"), $("tab-signup")]) {
+    tab.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        selectTab(tab.id === "tab-login" ? "signup" : "login");
+        (tab.id === "tab-login" ? $("tab-signup") : $("tab-login")).focus();
+      }
+    });
+  }
+
+  const loginForm = $("login-form");
+  loginForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const username = $("login-username").value.trim();
+    const password = $("login-password").value;
+    const ok =
+      fieldError("login-username", username ? "" : "Enter your username.") &
+      fieldError("login-password", password ? "" : "Enter your password.");
+    $("login-error").textContent = "";
+    if (!ok) return;
+    const button = loginForm.querySelector("[type=submit]");
+    button.disabled = true;
+    try {
+      const { user } = await api.login(username, password);
+      button.disabled = false;
+      loginForm.reset();
+      onSignedIn(user);
+    } catch (error) {
+      button.disabled = false;
+      if (error.status === 429) waitOut(loginForm, $("login-error"), error.retryAfter);
+      else if (error.code === "invalid_credentials") $("login-error").textContent = "Wrong username or password.";
+      else $("login-error").textContent = error.message;
+    }
+  });
+
+  const signupForm = $("signup-form");
+  const checks = {
+    "signup-username": () => checkUsername($("signup-username").value),
+    "signup-display": () => ($("signup-display").value.trim() ? checkDisplayName($("signup-display").value) : ""),
+    "signup-password": () => checkPassword($("signup-password").value, $("signup-username").value),
+  };
+  for (const [id, check] of Object.entries(checks)) {
+    // Check a field once the person leaves it, then again as they correct it.
+    $(id).addEventListener("blur", () => $(id).value && fieldError(id, check()));
+    $(id).addEventListener("input", () => $(id).getAttribute("aria-invalid") === "true" && fieldError(id, check()));
+  }
+  signupForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("signup-error").textContent = "";
+    let ok = true;
+    for (const [id, check] of Object.entries(checks)) ok = fieldError(id, check()) && ok;
+    if (!ok) {
+      signupForm.querySelector("[aria-invalid=true]")?.focus();
+      return;
+    }
+    const button = signupForm.querySelector("[type=submit]");
+    button.disabled = true;
+    try {
+      const { user } = await api.signup(
+        $("signup-username").value.trim().toLowerCase(),
+        $("signup-password").value,
+        $("signup-display").value.trim(),
+      );
+      button.disabled = false;
+      signupForm.reset();
+      onSignedIn(user);
+    } catch (error) {
+      button.disabled = false;
+      const field = SIGNUP_FIELDS[error.code];
+      if (error.code === "username_taken") fieldError(field, "That username is taken.");
+      else if (field) fieldError(field, error.message);
+      else if (error.status === 429) waitOut(signupForm, $("signup-error"), error.retryAfter);
+      else $("signup-error").textContent = error.message;
+    }
+  });
+}
+
+/** Shows the auth screen. */
+export function showAuth() {
+  $("app").hidden = true;
+  $("auth").hidden = false;
+  selectTab("login");
+}

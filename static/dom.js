@@ -1,0 +1,95 @@
+// Building the page's DOM safely: every piece of text becomes a text node (never HTML),
+// links only for http(s) URLs, and the date and time formats the views share.
+
+/**
+ * Creates an element. `props`: `class`, `text`, `on<event>` handlers, `dataset`, `aria-*`
+ * and other attributes; children are nodes or strings (strings become text nodes).
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") element.className = value;
+    else if (key === "text") element.textContent = value;
+    else if (key === "dataset") Object.assign(element.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value);
+    else if (key in element && typeof value !== "string") element[key] = value;
+    else element.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces an element's children. */
+export function replaceChildren(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/**
+ * A message body as nodes: text, with http(s) URLs as links that open in a new tab without
+ * giving it a handle on this one. Anything else (javascript:, data:) stays plain text.
+ */
+export function linkify(text) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    // Trailing punctuation usually ends the sentence, not the URL.
+    const url = match[0].replace(/[.,;:!?)\]]+$/, "");
+    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
+    let href = null;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol === "http:" || parsed.protocol === "https:") href = parsed.href;
+    } catch {
+      href = null;
+    }
+    nodes.push(
+      href
+        ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, url)
+        : document.createTextNode(url),
+    );
+    last = match.index + url.length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const shortFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+
+export const formatTime = (iso) => timeFormat.format(new Date(iso));
+
+/** The local calendar day of a time, as a key. */
+export const dayKey = (iso) => {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+};
+
+/** "Today", "Yesterday" or the full date: the text of a day separator. */
+export function formatDay(iso) {
+  const key = dayKey(iso);
+  const now = new Date();
+  if (key === dayKey(now.toISOString())) return "Today";
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
+  if (key === dayKey(yesterday.toISOString())) return "Yesterday";
+  return dayFormat.format(new Date(iso));
+}
+
+/** A time for a list: the clock today, the date otherwise. */
+export function formatWhen(iso) {
+  return dayKey(iso) === dayKey(new Date().toISOString()) ? formatTime(iso) : shortFormat.format(new Date(iso));
+}
+
+/** The first letter of a name, for avatar circles. */
+export const initial = (name) => ([...(name || "?").trim()][0] || "?").toUpperCase();

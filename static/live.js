@@ -1,0 +1,197 @@
+// Applying live events to the state: one function per event type of docs/api.md. Hooks
+// let the page react beyond the state (a desktop notification, a nudge's shake).
+
+import {
+  store, timeline, changed, loadAll, loadConversation, loadFriends, setTyping, bestKnown,
+} from "./state.js";
+
+/** Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`. */
+export const hooks = { onMessage() {}, onNudge() {}, onNotification() {}, onRemoved() {} };
+
+const TYPING_MS = 6000;
+
+function note(id, text) {
+  const t = store.timelines.get(id);
+  if (!t?.loaded) return;
+  t.notices.push({ text, at: new Date().toISOString(), afterSeq: t.newestSeq });
+}
+
+/** A conversation we have not heard of yet: fetch it (a new direct chat, a join elsewhere). */
+async function ensureConversation(id) {
+  if (store.conversations.has(id)) return { c: store.conversations.get(id), fresh: false };
+  try {
+    await loadConversation(id);
+    return { c: store.conversations.get(id), fresh: true };
+  } catch {
+    return { c: null, fresh: true };
+  }
+}
+
+function upsertMessage(message) {
+  const t = store.timelines.get(message.conversation_id);
+  if (t?.loaded) t.put(message, store.me.id);
+  const c = store.conversations.get(message.conversation_id);
+  if (c && (!c.last_message || c.last_message.seq <= message.seq)) c.last_message = message;
+}
+
+const handlers = {
+  async message({ conversation_id, message }) {
+    const { c, fresh } = await ensureConversation(conversation_id);
+    if (!c) return;
+    // A replay of what we already have changes nothing; a conversation fetched just now
+    // already counts this message as unread.
+    const replay = !fresh && c.last_message && c.last_message.seq >= message.seq;
+    upsertMessage(message);
+    const mine = message.sender.id === store.me.id;
+    if (!mine && !replay) {
+      if (!fresh) c.unread_count = (c.unread_count || 0) + 1;
+      setTyping(conversation_id, message.sender.id, "", 0);
+      hooks.onMessage(c, message);
+    }
+    changed("conversations", "chat");
+  },
+
+  message_edited({ message }) {
+    upsertMessage(message);
+    changed("conversations", "chat");
+  },
+
+  message_deleted({ conversation_id, message }) {
+    upsertMessage(message);
+    const c = store.conversations.get(conversation_id);
+    // A deleted message no longer counts as unread; the server's count is the truth.
+    if (c && message.sender.id !== store.me.id && c.unread_count) {
+      loadConversation(conversation_id).catch(() => {});
+    }
+    changed("conversations", "chat");
+  },
+
+  typing({ conversation_id, user_id, display_name, typing, expires_at }) {
+    const until = typing ? Math.min(Date.parse(expires_at) || 0, Date.now() + TYPING_MS) : 0;
+    setTyping(conversation_id, user_id, display_name, until);
+    if (typing) setTimeout(() => changed("chat", "conversations"), until - Date.now() + 50);
+  },
+
+  nudge(data) {
+    const c = store.conversations.get(data.conversation_id);
+    if (!c) return;
+    note(data.conversation_id, `${data.display_name} sent a nudge.`);
+    changed("chat");
+    hooks.onNudge(data);
+  },
+
+  read({ conversation_id, user_id, seq }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    c.read_marks = { ...c.read_marks, [user_id]: Math.max(seq, c.read_marks?.[user_id] ?? 0) };
+    if (user_id === store.me.id) {
+      // Read in another tab: caught up, or ask the server what is left.
+      if (!c.last_message || seq >= c.last_message.seq) c.unread_count = 0;
+      else loadConversation(conversation_id).catch(() => {});
+    }
+    changed("conversations", "chat");
+  },
+
+  presence({ user_id, presence }) {
+    if (user_id === store.me.id) {
+      store.me = { ...store.me, presence };
+      changed("me");
+      return;
+    }
+    const friend = store.friends.get(user_id);
+    if (friend) friend.user = { ...friend.user, presence };
+    changed("contacts", "conversations", "chat");
+  },
+
+  profile({ user_id, user }) {
+    if (user_id === store.me.id) {
+      store.me = { ...store.me, ...user, presence: store.me.presence };
+      changed("me", "chat");
+      return;
+    }
+    const friend = store.friends.get(user_id);
+    if (friend) friend.user = { ...friend.user, ...user };
+    changed("contacts", "conversations", "chat");
+  },
+
+  friend_request({ status, request }) {
+    const same = (r) => r.from.id === request.from.id && r.to.id === request.to.id;
+    store.incoming = store.incoming.filter((r) => !same(r));
+    store.outgoing = store.outgoing.filter((r) => !same(r));
+    if (status === "pending") {
+      if (request.to.id === store.me.id) store.incoming.unshift(request);
+      else store.outgoing.unshift(request);
+    }
+    changed("contacts");
+  },
+
+  friend_added({ friend }) {
+    const other = (r) => r.from.id === friend.user.id || r.to.id === friend.user.id;
+    store.incoming = store.incoming.filter((r) => !other(r));
+    store.outgoing = store.outgoing.filter((r) => !other(r));
+    store.friends.set(friend.user.id, friend);
+    changed("contacts", "conversations", "chat");
+  },
+
+  friend_removed({ user_id }) {
+    store.friends.delete(user_id);
+    // A block also ends friendship: the blocks list may have changed.
+    loadFriends().catch(() => {});
+    changed("contacts", "conversations", "chat");
+  },
+
+  conversation_added({ conversation_id, conversation }) {
+    const known = store.conversations.get(conversation_id);
+    store.conversations.set(conversation_id, { ...known, ...conversation });
+    changed("conversations", "chat");
+  },
+
+  member_joined({ conversation_id, user_id, user }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    if (c.members && !c.members.some((m) => m.id === user_id)) c.members = [...c.members, user];
+    note(conversation_id, `${bestKnown(user).display_name} joined.`);
+    changed("chat", "conversations");
+  },
+
+  member_left({ conversation_id, user_id }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    if (user_id === store.me.id) {
+      store.conversations.delete(conversation_id);
+      store.timelines.delete(conversation_id);
+      hooks.onRemoved(conversation_id);
+      changed("conversations", "chat");
+      return;
+    }
+    const leaver = c.members?.find((m) => m.id === user_id);
+    if (c.members) c.members = c.members.filter((m) => m.id !== user_id);
+    note(conversation_id, `${leaver ? bestKnown(leaver).display_name : "Someone"} left.`);
+    changed("chat", "conversations");
+  },
+
+  notification(data) {
+    hooks.onNotification(data);
+  },
+
+  async resync() {
+    await loadAll();
+  },
+};
+
+let queue = Promise.resolve();
+
+/**
+ * Applies one event, strictly after the ones before it (some handlers fetch first). A
+ * failure to apply one never stops the others.
+ */
+export function applyEvent(type, data) {
+  queue = queue.then(async () => {
+    try {
+      await handlers[type]?.(data);
+    } catch (error) {
+      console.warn("could not apply event", type, error);
+    }
+  });
+  return queue;
+}

@@ -1,0 +1,131 @@
+// The settings dialog: display name, password change, signed-in sessions (revocable),
+// blocked people, desktop notifications, and signing out.
+
+import { api } from "./api.js";
+import { formatWhen, h, replaceChildren } from "./dom.js";
+import { fieldError, waitOut } from "./auth-view.js";
+import { checkDisplayName, checkPassword } from "./limits.js";
+import { toast } from "./contacts-view.js";
+import { changed, loadFriends, store, subscribe } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function renderSessions() {
+  const list = $("session-list");
+  try {
+    const { sessions } = await api.sessions();
+    replaceChildren(list, sessions.map((s) =>
+      h("li", { class: "row" },
+        h("span", { class: "row-text" },
+          h("span", { class: "name" }, s.current ? "This browser" : s.user_agent || "Unknown device"),
+          h("span", { class: "muted small" }, `Signed in ${formatWhen(s.created_at)} · last active ${formatWhen(s.last_seen_at)}`)),
+        s.current
+          ? null
+          : h("button", { type: "button", class: "small", onclick: async () => {
+              try {
+                await api.revokeSession(s.id);
+                renderSessions();
+              } catch (error) {
+                toast(error.message, "error");
+              }
+            } }, "Sign out"))));
+  } catch (error) {
+    replaceChildren(list, h("li", { class: "muted" }, error.message));
+  }
+}
+
+function renderBlocked() {
+  replaceChildren($("blocked-list"),
+    store.blocked.length === 0
+      ? h("li", { class: "muted" }, "Nobody.")
+      : store.blocked.map((user) =>
+          h("li", { class: "row" },
+            h("span", { class: "row-text" }, h("span", { class: "name" }, user.display_name), h("span", { class: "muted small" }, `@${user.username}`)),
+            h("button", { type: "button", class: "small", onclick: async () => {
+              try {
+                await api.unblock(user.username);
+                await loadFriends();
+              } catch (error) {
+                toast(error.message, "error");
+              }
+            } }, "Unblock"))));
+}
+
+function renderNotifications() {
+  const supported = "Notification" in window;
+  const permission = supported ? Notification.permission : "unsupported";
+  $("notify-state").textContent =
+    permission === "granted" ? "On: a new message while this tab is hidden shows a notification."
+    : permission === "denied" ? "Blocked in the browser's site settings."
+    : permission === "unsupported" ? "This browser has no desktop notifications."
+    : "Off.";
+  $("notify-enable").hidden = permission !== "default";
+}
+
+/** Wires the dialog; `onSignedOut()` runs after signing out. */
+export function setupSettings(onSignedOut) {
+  const dialog = $("settings");
+  subscribe("contacts", renderBlocked);
+
+  $("profile-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = $("profile-display").value;
+    if (!fieldError("profile-display", checkDisplayName(name))) return;
+    try {
+      store.me = await api.updateMe({ display_name: name.trim() });
+      $("profile-status").textContent = "Saved.";
+      changed("me", "chat");
+    } catch (error) {
+      fieldError("profile-display", error.message);
+    }
+  });
+
+  $("password-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const current = $("current-password").value;
+    const next = $("new-password").value;
+    $("password-status").textContent = "";
+    const ok =
+      fieldError("current-password", current ? "" : "Enter your current password.") &
+      fieldError("new-password", checkPassword(next, store.me.username));
+    if (!ok) return;
+    try {
+      await api.changePassword(current, next);
+      form.reset();
+      $("password-status").textContent = "Password changed. Your other sessions were signed out.";
+      renderSessions();
+    } catch (error) {
+      if (error.code === "invalid_credentials") fieldError("current-password", "That is not your current password.");
+      else if (error.code === "invalid_password") fieldError("new-password", error.message);
+      else if (error.status === 429) waitOut(form, $("password-status"), error.retryAfter);
+      else $("password-status").textContent = error.message;
+    }
+  });
+
+  $("notify-enable").addEventListener("click", async () => {
+    // Asked only here, on a click: browsers (rightly) distrust unprompted requests.
+    await Notification.requestPermission();
+    renderNotifications();
+  });
+
+  $("logout").addEventListener("click", async () => {
+    try {
+      await api.logout();
+    } catch {
+      // Signed out already, or unreachable: the page forgets the session either way.
+    }
+    dialog.close();
+    onSignedOut();
+  });
+}
+
+export function openSettings() {
+  $("profile-display").value = store.me.display_name;
+  $("profile-status").textContent = "";
+  $("password-status").textContent = "";
+  renderSessions();
+  renderBlocked();
+  renderNotifications();
+  $("settings").showModal();
+}

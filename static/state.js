@@ -1,0 +1,215 @@
+// What the page knows: the signed-in user, contacts, conversations and their timelines,
+// who is typing. Views read it and subscribe; REST answers and live events update it
+// through the functions here, which then say what changed.
+
+import { api } from "./api.js";
+
+export const store = {
+  me: null,
+  friends: new Map(), // user id -> {user, since}
+  incoming: [], // requests to me
+  outgoing: [], // requests from me
+  blocked: [],
+  conversations: new Map(), // id -> conversation
+  timelines: new Map(), // conversation id -> Timeline
+  typing: new Map(), // conversation id -> Map(user id -> {name, until})
+  openId: null,
+  connection: "connecting",
+  retryInMs: 0,
+};
+
+/** One conversation's history as far as it is loaded, plus what only this tab knows. */
+class Timeline {
+  constructor() {
+    this.messages = new Map(); // id -> message
+    this.pending = []; // {client_id, body, created_at, state: "sending"|"failed", error}
+    this.notices = []; // {text, at, afterSeq}
+    this.loaded = false;
+    this.hasMore = false;
+    this.loading = false;
+  }
+
+  get newestSeq() {
+    let seq = 0;
+    for (const m of this.messages.values()) seq = Math.max(seq, m.seq);
+    return seq;
+  }
+
+  get oldestSeq() {
+    let seq = Infinity;
+    for (const m of this.messages.values()) seq = Math.min(seq, m.seq);
+    return seq === Infinity ? 0 : seq;
+  }
+
+  sorted() {
+    return [...this.messages.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Stores a message; a pending send with its client id is then settled. */
+  put(message, myId) {
+    this.messages.set(message.id, message);
+    if (message.sender.id === myId) {
+      this.pending = this.pending.filter((p) => p.client_id !== message.client_id);
+    }
+  }
+}
+
+export function timeline(id) {
+  let t = store.timelines.get(id);
+  if (!t) {
+    t = new Timeline();
+    store.timelines.set(id, t);
+  }
+  return t;
+}
+
+// Change notification: views register per area; changes are batched to one frame.
+const listeners = new Map();
+const dirty = new Set();
+let scheduled = false;
+
+export function subscribe(area, render) {
+  if (!listeners.has(area)) listeners.set(area, []);
+  listeners.get(area).push(render);
+}
+
+/** Marks areas ("me", "contacts", "conversations", "chat", "connection") for re-render. */
+export function changed(...areas) {
+  for (const area of areas) dirty.add(area);
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    const areas = [...dirty];
+    dirty.clear();
+    for (const area of areas) for (const render of listeners.get(area) ?? []) render();
+  });
+}
+
+// Loading state from the REST API.
+
+export async function loadFriends() {
+  const [friends, blocks] = await Promise.all([api.friends(), api.blocks()]);
+  store.friends = new Map(friends.friends.map((f) => [f.user.id, f]));
+  store.incoming = friends.incoming;
+  store.outgoing = friends.outgoing;
+  store.blocked = blocks.blocked;
+  changed("contacts", "conversations", "chat");
+}
+
+export async function loadConversations() {
+  const { conversations } = await api.conversations();
+  const fresh = new Map();
+  for (const c of conversations) {
+    const known = store.conversations.get(c.id);
+    // The list omits room members; keep the roster already loaded.
+    fresh.set(c.id, { ...known, ...c, members: c.members ?? known?.members });
+  }
+  store.conversations = fresh;
+  changed("conversations", "chat");
+}
+
+/** Everything, from scratch: at start and on `resync`. */
+export async function loadAll() {
+  store.me = await api.me();
+  await Promise.all([loadFriends(), loadConversations()]);
+  for (const [id, t] of store.timelines) {
+    if (!store.conversations.has(id)) store.timelines.delete(id);
+    else t.loaded = false;
+  }
+  if (store.openId && !store.conversations.has(store.openId)) store.openId = null;
+  if (store.openId) await loadLatest(store.openId);
+  changed("me", "contacts", "conversations", "chat");
+}
+
+/** The full conversation (members, read marks), merged into what is known. */
+export async function loadConversation(id) {
+  const full = await api.conversation(id);
+  store.conversations.set(id, { ...store.conversations.get(id), ...full });
+  changed("conversations", "chat");
+  return full;
+}
+
+/** The newest page of a conversation (and its members and read marks). */
+export async function loadLatest(id) {
+  const t = timeline(id);
+  t.loading = true;
+  try {
+    const [page] = await Promise.all([api.history(id), loadConversation(id)]);
+    for (const m of page.messages) t.put(m, store.me.id);
+    // Only claim older pages when nothing older is loaded already.
+    if (!t.loaded) t.hasMore = page.has_more;
+    t.loaded = true;
+  } finally {
+    t.loading = false;
+    changed("chat");
+  }
+}
+
+/** The page before the oldest loaded message (scroll-back). */
+export async function loadOlder(id) {
+  const t = timeline(id);
+  if (t.loading || !t.hasMore) return false;
+  t.loading = true;
+  try {
+    const page = await api.history(id, t.oldestSeq);
+    for (const m of page.messages) t.put(m, store.me.id);
+    t.hasMore = page.has_more;
+    return page.messages.length > 0;
+  } finally {
+    t.loading = false;
+    changed("chat");
+  }
+}
+
+// Derived views of the state.
+
+/** The other member of a direct conversation. */
+export function otherMember(conversation) {
+  return conversation.members?.find((m) => m.id !== store.me?.id) ?? null;
+}
+
+/** What a conversation is called in lists and headers. */
+export function conversationTitle(conversation) {
+  if (conversation.kind === "direct") {
+    const other = otherMember(conversation);
+    const friend = other && store.friends.get(other.id);
+    return (friend?.user ?? other)?.display_name ?? "Direct conversation";
+  }
+  return conversation.name ? `#${conversation.name}` : "Private room";
+}
+
+/** A user as best known: the friend record (live presence) over any other summary. */
+export function bestKnown(user) {
+  if (!user) return user;
+  if (user.id === store.me?.id) return store.me;
+  return store.friends.get(user.id)?.user ?? user;
+}
+
+export function totalUnread() {
+  let total = 0;
+  for (const c of store.conversations.values()) total += c.unread_count || 0;
+  return total;
+}
+
+export function sortedConversations() {
+  const activity = (c) => Date.parse(c.last_message?.created_at ?? c.created_at);
+  return [...store.conversations.values()].sort((a, b) => activity(b) - activity(a));
+}
+
+export function typingNames(id) {
+  const now = Date.now();
+  const names = [];
+  for (const [userId, entry] of store.typing.get(id) ?? []) {
+    if (entry.until > now && userId !== store.me?.id) names.push(entry.name);
+  }
+  return names;
+}
+
+export function setTyping(id, userId, name, until) {
+  if (!store.typing.has(id)) store.typing.set(id, new Map());
+  const map = store.typing.get(id);
+  if (until > Date.now()) map.set(userId, { name, until });
+  else map.delete(userId);
+  changed("chat", "conversations");
+}
