@@ -8,8 +8,8 @@ import { dayKey, formatDay, formatTime, h, linkify, replaceChildren } from "./do
 import { checkBody, length, MESSAGE_MAX } from "./limits.js";
 import { avatar, toast } from "./contacts-view.js";
 import {
-  bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember, store, subscribe,
-  timeline, typingNames,
+  bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember, sentByMe, store,
+  subscribe, timeline, typingNames,
 } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,9 +21,7 @@ const PRESENCE_TEXT = { online: "Online", away: "Away", busy: "Busy", offline: "
 let editing = null; // the message being edited, or null
 let lastTypingSent = 0;
 const rendered = new Map(); // log item key -> {node, version}
-const visibleSeqs = new Set();
 let readTimer = null;
-let observer = null;
 
 const log = () => $("log");
 
@@ -146,19 +144,13 @@ function reconcile(items) {
       if (cursor === entry.node) cursor = fresh;
       entry = { node: fresh, version: item.version };
       rendered.set(item.key, entry);
-      observe(fresh);
     } else if (!entry) {
       entry = { node: item.build(), version: item.version };
       rendered.set(item.key, entry);
-      observe(entry.node);
     }
     if (entry.node === cursor) cursor = cursor.nextSibling;
     else el.insertBefore(entry.node, cursor);
   }
-}
-
-function observe(node) {
-  if (node.dataset?.seq) observer?.observe(node);
 }
 
 function renderLog(conversation, { forceBottom = false } = {}) {
@@ -228,6 +220,19 @@ function render() {
 
 // Reading: mark what is on screen as read, once the tab has a person's attention.
 
+/** The highest seq of a message at least half on screen in the log (0 if none). */
+function newestVisibleSeq() {
+  const view = log().getBoundingClientRect();
+  const nodes = log().querySelectorAll("[data-seq]");
+  for (let i = nodes.length - 1; i >= 0; i -= 1) {
+    const box = nodes[i].getBoundingClientRect();
+    const shown = Math.min(box.bottom, view.bottom) - Math.max(box.top, view.top);
+    if (shown >= Math.min(box.height / 2, view.height / 2)) return Number(nodes[i].dataset.seq);
+    if (box.bottom < view.top) break;
+  }
+  return 0;
+}
+
 function scheduleRead() {
   clearTimeout(readTimer);
   readTimer = setTimeout(markRead, 250);
@@ -237,7 +242,7 @@ async function markRead() {
   const id = store.openId;
   const conversation = id && store.conversations.get(id);
   if (!conversation || !attentive() || $("app").dataset.view === "list" && matchMedia("(max-width: 720px)").matches) return;
-  const seq = Math.max(0, ...visibleSeqs);
+  const seq = newestVisibleSeq();
   const mine = conversation.read_marks?.[store.me.id] ?? 0;
   if (seq <= mine && !(conversation.unread_count && seq >= (conversation.last_message?.seq ?? 0))) return;
   if (seq === 0) return;
@@ -262,6 +267,7 @@ async function deliver(id, pending) {
     timeline(id).put(message, store.me.id);
     const c = store.conversations.get(id);
     if (c && (!c.last_message || c.last_message.seq <= message.seq)) c.last_message = message;
+    if (c) sentByMe(c, message);
     changed("chat", "conversations");
   } catch (error) {
     pending.state = "failed";
@@ -376,7 +382,6 @@ export async function openConversation(id) {
     for (const entry of rendered.values()) entry.node.remove();
     rendered.clear();
     log().replaceChildren();
-    visibleSeqs.clear();
     $("invite-box").hidden = true;
     $("roster").hidden = true;
     $("roster-toggle").setAttribute("aria-expanded", "false");
@@ -415,15 +420,6 @@ export function showInvite() {
 }
 
 export function setupChat() {
-  observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      const seq = Number(entry.target.dataset.seq);
-      if (entry.isIntersecting) visibleSeqs.add(seq);
-      else visibleSeqs.delete(seq);
-    }
-    scheduleRead();
-  }, { root: log(), threshold: 0.5 });
-
   subscribe("chat", render);
   window.addEventListener("focus", scheduleRead);
   document.addEventListener("visibilitychange", scheduleRead);
@@ -461,6 +457,7 @@ export function setupChat() {
   $("cancel-edit").addEventListener("click", stopEdit);
 
   log().addEventListener("scroll", async () => {
+    scheduleRead();
     if (log().scrollTop < 120 && store.openId) {
       try {
         await loadOlder(store.openId);

@@ -2,7 +2,7 @@
 // let the page react beyond the state (a desktop notification, a nudge's shake).
 
 import {
-  store, timeline, changed, loadAll, loadConversation, loadFriends, setTyping, bestKnown,
+  store, changed, loadAll, loadConversation, loadFriends, setTyping, bestKnown, sentByMe,
 } from "./state.js";
 
 /** Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`. */
@@ -43,6 +43,7 @@ const handlers = {
     const replay = !fresh && c.last_message && c.last_message.seq >= message.seq;
     upsertMessage(message);
     const mine = message.sender.id === store.me.id;
+    if (mine) sentByMe(c, message);
     if (!mine && !replay) {
       if (!fresh) c.unread_count = (c.unread_count || 0) + 1;
       setTyping(conversation_id, message.sender.id, "", 0);

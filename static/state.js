@@ -186,6 +186,16 @@ export function bestKnown(user) {
   return store.friends.get(user.id)?.user ?? user;
 }
 
+/**
+ * Records a message of mine: sending moves my read mark to it on the server, so nothing
+ * before it is unread any more.
+ */
+export function sentByMe(conversation, message) {
+  const mine = conversation.read_marks?.[store.me.id] ?? 0;
+  conversation.read_marks = { ...conversation.read_marks, [store.me.id]: Math.max(mine, message.seq) };
+  if (!conversation.last_message || message.seq >= conversation.last_message.seq) conversation.unread_count = 0;
+}
+
 export function totalUnread() {
   let total = 0;
   for (const c of store.conversations.values()) total += c.unread_count || 0;

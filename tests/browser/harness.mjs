@@ -1,0 +1,196 @@
+// The browser suite's harness: starts a real chat server (the native `chat-dev`, or real
+// Spin with `spin up`, in embedded or Redis mode) on a free port with a fresh SQLite file,
+// restarts it on demand, and opens Debian's Chromium through playwright-core with one
+// signed-up user per browser context.
+//
+// CHAT_BROWSER_HOST picks the server: `chat-dev` (default), `spin` or `spin-redis`.
+// CHAT_SPIN is the Spin CLI to use (scripts/test.sh finds it); CHROMIUM the browser.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, existsSync, rmSync, openSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const HOST = process.env.CHAT_BROWSER_HOST ?? "chat-dev";
+
+async function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitFor(check, what, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Settings every run uses: many signups from one address, the defaults otherwise. */
+const SETTINGS = { signups_per_ip_per_hour: "10000", messages_burst: "100" };
+
+/** A real Redis server on a free port (the Redis bus modes). */
+class Redis {
+  async start(dir) {
+    this.port = await freePort();
+    this.process = spawn("redis-server", ["--port", String(this.port), "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+    await waitFor(() => spawnSync("redis-cli", ["-p", String(this.port), "ping"]).stdout?.toString().includes("PONG"), "redis");
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  stop() {
+    this.process?.kill("SIGKILL");
+  }
+}
+
+/** One chat server for a test file; `restart()` keeps its port and database. */
+export class ChatServer {
+  static async start(host = HOST) {
+    const server = new ChatServer(host);
+    server.dir = mkdtempSync(join(tmpdir(), "chat-browser-"));
+    server.port = await freePort();
+    if (host.endsWith("-redis")) {
+      server.redis = new Redis();
+      server.redisUrl = await server.redis.start(server.dir);
+    }
+    await server.launch();
+    return server;
+  }
+
+  constructor(host) {
+    this.host = host;
+    this.url = "";
+  }
+
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async launch() {
+    const log = openSync(join(this.dir, "server.log"), "a");
+    const settings = { ...SETTINGS, ...(this.redisUrl ? { redis_url: this.redisUrl } : {}) };
+    if (this.host.startsWith("spin")) {
+      const spin = process.env.CHAT_SPIN || "spin";
+      const args = ["up", "--from", join(ROOT, "spin.toml"), "--listen", `127.0.0.1:${this.port}`, "--state-dir", join(this.dir, "spin-state")];
+      for (const [k, v] of Object.entries(settings)) args.push("--variable", `${k}=${v}`);
+      this.process = spawn(spin, args, { cwd: ROOT, stdio: ["ignore", log, log] });
+    } else {
+      const bin = join(ROOT, "target/debug/chat-dev");
+      if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p chat-native --bin chat-dev\``);
+      const env = { ...process.env };
+      for (const [k, v] of Object.entries(settings)) env[`CHAT_${k.toUpperCase()}`] = v;
+      this.process = spawn(bin, ["--listen", `127.0.0.1:${this.port}`, "--db", join(this.dir, "chat.db")], { env, stdio: ["ignore", log, log] });
+    }
+    const exited = new Promise((r) => this.process.once("exit", r));
+    this.exited = exited;
+    await waitFor(async () => (await fetch(`${this.base}/api/health`)).status === 200, `${this.host} on port ${this.port}`, 60_000);
+  }
+
+  /** Kills the server (SIGKILL: no goodbye to open streams) and waits until it is gone. */
+  async kill() {
+    this.process.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** Kills the server and starts it again on the same port with the same database. */
+  async restart() {
+    await this.kill();
+    await this.launch();
+  }
+
+  async stop() {
+    await this.kill();
+    this.redis?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Calls the API directly (setting up a scene faster than clicking it). */
+  async api(method, path, { token, body } = {}) {
+    const headers = { accept: "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+let counter = 0;
+
+/** A username unique to this run. */
+export function uniqueName(prefix) {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36).slice(-5)}${counter}`;
+}
+
+/**
+ * A person: a Chromium of their own (as on their own computer: their window keeps the
+ * focus, which is what marks messages read) with the page open. Page errors are
+ * collected; `errors` must stay empty. `close()` ends it.
+ */
+export async function openPerson(server, { viewport = { width: 1280, height: 800 } } = {}) {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport, baseURL: server.base });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("dialog", (dialog) => dialog.accept());
+  await page.goto("/");
+  return { browser, context, page, errors, close: () => browser.close() };
+}
+
+/** Signs up through the form; resolves once the contact list shows. */
+export async function signUp(person, username, { displayName = "", password = "correct horse 1" } = {}) {
+  const { page } = person;
+  await page.click("#tab-signup");
+  await page.fill("#signup-username", username);
+  if (displayName) await page.fill("#signup-display", displayName);
+  await page.fill("#signup-password", password);
+  await page.click("#signup-form [type=submit]");
+  await page.waitForSelector("#me-name");
+  person.username = username;
+  person.displayName = displayName || username;
+  person.password = password;
+  return person;
+}
+
+/** Makes two signed-up people friends through the page (request, then accept). */
+export async function befriend(a, b) {
+  await a.page.fill("#add-friend-input", b.username);
+  await a.page.click("#add-friend button[type=submit]");
+  await b.page.click(`#request-list [data-username="${a.username}"] button.primary`);
+  await a.page.waitForSelector(`.contact[data-username="${b.username}"]`);
+  await b.page.waitForSelector(`.contact[data-username="${a.username}"]`);
+}
+
+/** Sends a message from the open conversation with Enter. */
+export async function say(person, text) {
+  await person.page.fill("#message-input", text);
+  await person.page.press("#message-input", "Enter");
+}
+
+/** The bodies of the open conversation's messages, in order. */
+export async function bodies(page) {
+  return page.locator("#log .msg .body").allTextContents();
+}
