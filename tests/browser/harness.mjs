@@ -46,14 +46,18 @@ const SETTINGS = { signups_per_ip_per_hour: "10000", messages_burst: "100" };
 /** A real Redis server on a free port (the Redis bus modes). */
 class Redis {
   async start(dir) {
-    this.port = await freePort();
+    this.dir = dir;
+    this.port ??= await freePort();
     this.process = spawn("redis-server", ["--port", String(this.port), "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
     await waitFor(() => spawnSync("redis-cli", ["-p", String(this.port), "ping"]).stdout?.toString().includes("PONG"), "redis");
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  stop() {
-    this.process?.kill("SIGKILL");
+  async stop() {
+    if (!this.process || this.process.exitCode !== null) return;
+    const gone = new Promise((r) => this.process.once("exit", r));
+    this.process.kill("SIGKILL");
+    await gone;
   }
 }
 
@@ -102,7 +106,7 @@ export class ChatServer {
 
   /** Kills the server (SIGKILL: no goodbye to open streams) and waits until it is gone. */
   async kill() {
-    this.process.kill("SIGKILL");
+    if (this.process.exitCode === null) this.process.kill("SIGKILL");
     await this.exited;
   }
 
@@ -112,9 +116,19 @@ export class ChatServer {
     await this.launch();
   }
 
+  /** Kills Redis (the event bus and limiter) with the server still running. */
+  async killRedis() {
+    await this.redis.stop();
+  }
+
+  /** Starts Redis again on the same port, empty (nothing was saved). */
+  async restartRedis() {
+    await this.redis.start(this.dir);
+  }
+
   async stop() {
     await this.kill();
-    this.redis?.stop();
+    await this.redis?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -1,0 +1,77 @@
+// Faults in the browser: the server killed and restarted mid-conversation (messages sent
+// meanwhile appear exactly once, on both sides), and Redis down (a clear 503 banner, then
+// recovery by itself). Runs in Redis mode so both faults can happen.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { ChatServer, HOST, openPerson, signUp, befriend, say, bodies, uniqueName } from "./harness.mjs";
+
+let server;
+let ann;
+let bob;
+
+before(async () => {
+  server = await ChatServer.start(HOST.endsWith("-redis") ? HOST : `${HOST}-redis`);
+  ann = await signUp(await openPerson(server), uniqueName("ann"), { displayName: "Ann" });
+  bob = await signUp(await openPerson(server), uniqueName("bob"), { displayName: "Bob" });
+  await befriend(ann, bob);
+  await ann.page.click(`.contact[data-username="${bob.username}"] .row-main`);
+  await say(ann, "before the restart");
+  await bob.page.click(".conversation-list .row-main");
+  await bob.page.locator("#log .body", { hasText: "before the restart" }).waitFor();
+});
+
+after(async () => {
+  // A refused connection while the server is down is a network error, not a script error.
+  assert.deepEqual([...ann.errors, ...bob.errors], [], "no script errors on the page");
+  await ann?.close();
+  await bob?.close();
+  await server?.stop();
+});
+
+const count = (list, text) => list.filter((b) => b === text).length;
+
+test("messages sent around a server restart appear exactly once", async () => {
+  await server.kill();
+  await ann.page.locator("#banner", { hasText: "Reconnecting" }).waitFor();
+
+  // Bob's send fails while the server is down; he sees it and may retry.
+  await say(bob, "sent while down");
+  const failed = bob.page.locator("#log .msg.failed", { hasText: "sent while down" });
+  await failed.waitFor();
+  await failed.getByRole("button", { name: "Retry" }).click();
+  await failed.locator("button", { hasText: "Retry" }).waitFor();
+
+  // Ann's network drops too, so her stream stays away while Bob's messages arrive.
+  await ann.context.setOffline(true);
+  await server.launch();
+  // Bob's page resends what failed once its stream is back.
+  await bob.page.locator("#log .msg:not(.pending) .body", { hasText: "sent while down" }).waitFor();
+  await say(bob, "sent after the restart");
+  await bob.page.locator("#log .msg:not(.pending) .body", { hasText: "sent after the restart" }).waitFor();
+  await ann.context.setOffline(false);
+
+  await ann.page.locator("#log .body", { hasText: "sent after the restart" }).waitFor();
+  await ann.page.locator("#banner").waitFor({ state: "hidden" });
+  for (const person of [ann, bob]) {
+    const seen = await bodies(person.page);
+    assert.equal(count(seen, "sent while down"), 1, `${person.displayName}: once`);
+    assert.equal(count(seen, "sent after the restart"), 1, `${person.displayName}: once`);
+    assert.equal(count(seen, "before the restart"), 1, `${person.displayName}: once`);
+  }
+  // The stored history agrees with what the pages show.
+  await ann.page.reload();
+  await ann.page.click(".conversation-list .row-main");
+  await ann.page.locator("#log .body", { hasText: "sent after the restart" }).waitFor();
+  assert.deepEqual(await bodies(ann.page), ["before the restart", "sent while down", "sent after the restart"]);
+});
+
+test("with Redis down the page says the service is unavailable, then recovers", async () => {
+  await server.killRedis();
+  await ann.page.locator("#banner[data-state=unavailable]", { hasText: "unavailable" }).waitFor({ timeout: 60_000 });
+  await server.restartRedis();
+  await ann.page.locator("#banner").waitFor({ state: "hidden", timeout: 60_000 });
+  await say(bob, "back again");
+  await ann.page.locator("#log .body", { hasText: "back again" }).waitFor();
+  assert.equal(count(await bodies(ann.page), "back again"), 1);
+});
