@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing need, if missing: the wasm32-wasip2 Rust target and
-# redis-server (the tests start real Redis servers). Safe to run again.
+# Installs what building and testing need, if missing: the wasm32-wasip2 Rust target,
+# redis-server (the tests start real Redis servers), and for the browser suite Node.js,
+# Debian's chromium and the pinned playwright-core (npm ci). Safe to run again.
 set -euo pipefail
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -13,16 +14,30 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
   rustup target add wasm32-wasip2
 fi
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "==> installing redis-server"
+# System packages the tests need, by the command that shows each is there.
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
   if command -v apt-get >/dev/null 2>&1; then
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq redis-server >/dev/null
-  elif command -v brew >/dev/null 2>&1; then
-    brew install redis
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "error: please install redis-server (Redis 7 or newer) with your package manager" >&2
+    echo "error: please install ${missing[*]} (Redis 7 or newer, Node.js 20 or newer, Chromium) with your package manager" >&2
     exit 1
   fi
+fi
+
+# The browser suite's one npm package, exactly as the lockfile pins it.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! (cd "$browser_dir" && node -e '
+  const want = require("./package-lock.json").packages["node_modules/playwright-core"].version;
+  process.exit(require("./node_modules/playwright-core/package.json").version === want ? 0 : 1);
+' 2>/dev/null); then
+  echo "==> installing playwright-core (npm ci in tests/browser)"
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the port conformance suites (SQLite and a real Redis), the
-# HTTP integration tests on both bus backends, and builds every Spin component for
-# wasm32-wasip2 in release mode. Installs missing prerequisites first.
+# HTTP integration tests on both bus backends, builds every Spin component for
+# wasm32-wasip2 in release mode, then the browser suite (real Chromium) against chat-dev
+# and, where a Spin CLI exists, against `spin up`. Installs missing prerequisites first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,18 @@ cargo build --locked --target wasm32-wasip2 --release \
 for component in auth users conversations events web; do
   test -s "target/wasm32-wasip2/release/$component.wasm"
 done
+
+echo "==> browser suite against chat-dev (embedded mode; the fault tests use Redis)"
+cargo build --locked -p chat-native --bin chat-dev
+(cd tests/browser && CHAT_BROWSER_HOST=chat-dev npm test --silent)
+
+# Spin as a user has it (`spin` on PATH), else the CLI shipped beside this checkout.
+spin_cli="$(command -v spin || true)"
+if [ -z "$spin_cli" ] && [ -x ../shared/bin/spin ]; then spin_cli="$(cd ../shared/bin && pwd)/spin"; fi
+if [ -n "$spin_cli" ]; then
+  echo "==> browser suite against spin up ($("$spin_cli" --version | head -1)), embedded mode; the fault tests use Redis"
+  (cd tests/browser && CHAT_BROWSER_HOST=spin CHAT_SPIN="$spin_cli" npm test --silent)
+else
+  echo "==> no Spin CLI (spin on PATH or ../shared/bin/spin): browser suite on spin up skipped"
+fi
 echo "==> all tests passed; components built in target/wasm32-wasip2/release/"

@@ -91,7 +91,9 @@ export class ChatServer {
       const spin = process.env.CHAT_SPIN || "spin";
       const args = ["up", "--from", join(ROOT, "spin.toml"), "--listen", `127.0.0.1:${this.port}`, "--state-dir", join(this.dir, "spin-state")];
       for (const [k, v] of Object.entries(settings)) args.push("--variable", `${k}=${v}`);
-      this.process = spawn(spin, args, { cwd: ROOT, stdio: ["ignore", log, log] });
+      // Its own process group: `spin up` runs the trigger as a child, and a kill must
+      // take both down, as a crash would.
+      this.process = spawn(spin, args, { cwd: ROOT, stdio: ["ignore", log, log], detached: true });
     } else {
       const bin = join(ROOT, "target/debug/chat-dev");
       if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p chat-native --bin chat-dev\``);
@@ -106,8 +108,23 @@ export class ChatServer {
 
   /** Kills the server (SIGKILL: no goodbye to open streams) and waits until it is gone. */
   async kill() {
-    if (this.process.exitCode === null) this.process.kill("SIGKILL");
+    if (this.process.exitCode === null) {
+      try {
+        process.kill(this.host.startsWith("spin") ? -this.process.pid : this.process.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     await this.exited;
+    // The port is free once nothing answers on it (a child may outlive the parent briefly).
+    await waitFor(async () => {
+      try {
+        await fetch(`${this.base}/api/health`);
+        return false;
+      } catch {
+        return true;
+      }
+    }, "the old server to stop");
   }
 
   /** Kills the server and starts it again on the same port with the same database. */
