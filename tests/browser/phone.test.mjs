@@ -37,6 +37,7 @@ test("on a phone the list and the chat are two screens", async () => {
   await desk.page.click(".conversation-list .row-main");
   await say(desk, "hello from my desk");
   await page.locator("#log .body", { hasText: "hello from my desk" }).waitFor();
+  await desk.page.locator("#log .msg.mine", { hasText: "hello from my desk" }).locator(".seen").waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= PHONE.width, `no sideways scrolling (${width}px)`);
 
@@ -45,5 +46,6 @@ test("on a phone the list and the chat are two screens", async () => {
   assert.equal(await page.isVisible("#chat"), false);
   // Back on the list, a new message is unread: the chat screen is not being looked at.
   await say(desk, "are you still there?");
-  await page.locator(".conversation-list .badge", { hasText: "1" }).waitFor();
+  await page.locator(".conversation-list .badge").waitFor();
+  assert.equal(await page.textContent(".conversation-list .badge"), "1");
 });

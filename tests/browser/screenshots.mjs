@@ -1,0 +1,75 @@
+// Takes the screenshots of docs/screenshots/ (not a test): a few people chatting on a fresh
+// chat-dev, shot at desktop and phone sizes, light and dark.
+// Run: cargo build -p chat-native --bin chat-dev && node tests/browser/screenshots.mjs
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ChatServer, ROOT, openPerson, signUp, befriend, say } from "./harness.mjs";
+
+const out = join(ROOT, "docs/screenshots");
+mkdirSync(out, { recursive: true });
+const PHONE = { width: 390, height: 844 };
+
+const server = await ChatServer.start("chat-dev");
+try {
+  const signIn = await openPerson(server);
+  await signIn.page.screenshot({ path: join(out, "sign-in.png") });
+  await signIn.close();
+
+  const ann = await signUp(await openPerson(server), "ann", { displayName: "Ann Lee" });
+  const bob = await signUp(await openPerson(server, { viewport: PHONE }), "bob", { displayName: "Bob Marsh" });
+  const cat = await signUp(await openPerson(server), "cat", { displayName: "Cat Okafor" });
+  const dan = await signUp(await openPerson(server), "dan", { displayName: "Dan Ruiz" });
+  await befriend(ann, bob);
+  await befriend(ann, cat);
+  await befriend(ann, dan);
+  await dan.page.selectOption("#presence-select", "invisible"); // Dan shows offline
+  await ann.page.waitForSelector('#group-offline + ul .contact[data-username="dan"]');
+  await dan.close();
+  await cat.page.selectOption("#presence-select", "away");
+  await cat.page.fill("#status-input", "lunch, back at 2");
+  await cat.page.press("#status-input", "Enter");
+  await bob.page.fill("#status-input", "shipping the chat page");
+  await bob.page.press("#status-input", "Enter");
+
+  await ann.page.click('.contact[data-username="bob"] .row-main');
+  await say(ann, "Hey Bob! Did the new chat page land?");
+  await bob.page.click(".conversation-list .row-main");
+  await say(bob, "It did: try it at http://127.0.0.1:3000 and tell me what you think.");
+  await say(bob, "Shift+Enter makes\na second line, too.");
+  await say(ann, "Looks great. Nudge me when the room is ready.");
+  await bob.page.fill("#message-input", "Sure, one moment");
+  await ann.page.locator("#typing", { hasText: "typing" }).waitFor();
+  await ann.page.locator("#log .msg.mine .seen").waitFor();
+  await ann.page.screenshot({ path: join(out, "desktop-chat.png") });
+  await bob.page.screenshot({ path: join(out, "phone-chat.png") });
+  await bob.page.press("#message-input", "Enter");
+
+  await cat.page.fill("#join-room-input", "lobby");
+  await cat.page.click("#join-room button[type=submit]");
+  await say(cat, "Welcome to #lobby, everyone.");
+  await ann.page.fill("#join-room-input", "lobby");
+  await ann.page.click("#join-room button[type=submit]");
+  await say(ann, "Hi Cat!");
+  await say(cat, "Hi Ann, the roster is on the right.");
+  await ann.page.click("#roster-toggle");
+  await ann.page.waitForSelector('.conversation-list [data-kind="room"] .row-main:not(:has(.badge))');
+  await ann.page.screenshot({ path: join(out, "desktop-room.png") });
+
+  await bob.page.click("#back");
+  await bob.page.locator(".toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
+  await bob.page.screenshot({ path: join(out, "phone-contacts.png") });
+
+  const dark = await openPerson(server, { viewport: { width: 1280, height: 800 } });
+  await dark.page.emulateMedia({ colorScheme: "dark" });
+  await dark.page.fill("#login-username", "cat");
+  await dark.page.fill("#login-password", cat.password);
+  await dark.page.click("#login-form [type=submit]");
+  await dark.page.click('.conversation-list [data-kind="room"] .row-main');
+  await dark.page.locator("#log .body", { hasText: "roster" }).waitFor();
+  await dark.page.screenshot({ path: join(out, "desktop-dark.png") });
+  for (const p of [ann, bob, cat, dark]) await p.close();
+  console.log(`screenshots in ${out}`);
+} finally {
+  await server.stop();
+}
