@@ -190,6 +190,7 @@ function setupAddFriend() {
       const result = await api.requestFriend(username);
       input.value = "";
       status.textContent = result.friend ? `You and @${username} are now friends.` : `Request sent to @${username}.`;
+      setTimeout(() => (status.textContent = ""), 8000);
       await loadFriends();
     } catch (error) {
       status.textContent =
