@@ -241,18 +241,17 @@ function scheduleRead() {
 async function markRead() {
   const id = store.openId;
   const conversation = id && store.conversations.get(id);
-  if (!conversation || !attentive() || $("app").dataset.view === "list" && matchMedia("(max-width: 720px)").matches) return;
+  if (!conversation || !attentive()) return;
   const seq = newestVisibleSeq();
   const mine = conversation.read_marks?.[store.me.id] ?? 0;
-  if (seq <= mine && !(conversation.unread_count && seq >= (conversation.last_message?.seq ?? 0))) return;
-  if (seq === 0) return;
-  conversation.read_marks = { ...conversation.read_marks, [store.me.id]: Math.max(mine, seq) };
+  if (seq <= mine) return;
+  conversation.read_marks = { ...conversation.read_marks, [store.me.id]: seq };
   if (seq >= (conversation.last_message?.seq ?? 0)) conversation.unread_count = 0;
   changed("conversations");
   try {
     await api.read(id, seq);
   } catch {
-    // The next look at the conversation tries again.
+    // Not recorded: the next look at the conversation tries again.
     conversation.read_marks = { ...conversation.read_marks, [store.me.id]: mine };
   }
 }
@@ -271,6 +270,7 @@ async function deliver(id, pending) {
     changed("chat", "conversations");
   } catch (error) {
     pending.state = "failed";
+    pending.offline = error.status === 0;
     pending.error =
       error.status === 0 ? "No connection."
       : error.status === 429 ? `Sending too fast: wait ${error.retryAfter || 1} s.`
@@ -288,7 +288,7 @@ function discard(id, pending) {
 /** Sends what failed while the connection was down (the client id keeps it single). */
 export function retryFailed() {
   for (const [id, t] of store.timelines) {
-    for (const p of t.pending) if (p.state === "failed" && p.error === "No connection.") deliver(id, p);
+    for (const p of t.pending) if (p.state === "failed" && p.offline) deliver(id, p);
   }
 }
 

@@ -113,9 +113,15 @@ export async function loadConversations() {
 export async function loadAll() {
   store.me = await api.me();
   await Promise.all([loadFriends(), loadConversations()]);
+  // Events were missed: what is loaded may have gaps, so only unsent messages are kept.
   for (const [id, t] of store.timelines) {
-    if (!store.conversations.has(id)) store.timelines.delete(id);
-    else t.loaded = false;
+    if (!store.conversations.has(id)) {
+      store.timelines.delete(id);
+      continue;
+    }
+    const fresh = new Timeline();
+    fresh.pending = t.pending;
+    store.timelines.set(id, fresh);
   }
   if (store.openId && !store.conversations.has(store.openId)) store.openId = null;
   if (store.openId) await loadLatest(store.openId);
@@ -137,8 +143,7 @@ export async function loadLatest(id) {
   try {
     const [page] = await Promise.all([api.history(id), loadConversation(id)]);
     for (const m of page.messages) t.put(m, store.me.id);
-    // Only claim older pages when nothing older is loaded already.
-    if (!t.loaded) t.hasMore = page.has_more;
+    t.hasMore = page.has_more;
     t.loaded = true;
   } finally {
     t.loading = false;
