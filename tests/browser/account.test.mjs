@@ -43,6 +43,18 @@ test("sign-up errors are shown at the field they concern", async () => {
   await page.click("#signup-form [type=submit]");
   await page.locator("#signup-username-error", { hasText: "taken" }).waitFor();
   assert.equal(await page.isVisible("#app"), false);
+
+  // The form works from the keyboard alone: Tab between fields, Enter submits.
+  await page.fill("#signup-username", "");
+  await page.fill("#signup-password", "");
+  await page.focus("#signup-username");
+  await page.keyboard.type(uniqueName("keys"));
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Keyboard Person");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("typed, not clicked");
+  await page.keyboard.press("Enter");
+  await page.locator("#me-name", { hasText: "Keyboard Person" }).waitFor();
 });
 
 test("a session survives a reload; wrong passwords are refused; sign out ends it", async () => {

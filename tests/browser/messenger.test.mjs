@@ -156,3 +156,29 @@ test("the length counter appears near the limit and blocks an over-long message"
   assert.equal(await ann.page.isDisabled("#send"), true);
   await ann.page.fill("#message-input", "");
 });
+
+test("a message while the tab is hidden raises a desktop notification, once enabled", async () => {
+  // The browser's Notification is replaced by a recorder, and the tab made to look hidden:
+  // headless Chromium shows no notifications and never hides a page by itself.
+  await ann.page.evaluate(() => {
+    window.__notified = [];
+    window.Notification = class {
+      static permission = "granted";
+      constructor(title, options) {
+        window.__notified.push({ title, body: options.body });
+      }
+    };
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  });
+  await say(bob, "knock knock");
+  await ann.page.waitForFunction(() => window.__notified.length === 1);
+  const [note] = await ann.page.evaluate(() => window.__notified);
+  assert.equal(note.body, "knock knock");
+  assert.match(note.title, /Bob|<img/);
+  await ann.page.evaluate(() => {
+    delete document.hidden; // the own property goes; the real getter is back
+  });
+  await say(bob, "are you back?");
+  await ann.page.locator("#log .body", { hasText: "are you back?" }).waitFor();
+  assert.equal(await ann.page.evaluate(() => window.__notified.length), 1, "nothing while visible");
+});
