@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what building and testing need, if missing: the wasm32-wasip2 Rust target,
-# redis-server (the tests start real Redis servers), and for the browser suite Node.js,
+# Installs what is missing. `prerequisites.sh build`: only the wasm32-wasip2 Rust target
+# (all that `make run` needs to build the components). `prerequisites.sh` (or `test`): also
+# redis-server (the tests start real Redis servers) and, for the browser suite, Node.js,
 # Debian's chromium and the pinned playwright-core (npm ci). Safe to run again.
 set -euo pipefail
+what="${1:-test}"
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; install Rust with rustup first (https://rustup.rs)" >&2
@@ -13,6 +15,8 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
   echo "==> installing the wasm32-wasip2 Rust target"
   rustup target add wasm32-wasip2
 fi
+
+[ "$what" = build ] && exit 0
 
 # System packages the tests need, by the command that shows each is there.
 missing=()

@@ -22,10 +22,7 @@ echo "==> browser suite against chat-dev (embedded mode; the fault tests use Red
 cargo build --locked -p chat-native --bin chat-dev
 (cd tests/browser && CHAT_BROWSER_HOST=chat-dev npm test --silent)
 
-# Spin as a user has it (`spin` on PATH), else the CLI shipped beside this checkout.
-spin_cli="$(command -v spin || true)"
-if [ -z "$spin_cli" ] && [ -x ../shared/bin/spin ]; then spin_cli="$(cd ../shared/bin && pwd)/spin"; fi
-if [ -n "$spin_cli" ]; then
+if spin_cli="$(scripts/find-spin.sh)"; then
   echo "==> browser suite against spin up ($("$spin_cli" --version | head -1)), embedded mode; the fault tests use Redis"
   (cd tests/browser && CHAT_BROWSER_HOST=spin CHAT_SPIN="$spin_cli" npm test --silent)
 else
