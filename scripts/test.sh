@@ -2,7 +2,8 @@
 # Runs every test: unit tests, the port conformance suites (SQLite and a real Redis), the
 # HTTP integration tests on both bus backends, builds every Spin component for
 # wasm32-wasip2 in release mode, then the browser suite (real Chromium) against chat-dev
-# and, where a Spin CLI exists, against `spin up`. Installs missing prerequisites first.
+# and, where a Spin CLI exists, against `spin up` (also on Spin 3.6.3 when it is shipped).
+# Installs missing prerequisites first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,11 @@ cargo build --locked -p chat-native --bin chat-dev
 if spin_cli="$(scripts/find-spin.sh)"; then
   echo "==> browser suite against spin up ($("$spin_cli" --version | head -1)), embedded mode; the fault tests use Redis"
   (cd tests/browser && CHAT_BROWSER_HOST=spin CHAT_SPIN="$spin_cli" npm test --silent)
+  # The shipped CLI also carries Spin 3.6.3 (SPIN_VERSION), what older hosts run.
+  if [ "$spin_cli" -ef ../shared/bin/spin ] && SPIN_VERSION=3.6.3 "$spin_cli" --version >/dev/null 2>&1; then
+    echo "==> browser suite against spin up ($(SPIN_VERSION=3.6.3 "$spin_cli" --version | head -1)), Redis mode"
+    (cd tests/browser && SPIN_VERSION=3.6.3 CHAT_BROWSER_HOST=spin-redis CHAT_SPIN="$spin_cli" npm test --silent)
+  fi
 else
   echo "==> no Spin CLI (spin on PATH or ../shared/bin/spin): browser suite on spin up skipped"
 fi

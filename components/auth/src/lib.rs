@@ -1,12 +1,15 @@
 //! The `auth` Spin component: serves the auth area's routes (see spin.toml) with the
 //! shared router over the Spin adapters.
 
+// The SDK's export macro writes the component's ABI glue, which is unsafe code.
+#![allow(unsafe_code)]
+
 use chat_http::Area;
-use spin_sdk::http::{IntoResponse, Request};
-use spin_sdk::http_service;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http_component;
 
 /// Entry point Spin calls for every request routed to this component.
-#[http_service]
-async fn handle(request: Request) -> impl IntoResponse {
-    chat_spin::serve(Area::Auth, request).await
+#[http_component]
+async fn handle(request: IncomingRequest, response: ResponseOutparam) {
+    chat_spin::serve(Area::Auth, request, response).await
 }

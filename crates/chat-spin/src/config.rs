@@ -10,7 +10,7 @@ pub struct SpinConfig;
 #[async_trait::async_trait]
 impl Config for SpinConfig {
     async fn get(&self, name: &str) -> Result<Option<String>> {
-        match variables::get(name).await {
+        match variables::get(name) {
             Ok(value) => Ok(Some(value)),
             // Not declared for this component: the setting's default applies.
             Err(variables::Error::Undefined(_)) => Ok(None),

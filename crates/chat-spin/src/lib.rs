@@ -1,55 +1,142 @@
-//! Spin adapters for the chat ports (spin-sdk 6, WASIp3) and [`serve`], the whole body of
-//! every component: build the ports for this request, run the area's router, return.
-//! Nothing outlives a request on Spin, so everything is built per request, lazily where
-//! it costs a connection.
+//! Spin adapters for the chat ports (spin-sdk 5.2, WASIp2: what Spin 3.x and 4.x both run)
+//! and [`serve`], the whole body of every component: build the ports for this request, run
+//! the area's router, stream its response out. Nothing outlives a request on Spin, so
+//! everything is built per request, lazily where it costs a connection.
 
 mod config;
 mod redis;
 mod sqlite;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use axum::{body::Body, response::IntoResponse};
+use axum::{
+    body::Body,
+    http::{Method, Request, header::HeaderName},
+    response::{IntoResponse, Response},
+};
 use chat_core::{
     Ports, Result,
     ports::{OsRandom, RedisCommands, SystemClock},
     settings::Settings,
 };
 use chat_http::{ApiError, AppState, Area, ClientIp};
+use futures::{SinkExt, StreamExt};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use tower::ServiceExt;
 
 pub use config::SpinConfig;
 pub use redis::SpinRedis;
 pub use sqlite::SpinSql;
 
-/// Handles one request for `area`: the function every component's `#[http_service]` calls.
-pub async fn serve(area: Area, request: spin_sdk::http::Request) -> axum::response::Response {
+/// Request bodies are read up to this (the API's 64 KiB limit, plus one byte so the router
+/// can tell "too large"); anything beyond is never read into memory.
+const BODY_READ_LIMIT: usize = 64 * 1024 + 1;
+
+/// Handles one request for `area`: the function every component's `#[http_component]`
+/// calls. The response body is written chunk by chunk as the router produces it (an SSE
+/// stream event by event); a failed write means the client left, and the handler ends.
+pub async fn serve(area: Area, incoming: IncomingRequest, out: ResponseOutparam) {
+    let response = match to_request(incoming).await {
+        Ok(request) => respond(area, request).await,
+        Err(error) => error.into_response(),
+    };
+    write(response, out).await;
+}
+
+async fn respond(area: Area, request: Request<Body>) -> Response {
     let ports = match build_ports().await {
         Ok(ports) => ports,
         Err(e) => return ApiError::from(e).into_response(),
     };
     let router = chat_http::router(area, AppState::new(ports));
-    let mut request = request.map(Body::new);
-    // Spin reports the peer as `spin-client-addr` (ip:port), set by the host itself.
-    let client = request
-        .headers()
-        .get("spin-client-addr")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<std::net::SocketAddr>().ok());
-    if let Some(peer) = client {
-        request.extensions_mut().insert(ClientIp(peer.ip()));
-    }
     match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
 }
 
+/// The WASI request as the `http` crate's, with the peer address Spin reports as
+/// `spin-client-addr` (set by the host itself) as [`ClientIp`].
+async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
+    let bad = |what: &str| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("malformed request {what}"),
+        )
+    };
+    let method =
+        Method::from_bytes(incoming.method().to_string().as_bytes()).map_err(|_| bad("method"))?;
+    let mut builder = Request::builder().method(method).uri(incoming.uri());
+    let mut client = None;
+    for (name, value) in incoming.headers().entries() {
+        if name == "spin-client-addr" {
+            client = std::str::from_utf8(&value)
+                .ok()
+                .and_then(|v| v.parse::<std::net::SocketAddr>().ok());
+        }
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("header"))?;
+        builder = builder.header(name, value);
+    }
+    let mut body = Vec::new();
+    let mut chunks = incoming.into_body_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| bad("body"))?;
+        body.extend_from_slice(&chunk);
+        if body.len() >= BODY_READ_LIMIT {
+            body.truncate(BODY_READ_LIMIT);
+            break;
+        }
+    }
+    let mut request = builder.body(Body::from(body)).map_err(|_| bad("line"))?;
+    if let Some(peer) = client {
+        request.extensions_mut().insert(ClientIp(peer.ip()));
+    }
+    Ok(request)
+}
+
+/// Sends the router's response: headers and status first, then the body as it comes.
+async fn write(response: Response, out: ResponseOutparam) {
+    let (parts, body) = response.into_parts();
+    let headers = Fields::new();
+    for (name, value) in &parts.headers {
+        // Headers WASI forbids a guest to set are the host's business: skip them.
+        let _ = headers.append(name.as_str(), value.as_bytes());
+    }
+    let outgoing = OutgoingResponse::new(headers);
+    if outgoing.set_status_code(parts.status.as_u16()).is_err() {
+        eprintln!("chat-spin: status {} refused by the host", parts.status);
+    }
+    let mut sink = outgoing.take_body();
+    out.set(outgoing);
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        match chunk {
+            Ok(bytes) => {
+                if sink.send(bytes.to_vec()).await.is_err() {
+                    return; // the client went away
+                }
+            }
+            Err(e) => {
+                eprintln!("chat-spin: response body failed: {e}");
+                return;
+            }
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// Sleeps by blocking in the host's clock: a component instance serves one request, and
+/// nothing else in it runs while its stream waits, so there is nothing to yield to.
+async fn sleep(duration: Duration) {
+    std::thread::sleep(duration);
+}
+
 /// The ports over Spin's SQLite database `default`, its variables, and Redis when
 /// `redis_url` is set.
 pub async fn build_ports() -> Result<Ports> {
     let settings = Settings::load(&SpinConfig).await?;
-    let sql = Arc::new(SpinSql::open_default().await?);
+    let sql = Arc::new(SpinSql::open_default()?);
     let redis: Option<Arc<dyn RedisCommands>> = settings
         .redis_url
         .as_ref()
@@ -57,7 +144,7 @@ pub async fn build_ports() -> Result<Ports> {
     Ok(Ports::assemble(
         sql,
         redis,
-        Arc::new(SystemClock::new(spin_sdk::time::sleep)),
+        Arc::new(SystemClock::new(sleep)),
         Arc::new(OsRandom),
         Arc::new(settings),
     ))

@@ -1,6 +1,8 @@
-//! The `RedisCommands` port on `spin_sdk::redis`. The host already flattens replies, so
-//! this only converts types. A blocking read gets a connection of its own: on Spin a
-//! blocked connection holds up every other command sent on it (a PING waited 4.5 s).
+//! The `RedisCommands` port on `spin_sdk::redis` (`fermyon:spin/redis@2.0.0`). The host
+//! already flattens replies, so this only converts types. Calls are synchronous on WASIp2:
+//! a blocking `XREAD` waits in the host, and the instance serves only this request. A
+//! blocking read gets a connection of its own: on Spin a blocked connection holds up every
+//! other command sent on it (a PING waited 4.5 s).
 
 use chat_core::{
     Error, Result,
@@ -50,11 +52,9 @@ fn from_spin(result: RedisResult) -> RedisReply {
     }
 }
 
-async fn run(conn: &Connection, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
-    let results = conn
-        .execute(command, args.into_iter().map(to_spin))
-        .await
-        .map_err(bus_error)?;
+fn run(conn: &Connection, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
+    let args: Vec<RedisParameter> = args.into_iter().map(to_spin).collect();
+    let results = conn.execute(command, &args).map_err(bus_error)?;
     Ok(results.into_iter().map(from_spin).collect())
 }
 
@@ -63,10 +63,10 @@ impl RedisCommands for SpinRedis {
     async fn execute(&self, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
         let mut shared = self.shared.lock().await;
         if shared.is_none() {
-            *shared = Some(Connection::open(&self.url).await.map_err(bus_error)?);
+            *shared = Some(Connection::open(&self.url).map_err(bus_error)?);
         }
         match shared.as_ref() {
-            Some(conn) => run(conn, command, args).await,
+            Some(conn) => run(conn, command, args),
             None => Err(Error::Bus("no Redis connection".into())),
         }
     }
@@ -79,9 +79,9 @@ impl RedisCommands for SpinRedis {
         let idle = self.blocking.lock().await.take();
         let conn = match idle {
             Some(conn) => conn,
-            None => Connection::open(&self.url).await.map_err(bus_error)?,
+            None => Connection::open(&self.url).map_err(bus_error)?,
         };
-        let replies = run(&conn, command, args).await?;
+        let replies = run(&conn, command, args)?;
         *self.blocking.lock().await = Some(conn);
         Ok(replies)
     }

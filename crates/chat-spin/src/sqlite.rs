@@ -1,12 +1,12 @@
-//! The `Sql` port on `spin_sdk::sqlite`. Spin opens a fresh connection per `open` and sets
-//! no pragmas, so each connection gets its busy timeout and sync mode here; errors surface
-//! only once a result is drained, so every statement is drained.
+//! The `Sql` port on `spin_sdk::sqlite3` (the `spin:sqlite@3.0.0` interface: the one with
+//! a change count). Spin opens a fresh connection per `open` and sets no pragmas, so each
+//! connection gets its busy timeout and sync mode here.
 
 use chat_core::{
     Error, Result,
     ports::{Row, Sql, SqlTransaction, Value},
 };
-use spin_sdk::sqlite::{Connection, Value as SpinValue};
+use spin_sdk::sqlite3::{Connection, Value as SpinValue};
 
 fn db_error(e: impl std::fmt::Debug) -> Error {
     Error::Database(format!("{e:?}"))
@@ -32,30 +32,29 @@ fn from_spin(value: SpinValue) -> Value {
     }
 }
 
-async fn open(database: &str) -> Result<Connection> {
-    let conn = Connection::open(database).await.map_err(db_error)?;
+fn open(database: &str) -> Result<Connection> {
+    let conn = Connection::open(database).map_err(db_error)?;
     for pragma in [
         "PRAGMA busy_timeout = 5000",
         "PRAGMA synchronous = NORMAL",
         "PRAGMA foreign_keys = ON",
     ] {
-        run(&conn, pragma, &[]).await?;
+        run(&conn, pragma, &[])?;
     }
     Ok(conn)
 }
 
-/// Runs one statement to the end; returns its rows and the change count.
-async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
-    let result = conn
-        .execute(sql, params.iter().map(to_spin))
-        .await
-        .map_err(db_error)?;
-    let rows = result.collect().await.map_err(db_error)?;
-    let rows = rows
+/// Runs one statement to the end; returns its rows and the change count. The host's calls
+/// are synchronous on WASIp2; they wait in the host, not in the guest.
+fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
+    let params: Vec<SpinValue> = params.iter().map(to_spin).collect();
+    let result = conn.execute(sql, &params).map_err(db_error)?;
+    let rows = result
+        .rows
         .into_iter()
         .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
         .collect();
-    Ok((rows, conn.changes().await))
+    Ok((rows, conn.changes()))
 }
 
 /// The component's SQLite database (`sqlite_databases = ["default"]`).
@@ -66,9 +65,9 @@ pub struct SpinSql {
 
 impl SpinSql {
     /// Opens the `default` database.
-    pub async fn open_default() -> Result<Self> {
+    pub fn open_default() -> Result<Self> {
         let database = "default".to_owned();
-        let conn = open(&database).await?;
+        let conn = open(&database)?;
         Ok(SpinSql { database, conn })
     }
 }
@@ -76,19 +75,17 @@ impl SpinSql {
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&self.conn, sql, params)
-            .await
-            .map(|(_, changes)| changes)
+        run(&self.conn, sql, params).map(|(_, changes)| changes)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&self.conn, sql, params).await.map(|(rows, _)| rows)
+        run(&self.conn, sql, params).map(|(rows, _)| rows)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
-        // A connection of its own, so concurrent work in this request stays outside.
-        let conn = open(&self.database).await?;
-        run(&conn, "BEGIN IMMEDIATE", &[]).await?;
+        // A connection of its own, so other work in this request stays outside.
+        let conn = open(&self.database)?;
+        run(&conn, "BEGIN IMMEDIATE", &[])?;
         Ok(Box::new(SpinTransaction { conn }))
     }
 }
@@ -102,16 +99,14 @@ struct SpinTransaction {
 #[async_trait::async_trait]
 impl SqlTransaction for SpinTransaction {
     async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&self.conn, sql, params)
-            .await
-            .map(|(_, changes)| changes)
+        run(&self.conn, sql, params).map(|(_, changes)| changes)
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&self.conn, sql, params).await.map(|(rows, _)| rows)
+        run(&self.conn, sql, params).map(|(rows, _)| rows)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        run(&self.conn, "COMMIT", &[]).await.map(drop)
+        run(&self.conn, "COMMIT", &[]).map(drop)
     }
 }
