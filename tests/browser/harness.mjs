@@ -63,13 +63,24 @@ class Redis {
 
 /** One chat server for a test file; `restart()` keeps its port and database. */
 export class ChatServer {
-  static async start(host = HOST) {
+  /**
+   * Starts a server. `settings` add to the run's settings; `share` is a running server
+   * whose SQLite database and Redis this one uses too (a second instance of one service).
+   */
+  static async start(host = HOST, { settings = {}, share = null } = {}) {
     const server = new ChatServer(host);
-    server.dir = mkdtempSync(join(tmpdir(), "chat-browser-"));
+    server.extraSettings = settings;
     server.port = await freePort();
-    if (host.endsWith("-redis")) {
-      server.redis = new Redis();
-      server.redisUrl = await server.redis.start(server.dir);
+    if (share) {
+      server.dir = share.dir;
+      server.shared = true;
+      server.redisUrl = share.redisUrl;
+    } else {
+      server.dir = mkdtempSync(join(tmpdir(), "chat-browser-"));
+      if (host.endsWith("-redis")) {
+        server.redis = new Redis();
+        server.redisUrl = await server.redis.start(server.dir);
+      }
     }
     await server.launch();
     return server;
@@ -85,12 +96,14 @@ export class ChatServer {
   }
 
   async launch() {
-    const log = openSync(join(this.dir, "server.log"), "a");
-    const settings = { ...SETTINGS, ...(this.redisUrl ? { redis_url: this.redisUrl } : {}) };
+    const log = openSync(join(this.dir, `server-${this.port}.log`), "a");
+    const settings = { ...SETTINGS, ...this.extraSettings, ...(this.redisUrl ? { redis_url: this.redisUrl } : {}) };
+    // Spin only lets the components dial the Redis host the manifest names.
+    const spinOnly = this.redisUrl ? { redis_host: new URL(this.redisUrl).host } : {};
     if (this.host.startsWith("spin")) {
       const spin = process.env.CHAT_SPIN || "spin";
       const args = ["up", "--from", join(ROOT, "spin.toml"), "--listen", `127.0.0.1:${this.port}`, "--state-dir", join(this.dir, "spin-state")];
-      for (const [k, v] of Object.entries(settings)) args.push("--variable", `${k}=${v}`);
+      for (const [k, v] of Object.entries({ ...settings, ...spinOnly })) args.push("--variable", `${k}=${v}`);
       // Its own process group: `spin up` runs the trigger as a child, and a kill must
       // take both down, as a crash would.
       this.process = spawn(spin, args, { cwd: ROOT, stdio: ["ignore", log, log], detached: true });
@@ -146,7 +159,7 @@ export class ChatServer {
   async stop() {
     await this.kill();
     await this.redis?.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.shared) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Calls the API directly (setting up a scene faster than clicking it). */
