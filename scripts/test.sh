@@ -19,6 +19,21 @@ for component in auth users conversations events web; do
   test -s "target/wasm32-wasip2/release/$component.wasm"
 done
 
+echo "==> each component links only its own area (a marker string of each, in one .wasm only)"
+# area:marker — the page's CSS, Argon2's parameter check, the publish key error, the
+# edit-someone-else's-message error.
+for pair in web:prefers-reduced-motion auth:"argon2 parameters" events:invalid_publish_key conversations:not_author; do
+  owner="${pair%%:*}" marker="${pair#*:}"
+  for component in auth users conversations events web; do
+    if grep -q "$marker" "target/wasm32-wasip2/release/$component.wasm"; then found=yes; else found=no; fi
+    expected=no; [ "$component" = "$owner" ] && expected=yes
+    if [ "$found" != "$expected" ]; then
+      echo "error: '$marker' (the $owner area) in $component.wasm: $found, expected $expected" >&2
+      exit 1
+    fi
+  done
+done
+
 echo "==> browser suite against chat-dev (embedded mode; the fault tests use Redis)"
 cargo build --locked -p chat-native --bin chat-dev
 (cd tests/browser && CHAT_BROWSER_HOST=chat-dev npm test --silent)

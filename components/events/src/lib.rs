@@ -4,12 +4,11 @@
 // The SDK's export macro writes the component's ABI glue, which is unsafe code.
 #![allow(unsafe_code)]
 
-use chat_http::Area;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 /// Entry point Spin calls for every request routed to this component.
 #[http_component]
 async fn handle(request: IncomingRequest, response: ResponseOutparam) {
-    chat_spin::serve(Area::Events, request, response).await
+    chat_spin::serve(chat_http::events_router, request, response).await
 }

@@ -64,7 +64,42 @@ impl Area {
 
 /// The router a Spin component serves for one area.
 pub fn router(area: Area, state: AppState) -> Router {
-    finish(area.routes(), area, state)
+    match area {
+        Area::Auth => auth_router(state),
+        Area::Users => users_router(state),
+        Area::Conversations => conversations_router(state),
+        Area::Events => events_router(state),
+        Area::Web => web_router(state),
+    }
+}
+
+// One constructor per area, so a component names only its own: the others' handlers, and
+// the embedded page outside `web`, are then dead code the linker leaves out of its .wasm.
+
+/// The `auth` component's router.
+pub fn auth_router(state: AppState) -> Router {
+    finish(auth::routes(), error::not_found, state)
+}
+
+/// The `users` component's router.
+pub fn users_router(state: AppState) -> Router {
+    finish(users::routes(), error::not_found, state)
+}
+
+/// The `conversations` component's router.
+pub fn conversations_router(state: AppState) -> Router {
+    finish(conversations::routes(), error::not_found, state)
+}
+
+/// The `events` component's router.
+pub fn events_router(state: AppState) -> Router {
+    finish(events::routes(), error::not_found, state)
+}
+
+/// The `web` component's router. It is mounted at `/...`, so it also receives unknown
+/// `/api/...` paths: those get the JSON 404, everything else is looked up in `static/`.
+pub fn web_router(state: AppState) -> Router {
+    finish(health::routes(), web::serve_static, state)
 }
 
 /// Every area on one router, as the native host serves them.
@@ -72,17 +107,16 @@ pub fn app(state: AppState) -> Router {
     let routes = Area::ALL
         .into_iter()
         .fold(Router::new(), |all, area| all.merge(area.routes()));
-    finish(routes, Area::Web, state)
+    finish(routes, web::serve_static, state)
 }
 
-fn finish(routes: Router<AppState>, area: Area, state: AppState) -> Router {
-    let routes = match area {
-        // The web component is mounted at `/...`, so it also receives unknown `/api/...`
-        // paths: those get the JSON 404, everything else is looked up in `static/`.
-        Area::Web => routes.fallback(web::serve_static),
-        _ => routes.fallback(error::not_found),
-    };
+fn finish<H, T>(routes: Router<AppState>, fallback: H, state: AppState) -> Router
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
     routes
+        .fallback(fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), ensure_schema))
         .layer(middleware::map_response(security_headers))

@@ -9,6 +9,7 @@ mod sqlite;
 
 use std::{sync::Arc, time::Duration};
 
+use axum::Router;
 use axum::{
     body::Body,
     http::{Method, Request, header::HeaderName},
@@ -19,7 +20,7 @@ use chat_core::{
     ports::{OsRandom, RedisCommands, SystemClock},
     settings::Settings,
 };
-use chat_http::{ApiError, AppState, Area, ClientIp};
+use chat_http::{ApiError, AppState, ClientIp};
 use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use tower::ServiceExt;
@@ -32,10 +33,10 @@ pub use sqlite::SpinSql;
 /// can tell "too large"); anything beyond is never read into memory.
 const BODY_READ_LIMIT: usize = 64 * 1024 + 1;
 
-/// Handles one request for `area`: the function every component's `#[http_component]`
-/// calls. The response body is written chunk by chunk as the router produces it (an SSE
+/// Handles one request with the router `area` builds (one of `chat_http::*_router`): the
+/// function every component's `#[http_component]` calls. The response body is written chunk by chunk as the router produces it (an SSE
 /// stream event by event); a failed write means the client left, and the handler ends.
-pub async fn serve(area: Area, incoming: IncomingRequest, out: ResponseOutparam) {
+pub async fn serve(area: fn(AppState) -> Router, incoming: IncomingRequest, out: ResponseOutparam) {
     let response = match to_request(incoming).await {
         Ok(request) => respond(area, request).await,
         Err(error) => error.into_response(),
@@ -43,12 +44,12 @@ pub async fn serve(area: Area, incoming: IncomingRequest, out: ResponseOutparam)
     write(response, out).await;
 }
 
-async fn respond(area: Area, request: Request<Body>) -> Response {
+async fn respond(area: fn(AppState) -> Router, request: Request<Body>) -> Response {
     let ports = match build_ports().await {
         Ok(ports) => ports,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let router = chat_http::router(area, AppState::new(ports));
+    let router = area(AppState::new(ports));
     match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
