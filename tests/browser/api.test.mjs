@@ -1,0 +1,182 @@
+// The HTTP API black-box, with no browser: what any host must do (chat-dev, or real Spin 3.x
+// and 4.x in either bus mode): sign up, friends, direct and room messages, SSE delivery,
+// exact resume after a disconnect, presence going offline, the publish API, and health
+// answering 503 while Redis is down (Redis mode).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { ChatServer, HOST, uniqueName } from "./harness.mjs";
+
+const PUBLISH_KEY = "k".repeat(40);
+// Short leases and heartbeats, so "offline" is seen within seconds.
+const FAST = { presence_ttl_seconds: "4", heartbeat_seconds: "2", publish_key: PUBLISH_KEY };
+let server;
+
+before(async () => {
+  server = await ChatServer.start(HOST, { settings: FAST });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+async function person(prefix) {
+  const username = uniqueName(prefix);
+  const { status, body } = await server.api("POST", "/api/auth/signup", { body: { username, password: "long enough 1" } });
+  assert.equal(status, 201);
+  return { username, id: body.user.id, token: body.token };
+}
+
+const as = (who, method, path, body) => server.api(method, path, { token: who.token, body });
+
+/** An open event stream, parsed: `next(type)` waits for the next event of that type. */
+async function stream(who, lastEventId) {
+  const controller = new AbortController();
+  const headers = { authorization: `Bearer ${who.token}`, accept: "text/event-stream" };
+  if (lastEventId) headers["last-event-id"] = lastEventId;
+  const response = await fetch(`${server.base}/api/events`, { headers, signal: controller.signal });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type"), /^text\/event-stream/);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const events = [];
+  let buffer = "";
+  let waiting = null;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = { id: null, type: "message", data: null };
+          let hasData = false;
+          for (const line of block.split("\n")) {
+            if (line.startsWith("id:")) event.id = line.slice(3).trim();
+            else if (line.startsWith("event:")) event.type = line.slice(6).trim();
+            else if (line.startsWith("data:")) {
+              event.data = JSON.parse(line.slice(5));
+              hasData = true;
+            }
+          }
+          if (hasData) events.push(event);
+          waiting?.();
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    events,
+    lastId: () => events.filter((e) => e.id).at(-1)?.id,
+    async next(type, timeoutMs = 15_000, from = 0) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.slice(from).find((e) => e.type === type);
+        if (found) return found;
+        if (Date.now() > until) throw new Error(`no ${type} event within ${timeoutMs} ms (got ${events.map((e) => e.type)})`);
+        await new Promise((r) => {
+          waiting = r;
+          setTimeout(r, 200);
+        });
+      }
+    },
+    async close() {
+      controller.abort();
+      await pump;
+    },
+  };
+}
+
+let ann;
+let bob;
+let direct;
+
+test("health names the bus; signup and friends work", async () => {
+  const health = await server.api("GET", "/api/health");
+  assert.equal(health.status, 200);
+  assert.equal(health.body.bus, server.redisUrl ? "redis" : "sqlite");
+  ann = await person("ann");
+  bob = await person("bob");
+  assert.equal((await as(ann, "POST", "/api/friends/requests", { username: bob.username })).status, 201);
+  assert.equal((await as(bob, "POST", `/api/friends/requests/${ann.username}/accept`)).status, 200);
+  const friends = await as(ann, "GET", "/api/friends");
+  assert.deepEqual(friends.body.friends.map((f) => f.user.username), [bob.username]);
+});
+
+test("direct and room messages reach the other side's stream, in order", async () => {
+  const bobStream = await stream(bob);
+  const opened = await as(ann, "POST", "/api/conversations/direct", { username: bob.username });
+  assert.equal(opened.status, 201);
+  direct = opened.body.id;
+  const sent = await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "hello bob", client_id: "d1" });
+  assert.equal(sent.status, 201);
+  const event = await bobStream.next("message");
+  assert.equal(event.data.message.body, "hello bob");
+  assert.ok(event.id, "events carry ids");
+
+  const room = uniqueName("room");
+  assert.equal((await as(ann, "POST", "/api/rooms", { name: room })).status, 201);
+  const joined = await as(bob, "POST", `/api/rooms/${room}/join`);
+  assert.equal(joined.status, 200);
+  const mark = bobStream.events.length;
+  await as(ann, "POST", `/api/conversations/${joined.body.id}/messages`, { body: "hello room", client_id: "r1" });
+  assert.equal((await bobStream.next("message", 15_000, mark)).data.message.body, "hello room");
+  const retry = await as(ann, "POST", `/api/conversations/${joined.body.id}/messages`, { body: "hello room", client_id: "r1" });
+  assert.equal(retry.status, 200, "a retry is not a second message");
+  await bobStream.close();
+});
+
+test("a stream resumed with Last-Event-ID gets exactly what it missed", async () => {
+  const first = await stream(bob);
+  await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "seen live", client_id: "d2" });
+  await first.next("message");
+  const resumeFrom = first.lastId();
+  await first.close();
+  for (const [i, body] of ["missed one", "missed two"].entries()) {
+    assert.equal((await as(ann, "POST", `/api/conversations/${direct}/messages`, { body, client_id: `m${i}` })).status, 201);
+  }
+  const again = await stream(bob, resumeFrom);
+  await again.next("message");
+  await new Promise((r) => setTimeout(r, 1500));
+  const bodies = again.events.filter((e) => e.type === "message").map((e) => e.data.message.body);
+  assert.deepEqual(bodies, ["missed one", "missed two"]);
+  await again.close();
+});
+
+test("a friend whose stream is cut goes offline", async () => {
+  const watcher = await stream(bob);
+  const annStream = await stream(ann);
+  const online = await watcher.next("presence");
+  assert.deepEqual(online.data, { user_id: ann.id, presence: "online" });
+  const mark = watcher.events.length;
+  await annStream.close(); // no goodbye: the lease lapses
+  const offline = await watcher.next("presence", 30_000, mark);
+  assert.deepEqual(offline.data, { user_id: ann.id, presence: "offline" });
+  await watcher.close();
+});
+
+test("the publish API pushes a notification, with the right key only", async () => {
+  const bobStream = await stream(bob);
+  const wrong = await server.api("POST", `/api/publish/${bob.username}`, { token: "nope", body: { text: "x" } });
+  assert.equal(wrong.status, 401);
+  const pushed = await server.api("POST", `/api/publish/${bob.username}`, { token: PUBLISH_KEY, body: { text: "deploy done" } });
+  assert.equal(pushed.status, 202);
+  assert.deepEqual((await bobStream.next("notification")).data, { text: "deploy done" });
+  await bobStream.close();
+});
+
+test("with Redis down health answers 503 naming the bus, then recovers", { skip: !HOST.endsWith("-redis") && "embedded mode has no Redis" }, async () => {
+  await server.killRedis();
+  const down = await server.api("GET", "/api/health");
+  assert.equal(down.status, 503);
+  assert.deepEqual(down.body.error.failing, ["bus"]);
+  const send = await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "while down", client_id: "x1" });
+  assert.equal(send.status, 503);
+  await server.restartRedis();
+  assert.equal((await server.api("GET", "/api/health")).status, 200);
+});
