@@ -1,12 +1,55 @@
 //! spin.toml must stay in step with the code: every component built, every setting
-//! declared as an application variable and passed to every component, the routes of
-//! API.md mapped to the right component, SQLite and Redis access granted.
+//! declared as an application variable and passed to exactly the components whose area
+//! reads it (least privilege), the routes of API.md mapped to the right component, SQLite
+//! granted and Redis narrowed to the `redis_host` variable.
 
 use std::collections::BTreeSet;
 
 use chat_core::settings::SETTINGS;
 
 const COMPONENTS: [&str; 5] = ["auth", "users", "conversations", "events", "web"];
+
+/// The Spin-only variable naming the one Redis host components may dial.
+const REDIS_HOST: &str = "redis_host";
+
+/// What a component's area reads from the settings: every other setting stays out of it.
+fn settings_of(component: &str) -> BTreeSet<&'static str> {
+    // Sessions are checked by every API area; fan-out areas append to inboxes.
+    let session = ["session_idle_days", "session_max_days"];
+    let fan_out = ["redis_url", "pubsub_channel", "inbox_retention"];
+    let own: &[&'static str] = match component {
+        "auth" => &[
+            "redis_url",
+            "signups_per_ip_per_hour",
+            "login_failures_per_user",
+            "login_failures_per_ip",
+            "argon2_memory_kib",
+            "argon2_iterations",
+            "argon2_parallelism",
+        ],
+        "users" => &fan_out,
+        "conversations" => &[
+            "redis_url",
+            "pubsub_channel",
+            "inbox_retention",
+            "messages_burst",
+            "messages_per_second",
+        ],
+        "events" => &[
+            "redis_url",
+            "pubsub_channel",
+            "inbox_retention",
+            "stream_seconds",
+            "heartbeat_seconds",
+            "presence_ttl_seconds",
+            "publish_key",
+        ],
+        // The page and health: health pings the bus.
+        "web" => return BTreeSet::from(["redis_url"]),
+        other => panic!("unknown component {other}"),
+    };
+    own.iter().copied().chain(session).collect()
+}
 
 fn manifest() -> toml::Table {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml");
@@ -36,11 +79,16 @@ fn every_setting_is_an_application_variable_with_its_default() {
             .unwrap_or(false);
         assert_eq!(secret, spec.secret, "{} secret flag", spec.name);
     }
-    assert_eq!(variables.len(), SETTINGS.len(), "no undocumented variables");
+    assert!(variables.contains_key(REDIS_HOST), "{REDIS_HOST}");
+    assert_eq!(
+        variables.len(),
+        SETTINGS.len() + 1,
+        "no undocumented variables"
+    );
 }
 
 #[test]
-fn every_component_gets_every_setting_sqlite_and_redis() {
+fn each_component_gets_only_its_settings_sqlite_and_its_redis_host() {
     let manifest = manifest();
     let components = manifest["component"].as_table().expect("[component]");
     let names: BTreeSet<&str> = components.keys().map(String::as_str).collect();
@@ -62,19 +110,25 @@ fn every_component_gets_every_setting_sqlite_and_redis() {
             .iter()
             .filter_map(|h| h.as_str())
             .collect();
-        assert!(
-            hosts.contains(&"redis://*:*") && hosts.contains(&"rediss://*:*"),
-            "{name}"
+        assert_eq!(
+            hosts,
+            ["redis://{{ redis_host }}", "rediss://{{ redis_host }}"],
+            "{name}: Redis only, and only the configured host"
         );
         let variables = component["variables"]
             .as_table()
             .expect("component variables");
-        for spec in SETTINGS {
+        let given: BTreeSet<&str> = variables.keys().map(String::as_str).collect();
+        assert_eq!(given, settings_of(name), "{name}: exactly its settings");
+        for (variable, value) in variables {
+            assert!(
+                SETTINGS.iter().any(|s| s.name == variable),
+                "{name}.{variable} is a setting"
+            );
             assert_eq!(
-                variables.get(spec.name).and_then(|v| v.as_str()),
-                Some(format!("{{{{ {} }}}}", spec.name).as_str()),
-                "{name}.{}",
-                spec.name
+                value.as_str(),
+                Some(format!("{{{{ {variable} }}}}").as_str()),
+                "{name}.{variable}"
             );
         }
         let build = component["build"]["command"]

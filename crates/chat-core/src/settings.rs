@@ -26,7 +26,12 @@ const fn spec(name: &'static str, default: &'static str) -> SettingSpec {
 
 /// Every setting the service reads. spin.toml must declare each (a test checks).
 pub const SETTINGS: &[SettingSpec] = &[
-    spec("redis_url", ""),
+    // It carries the Redis password in production.
+    SettingSpec {
+        name: "redis_url",
+        default: "",
+        secret: true,
+    },
     SettingSpec {
         name: "publish_key",
         default: "",
