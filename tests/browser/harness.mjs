@@ -10,10 +10,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-export const ROOT = resolve(import.meta.dirname, "../..");
+// (not import.meta.dirname: Debian's Node 18 lacks it)
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const HOST = process.env.CHAT_BROWSER_HOST ?? "chat-dev";
 
 async function freePort() {
