@@ -325,8 +325,7 @@ impl Conversations<'_> {
             .acquire(&format!("typing:{}", self.me.id), Rate::bucket(10, 1.0))
             .await?
             .into_result()?;
-        let mut others = self.member_ids(conversation_id).await?;
-        others.retain(|m| *m != self.me.id);
+        let others = self.other_member_ids(conversation_id).await?;
         let now = self.now();
         let data = json!({
             "conversation_id": conversation_id,
@@ -364,8 +363,7 @@ impl Conversations<'_> {
             .acquire(&format!("nudge:{}", self.me.id), Rate::bucket(3, 0.1))
             .await?
             .into_result()?;
-        let mut others = self.member_ids(conversation_id).await?;
-        others.retain(|m| *m != self.me.id);
+        let others = self.other_member_ids(conversation_id).await?;
         let data = json!({
             "conversation_id": conversation_id,
             "user_id": self.me.id,

@@ -100,6 +100,13 @@ impl<'a> Conversations<'a> {
         rows.iter().map(|r| r.get(0)).collect()
     }
 
+    /// Ids of every member but the caller: who hears about the caller's own doings.
+    async fn other_member_ids(&self, conversation_id: &str) -> Result<Vec<String>> {
+        let mut others = self.member_ids(conversation_id).await?;
+        others.retain(|m| *m != self.me.id);
+        Ok(others)
+    }
+
     /// Members as the caller sees them, in joining order.
     async fn members(&self, conversation_id: &str) -> Result<Vec<UserSummary>> {
         let rows = self

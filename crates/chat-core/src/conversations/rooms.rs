@@ -174,8 +174,7 @@ impl Conversations<'_> {
             > 0;
         let conversation = self.get(&id).await?;
         if joined {
-            let mut others = self.member_ids(&id).await?;
-            others.retain(|m| *m != self.me.id);
+            let others = self.other_member_ids(&id).await?;
             let mut joiner = UserSummary::of_self(self.me);
             joiner.presence = "offline".into(); // one payload for friends and strangers alike
             self.emit(
