@@ -8,8 +8,8 @@ import { dayKey, formatDay, formatTime, h, linkify, replaceChildren } from "./do
 import { checkBody, length, MESSAGE_MAX } from "./limits.js";
 import { avatar, toast } from "./contacts-view.js";
 import {
-  bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember, sentByMe, store,
-  subscribe, timeline, typingNames,
+  advanceLastMessage, bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember,
+  raiseReadMark, store, subscribe, timeline, typingNames,
 } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -245,8 +245,7 @@ async function markRead() {
   const seq = newestVisibleSeq();
   const mine = conversation.read_marks?.[store.me.id] ?? 0;
   if (seq <= mine) return;
-  conversation.read_marks = { ...conversation.read_marks, [store.me.id]: seq };
-  if (seq >= (conversation.last_message?.seq ?? 0)) conversation.unread_count = 0;
+  raiseReadMark(conversation, store.me.id, seq);
   changed("conversations");
   try {
     await api.read(id, seq);
@@ -265,8 +264,10 @@ async function deliver(id, pending) {
     const message = await api.send(id, pending.body, pending.client_id);
     timeline(id).put(message, store.me.id);
     const c = store.conversations.get(id);
-    if (c && (!c.last_message || c.last_message.seq <= message.seq)) c.last_message = message;
-    if (c) sentByMe(c, message);
+    if (c) {
+      advanceLastMessage(c, message);
+      raiseReadMark(c, store.me.id, message.seq);
+    }
     changed("chat", "conversations");
   } catch (error) {
     pending.state = "failed";
@@ -472,8 +473,7 @@ export function setupChat() {
     const id = store.openId;
     try {
       await api.nudge(id);
-      const t = timeline(id);
-      t.notices.push({ text: "You sent a nudge.", at: new Date().toISOString(), afterSeq: t.newestSeq });
+      timeline(id).addNotice("You sent a nudge.");
       changed("chat");
       shake();
     } catch (error) {

@@ -2,7 +2,8 @@
 // let the page react beyond the state (a desktop notification, a nudge's shake).
 
 import {
-  store, changed, loadAll, loadConversation, loadFriends, setTyping, bestKnown, sentByMe,
+  advanceLastMessage, bestKnown, changed, loadAll, loadConversation, loadFriends, raiseReadMark,
+  setTyping, store,
 } from "./state.js";
 
 /** Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`. */
@@ -12,8 +13,7 @@ const TYPING_MS = 6000;
 
 function note(id, text) {
   const t = store.timelines.get(id);
-  if (!t?.loaded) return;
-  t.notices.push({ text, at: new Date().toISOString(), afterSeq: t.newestSeq });
+  if (t?.loaded) t.addNotice(text);
 }
 
 /** A conversation we have not heard of yet: fetch it (a new direct chat, a join elsewhere). */
@@ -31,7 +31,7 @@ function upsertMessage(message) {
   const t = store.timelines.get(message.conversation_id);
   if (t?.loaded) t.put(message, store.me.id);
   const c = store.conversations.get(message.conversation_id);
-  if (c && (!c.last_message || c.last_message.seq <= message.seq)) c.last_message = message;
+  if (c) advanceLastMessage(c, message);
 }
 
 const handlers = {
@@ -43,7 +43,8 @@ const handlers = {
     const replay = !fresh && c.last_message && c.last_message.seq >= message.seq;
     upsertMessage(message);
     const mine = message.sender.id === store.me.id;
-    if (mine) sentByMe(c, message);
+    // Sending moves the sender's read mark to their message (the server does the same).
+    if (mine) raiseReadMark(c, store.me.id, message.seq);
     if (!mine && !replay) {
       if (!fresh) c.unread_count = (c.unread_count || 0) + 1;
       setTyping(conversation_id, message.sender.id, "", 0);
@@ -84,12 +85,9 @@ const handlers = {
   read({ conversation_id, user_id, seq }) {
     const c = store.conversations.get(conversation_id);
     if (!c) return;
-    c.read_marks = { ...c.read_marks, [user_id]: Math.max(seq, c.read_marks?.[user_id] ?? 0) };
-    if (user_id === store.me.id) {
-      // Read in another tab: caught up, or ask the server what is left.
-      if (!c.last_message || seq >= c.last_message.seq) c.unread_count = 0;
-      else loadConversation(conversation_id).catch(() => {});
-    }
+    const caughtUp = raiseReadMark(c, user_id, seq);
+    // Read in another tab, but not to the end: ask the server what is left unread.
+    if (user_id === store.me.id && !caughtUp) loadConversation(conversation_id).catch(() => {});
     changed("conversations", "chat");
   },
 

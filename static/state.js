@@ -45,6 +45,11 @@ class Timeline {
     return [...this.messages.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /** A line for the log (a join, a leave, a nudge), placed after the newest message. */
+  addNotice(text) {
+    this.notices.push({ text, at: new Date().toISOString(), afterSeq: this.newestSeq });
+  }
+
   /** Stores a message; a pending send with its client id is then settled. */
   put(message, myId) {
     this.messages.set(message.id, message);
@@ -63,7 +68,8 @@ export function timeline(id) {
   return t;
 }
 
-// Change notification: views register per area; changes are batched to one frame.
+// Change notification: views register per area; changes made in one task are rendered
+// once, after it (a microtask).
 const listeners = new Map();
 const dirty = new Set();
 let scheduled = false;
@@ -191,14 +197,24 @@ export function bestKnown(user) {
   return store.friends.get(user.id)?.user ?? user;
 }
 
+/** Makes `message` the conversation's last one, unless a later one is known already. */
+export function advanceLastMessage(conversation, message) {
+  if (!conversation.last_message || conversation.last_message.seq <= message.seq) {
+    conversation.last_message = message;
+  }
+}
+
 /**
- * Records a message of mine: sending moves my read mark to it on the server, so nothing
- * before it is unread any more.
+ * Moves a member's read mark forward (never back). When it is mine and reaches the newest
+ * message, nothing is unread any more; returns whether I am so caught up.
  */
-export function sentByMe(conversation, message) {
-  const mine = conversation.read_marks?.[store.me.id] ?? 0;
-  conversation.read_marks = { ...conversation.read_marks, [store.me.id]: Math.max(mine, message.seq) };
-  if (!conversation.last_message || message.seq >= conversation.last_message.seq) conversation.unread_count = 0;
+export function raiseReadMark(conversation, userId, seq) {
+  const marks = conversation.read_marks ?? {};
+  conversation.read_marks = { ...marks, [userId]: Math.max(seq, marks[userId] ?? 0) };
+  if (userId !== store.me.id) return false;
+  const caughtUp = !conversation.last_message || seq >= conversation.last_message.seq;
+  if (caughtUp) conversation.unread_count = 0;
+  return caughtUp;
 }
 
 export function totalUnread() {
