@@ -36,6 +36,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# playwright-core (pinned below) needs Node.js 20 or newer.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "error: the browser suite needs Node.js 20 or newer (found $(node --version))" >&2
+  exit 1
+fi
+
 # The browser suite's one npm package, exactly as the lockfile pins it.
 browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
 if ! (cd "$browser_dir" && node -e '

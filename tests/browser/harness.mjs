@@ -14,9 +14,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-// (not import.meta.dirname: Debian's Node 18 lacks it)
+// (not import.meta.dirname: it arrived in Node 20.11, and any Node 20 should do)
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const HOST = process.env.CHAT_BROWSER_HOST ?? "chat-dev";
+/** The same host in Redis mode, for the tests that need Redis whatever the run's mode. */
+export const HOST_WITH_REDIS = HOST.endsWith("-redis") ? HOST : `${HOST}-redis`;
 
 async function freePort() {
   return new Promise((done, fail) => {

@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, openPerson, signUp, befriend, say, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST_WITH_REDIS, openPerson, signUp, befriend, say, uniqueName } from "./harness.mjs";
 
 // Short leases, so "offline" is seen within seconds rather than a minute.
 const FAST = { presence_ttl_seconds: "4", heartbeat_seconds: "2" };
@@ -14,9 +14,8 @@ let ann;
 let bob;
 
 before(async () => {
-  const host = HOST.endsWith("-redis") ? HOST : `${HOST}-redis`;
-  first = await ChatServer.start(host, { settings: FAST });
-  second = await ChatServer.start(host, { settings: FAST, share: first });
+  first = await ChatServer.start(HOST_WITH_REDIS, { settings: FAST });
+  second = await ChatServer.start(HOST_WITH_REDIS, { settings: FAST, share: first });
   ann = await signUp(await openPerson(first), uniqueName("ann"), { displayName: "Ann" });
   bob = await signUp(await openPerson(second), uniqueName("bob"), { displayName: "Bob" });
 });

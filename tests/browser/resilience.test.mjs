@@ -4,14 +4,14 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, openPerson, signUp, befriend, say, bodies, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST_WITH_REDIS, openPerson, signUp, befriend, say, bodies, uniqueName } from "./harness.mjs";
 
 let server;
 let ann;
 let bob;
 
 before(async () => {
-  server = await ChatServer.start(HOST.endsWith("-redis") ? HOST : `${HOST}-redis`);
+  server = await ChatServer.start(HOST_WITH_REDIS);
   ann = await signUp(await openPerson(server), uniqueName("ann"), { displayName: "Ann" });
   bob = await signUp(await openPerson(server), uniqueName("bob"), { displayName: "Bob" });
   await befriend(ann, bob);
