@@ -54,6 +54,11 @@ pub enum Error {
     /// The SQL store failed (a bug, a full disk, a corrupt file). Detail is for the log only.
     #[error("database error: {0}")]
     Database(String),
+    /// The SQL store stayed locked by other writers for the whole busy timeout: the server
+    /// is overloaded, the request changed nothing and may be retried (503). Detail is for
+    /// the log only.
+    #[error("database busy: {0}")]
+    Busy(String),
     /// The event bus (Redis, or the SQLite inbox) could not be reached or failed.
     #[error("event bus error: {0}")]
     Bus(String),
@@ -92,6 +97,6 @@ impl Error {
 
     /// True for failures of a dependency rather than of the request.
     pub fn is_dependency_failure(&self) -> bool {
-        matches!(self, Error::Database(_) | Error::Bus(_))
+        matches!(self, Error::Database(_) | Error::Busy(_) | Error::Bus(_))
     }
 }

@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_accounts.sql"),
     migration!(4, "0004_contacts.sql"),
     migration!(5, "0005_conversations.sql"),
+    migration!(6, "0006_one_statement_send.sql"),
 ];
 
 /// The newest schema version this build knows.

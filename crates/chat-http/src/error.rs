@@ -96,10 +96,17 @@ impl From<Error> for ApiError {
                 )
             },
             Error::Bus(detail) => ApiError::unavailable("event bus", detail),
+            Error::Busy(detail) => ApiError {
+                retry_after: Some(BUSY_RETRY_AFTER),
+                ..ApiError::unavailable("database", detail)
+            },
             e @ (Error::Database(_) | Error::Data(_) | Error::Config(_)) => ApiError::internal(e),
         }
     }
 }
+
+/// What a client is told to wait after the database stayed busy.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Whole seconds to wait, rounded up, at least 1 (a 0 would invite an immediate retry).
 fn retry_after_seconds(wait: Duration) -> u64 {
@@ -193,6 +200,11 @@ mod tests {
                 "unavailable",
             ),
             (
+                Error::Busy("database is locked".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+            (
                 Error::Database("disk".into()),
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -210,6 +222,14 @@ mod tests {
             "no such table: secret_table at /srv/x.db".into(),
         ));
         assert!(!api.message.contains("secret_table"));
+        assert!(!api.message.contains("/srv"));
+    }
+
+    #[test]
+    fn a_busy_database_asks_for_a_retry_without_saying_why() {
+        let api = ApiError::from(Error::Busy("database is locked at /srv/x.db".into()));
+        assert_eq!(api.retry_after, Some(BUSY_RETRY_AFTER));
+        assert!(!api.message.contains("locked"));
         assert!(!api.message.contains("/srv"));
     }
 }

@@ -26,8 +26,14 @@ pub struct NativeSql {
     idle: Arc<Mutex<Vec<Connection>>>,
 }
 
-fn db_error(e: impl std::fmt::Display) -> Error {
-    Error::Database(e.to_string())
+fn db_error(e: rusqlite::Error) -> Error {
+    // The busy timeout ran out: an overload to retry, not a defect.
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::Busy(e.to_string())
+        }
+        _ => Error::Database(e.to_string()),
+    }
 }
 
 impl NativeSql {

@@ -2,18 +2,26 @@
 //! already flattens replies, so this only converts types. Calls are synchronous on WASIp2:
 //! a blocking `XREAD` waits in the host, and the instance serves only this request. A
 //! blocking read gets a connection of its own: on Spin a blocked connection holds up every
-//! other command sent on it (a PING waited 4.5 s).
+//! other command sent on it (a PING waited 4.5 s). While it blocks, the instance does
+//! nothing else, so the shared connection and the SQLite connection are closed first (they
+//! reopen on next use): an open stream then holds one Redis connection, not three handles.
+
+use std::sync::Arc;
 
 use chat_core::{
     Error, Result,
     ports::{RedisArg, RedisCommands, RedisReply},
 };
 use futures::lock::Mutex;
+
+use crate::SpinSql;
 use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 
 /// Redis at one URL, connected on first use.
 pub struct SpinRedis {
     url: String,
+    /// The request's database, released while a blocking read waits.
+    sql: Arc<SpinSql>,
     shared: Mutex<Option<Connection>>,
     /// The connection blocking reads use, kept between reads of the same stream. It is
     /// taken out while a read runs: a read cancelled mid-BLOCK drops its connection (a
@@ -22,10 +30,12 @@ pub struct SpinRedis {
 }
 
 impl SpinRedis {
-    /// A client for `url`; nothing connects until a command is sent.
-    pub fn new(url: String) -> Self {
+    /// A client for `url`; nothing connects until a command is sent. `sql` is the same
+    /// request's database, closed while a blocking read waits.
+    pub fn new(url: String, sql: Arc<SpinSql>) -> Self {
         SpinRedis {
             url,
+            sql,
             shared: Mutex::new(None),
             blocking: Mutex::new(None),
         }
@@ -76,6 +86,8 @@ impl RedisCommands for SpinRedis {
         command: &str,
         args: Vec<RedisArg>,
     ) -> Result<Vec<RedisReply>> {
+        self.shared.lock().await.take();
+        self.sql.release();
         let idle = self.blocking.lock().await.take();
         let conn = match idle {
             Some(conn) => conn,

@@ -1,6 +1,11 @@
 //! The `Sql` port on `spin_sdk::sqlite3` (the `spin:sqlite@3.0.0` interface: the one with
 //! a change count). Spin opens a fresh connection per `open` and sets no pragmas, so each
-//! connection gets its busy timeout and sync mode here.
+//! connection gets its busy timeout and sync mode here. A request opens its connection on
+//! its first statement, and a stream gives it back while it waits (see [`SpinSql::release`]):
+//! each open connection holds three descriptors (database, WAL, shared memory) and a page
+//! cache of its own.
+
+use std::sync::{Arc, Mutex};
 
 use chat_core::{
     Error, Result,
@@ -9,7 +14,13 @@ use chat_core::{
 use spin_sdk::sqlite3::{Connection, Value as SpinValue};
 
 fn db_error(e: impl std::fmt::Debug) -> Error {
-    Error::Database(format!("{e:?}"))
+    let detail = format!("{e:?}");
+    // The busy timeout ran out: the request may be retried, it is not a defect.
+    if detail.contains("database is locked") || detail.contains("database is busy") {
+        Error::Busy(detail)
+    } else {
+        Error::Database(detail)
+    }
 }
 
 fn to_spin(value: &Value) -> SpinValue {
@@ -60,26 +71,46 @@ fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)
 /// The component's SQLite database (`sqlite_databases = ["default"]`).
 pub struct SpinSql {
     database: String,
-    conn: Connection,
+    conn: Mutex<Option<Arc<Connection>>>,
 }
 
 impl SpinSql {
-    /// Opens the `default` database.
-    pub fn open_default() -> Result<Self> {
-        let database = "default".to_owned();
-        let conn = open(&database)?;
-        Ok(SpinSql { database, conn })
+    /// The `default` database; nothing is opened until the first statement.
+    pub fn default_database() -> Self {
+        SpinSql {
+            database: "default".to_owned(),
+            conn: Mutex::new(None),
+        }
+    }
+
+    fn connection(&self) -> Result<Arc<Connection>> {
+        let mut slot = self.conn.lock().map_err(|_| db_error("connection lock poisoned"))?;
+        if let Some(conn) = slot.as_ref() {
+            return Ok(conn.clone());
+        }
+        let conn = Arc::new(open(&self.database)?);
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Closes the connection until the next statement: what a stream does before it blocks
+    /// on Redis for up to its heartbeat interval, instead of holding descriptors and a page
+    /// cache it does not use.
+    pub fn release(&self) {
+        if let Ok(mut slot) = self.conn.lock() {
+            slot.take();
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&self.conn, sql, params).map(|(_, changes)| changes)
+        run(&*self.connection()?, sql, params).map(|(_, changes)| changes)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&self.conn, sql, params).map(|(rows, _)| rows)
+        run(&*self.connection()?, sql, params).map(|(rows, _)| rows)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {

@@ -7,7 +7,18 @@ use super::{Conversations, HistoryPage, Message, parse_body, parse_client_id};
 use crate::{
     Error, Result, ids,
     ports::{Ephemeral, Event, EventKind, Rate, Value},
+    time::rfc3339_ms,
+    users::UserSummary,
 };
+
+/// What [`Conversations::send`] reads before it writes.
+struct SendContext {
+    direct: bool,
+    blocked: bool,
+    friends: bool,
+    member_ids: Vec<String>,
+    already_sent: bool,
+}
 
 /// How long a `typing: true` lasts without being repeated.
 pub const TYPING_TTL_MS: i64 = 6_000;
@@ -81,6 +92,13 @@ impl Conversations<'_> {
 
     /// Sends a message. A retry with the same `client_id` returns the stored message
     /// (`false`: nothing new), also when retries race. Rate limited per sender.
+    ///
+    /// This is the hottest path, so it costs two SQL statements: one read of everything
+    /// the checks need, and one INSERT that takes the next seq, stores the message already
+    /// claimed for announcing, and (through the `messages_advance_conversation` trigger)
+    /// moves the counter and the sender's read mark. One statement holds SQLite's write
+    /// lock only while it runs, never across host calls, so concurrent sends queue for
+    /// microseconds instead of timing out on each other.
     pub async fn send(
         &self,
         conversation_id: &str,
@@ -89,13 +107,20 @@ impl Conversations<'_> {
     ) -> Result<(Message, bool)> {
         let body = parse_body(body)?;
         let client_id = parse_client_id(client_id)?;
-        let membership = self.membership(conversation_id).await?;
-        if let Some(key) = &membership.direct_key {
-            self.check_direct_allowed(key).await?;
+        let context = self.send_context(conversation_id, &client_id).await?;
+        if context.direct {
+            if context.blocked {
+                return Err(Error::forbidden("blocked", "you cannot message this user"));
+            }
+            if !context.friends {
+                return Err(Error::forbidden(
+                    "not_friends",
+                    "direct messages are between friends",
+                ));
+            }
         }
-        if let Some(existing) = self.by_client_id(conversation_id, &client_id).await? {
-            self.announce(conversation_id, &existing).await?;
-            return Ok((existing, false));
+        if context.already_sent {
+            return self.resend(conversation_id, &client_id).await;
         }
         let settings = &self.ports.settings;
         let rate = Rate::bucket(settings.messages_burst, settings.messages_per_second);
@@ -107,70 +132,133 @@ impl Conversations<'_> {
 
         let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.now();
-        // BEGIN IMMEDIATE: one writer at a time, so the counter read-and-bump below hands
-        // out 1, 2, 3... with no gap and no duplicate, and a racing retry finds the first.
-        let mut tx = self.ports.sql.begin().await?;
-        let raced = tx
+        let inserted = self
+            .ports
+            .sql
             .query(
-                "SELECT 1 FROM messages WHERE conversation_id = ?1 AND sender_id = ?2 AND client_id = ?3",
+                "INSERT INTO messages
+                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms, announced)
+                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, 1
+                   FROM conversations c WHERE c.id = ?2
+                 ON CONFLICT DO NOTHING
+                 RETURNING seq",
                 &[
+                    Value::from(id.as_str()),
                     Value::from(conversation_id),
                     Value::from(self.me.id.as_str()),
+                    Value::from(body.as_str()),
                     Value::from(client_id.as_str()),
+                    Value::Integer(now),
                 ],
             )
             .await?;
-        if !raced.is_empty() {
-            drop(tx);
-            let existing = self
-                .by_client_id(conversation_id, &client_id)
-                .await?
-                .ok_or_else(|| Error::Data("raced message vanished".into()))?;
-            self.announce(conversation_id, &existing).await?;
-            return Ok((existing, false));
-        }
-        let seq: i64 = tx
-            .query(
-                "UPDATE conversations SET last_seq = last_seq + 1, last_activity_ms = ?2
-                 WHERE id = ?1 RETURNING last_seq",
-                &[Value::from(conversation_id), Value::Integer(now)],
+        let Some(row) = inserted.first() else {
+            // A retry with the same client_id got in first: its message is the answer.
+            return self.resend(conversation_id, &client_id).await;
+        };
+        let message = Message {
+            id,
+            conversation_id: conversation_id.to_owned(),
+            seq: row.get(0)?,
+            // Exactly what reading the row back would give the sender: the sender is not
+            // their own friend, so their summary in a message says `offline`.
+            sender: UserSummary {
+                presence: "offline".into(),
+                ..UserSummary::of_self(self.me)
+            },
+            body,
+            client_id,
+            created_at: rfc3339_ms(now),
+            edited_at: None,
+            deleted: false,
+        };
+        let delivered = self
+            .emit(
+                context.member_ids,
+                EventKind::Message,
+                json!({ "conversation_id": conversation_id, "message": message.for_event() }),
             )
-            .await?
-            .first()
-            .ok_or(Error::NotFound {
-                what: "conversation",
-            })?
-            .get(0)?;
-        tx.execute(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                Value::from(id.as_str()),
-                Value::from(conversation_id),
-                Value::Integer(seq),
-                Value::from(self.me.id.as_str()),
-                Value::from(body),
-                Value::from(client_id),
-                Value::Integer(now),
-            ],
-        )
-        .await?;
-        // Writing in a conversation means having read it.
-        tx.execute(
-            "UPDATE members SET last_read_seq = max(last_read_seq, ?3)
-             WHERE conversation_id = ?1 AND user_id = ?2",
-            &[
-                Value::from(conversation_id),
-                Value::from(self.me.id.as_str()),
-                Value::Integer(seq),
-            ],
-        )
-        .await?;
-        tx.commit().await?;
-
-        let message = self.message(conversation_id, &id).await?;
-        self.announce(conversation_id, &message).await?;
+            .await;
+        if let Err(e) = delivered {
+            self.unclaim(&message.id).await?;
+            return Err(e);
+        }
         Ok((message, true))
+    }
+
+    /// What a send checks, in one query: whether the conversation is direct, blocked
+    /// either way, between friends; its members (read now, so a member who joins while
+    /// this send runs finds the message in history rather than live); and whether this
+    /// `client_id` was already sent. 404 unless the caller is a member.
+    async fn send_context(&self, conversation_id: &str, client_id: &str) -> Result<SendContext> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT c.direct_key IS NOT NULL,
+                        EXISTS (SELECT 1 FROM members o JOIN blocks b
+                                    ON (b.blocker_id = ?1 AND b.blocked_id = o.user_id)
+                                    OR (b.blocker_id = o.user_id AND b.blocked_id = ?1)
+                                 WHERE c.direct_key IS NOT NULL
+                                   AND o.conversation_id = c.id AND o.user_id <> ?1),
+                        EXISTS (SELECT 1 FROM members o JOIN friendships f
+                                    ON f.user_a = min(o.user_id, ?1) AND f.user_b = max(o.user_id, ?1)
+                                 WHERE c.direct_key IS NOT NULL
+                                   AND o.conversation_id = c.id AND o.user_id <> ?1),
+                        (SELECT group_concat(user_id, ' ') FROM members WHERE conversation_id = c.id),
+                        EXISTS (SELECT 1 FROM messages m
+                                 WHERE m.conversation_id = c.id AND m.sender_id = ?1
+                                   AND m.client_id = ?3)
+                   FROM conversations c
+                   JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
+                  WHERE c.id = ?2",
+                &[
+                    Value::from(self.me.id.as_str()),
+                    Value::from(conversation_id),
+                    Value::from(client_id),
+                ],
+            )
+            .await?;
+        let row = rows.first().ok_or(Error::NotFound {
+            what: "conversation",
+        })?;
+        let members: Option<String> = row.get(3)?;
+        Ok(SendContext {
+            direct: row.get(0)?,
+            blocked: row.get(1)?,
+            friends: row.get(2)?,
+            member_ids: members
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            already_sent: row.get(4)?,
+        })
+    }
+
+    /// The answer to a retried send: the message stored the first time, announced now if
+    /// the first attempt could not announce it.
+    async fn resend(&self, conversation_id: &str, client_id: &str) -> Result<(Message, bool)> {
+        let existing = self
+            .by_client_id(conversation_id, client_id)
+            .await?
+            .ok_or_else(|| Error::Data("retried message vanished".into()))?;
+        self.announce(conversation_id, &existing).await?;
+        Ok((existing, false))
+    }
+
+    /// Gives back the claim on announcing a message whose append failed, so that the
+    /// client's retry of the send announces it.
+    async fn unclaim(&self, message_id: &str) -> Result<()> {
+        self.ports
+            .sql
+            .execute(
+                "UPDATE messages SET announced = 0 WHERE id = ?1",
+                &[Value::from(message_id)],
+            )
+            .await
+            .map(drop)
     }
 
     /// Puts the `message` event in every member's inbox, once. The claim is one atomic
@@ -200,10 +288,7 @@ impl Conversations<'_> {
         }
         .await;
         if let Err(e) = delivered {
-            self.ports
-                .sql
-                .execute("UPDATE messages SET announced = 0 WHERE id = ?1", &[id])
-                .await?;
+            self.unclaim(&message.id).await?;
             return Err(e);
         }
         Ok(())

@@ -64,6 +64,20 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// A uniformly random whole number in `0..bound` (0 when `bound` is not positive).
+fn random_below(ports: &Ports, bound: i64) -> Result<i64> {
+    let Ok(bound) = u64::try_from(bound) else {
+        return Ok(0);
+    };
+    if bound == 0 {
+        return Ok(0);
+    }
+    let mut bytes = [0u8; 8];
+    ports.random.fill(&mut bytes)?;
+    // The modulo bias is below 2^-40 for any bound this sees (at most a minute in ms).
+    Ok(i64::try_from(u64::from_le_bytes(bytes) % bound).unwrap_or(0))
+}
+
 impl LiveStream {
     /// Opens a stream for `user`, resuming after `last_event_id` when given. A cursor that
     /// is unknown or older than what the inbox retains starts the stream with `resync`.
@@ -112,9 +126,19 @@ impl LiveStream {
             .into_iter()
             .collect();
         let settings = &ports.settings;
+        // Streams opened together (a server restart, a load test, a shared reconnect
+        // after a network blip) would otherwise heartbeat and end together forever: one
+        // lease write per stream at the same instant, a herd on SQLite's write lock that
+        // stalled sends for over a second at 400 streams. Spread both at random: the first
+        // heartbeat within the second half of the interval, the end in the last fifth of
+        // the stream's time (never later than configured).
+        let stream_ms = ms(settings.stream_duration);
+        let heartbeat_ms = ms(settings.heartbeat_interval);
+        let ends_ms = started_ms + stream_ms - random_below(&ports, stream_ms / 5)?;
+        let first_heartbeat_ms = started_ms + heartbeat_ms - random_below(&ports, heartbeat_ms / 2)?;
         Ok(LiveStream {
-            ends_ms: started_ms + ms(settings.stream_duration),
-            next_heartbeat_ms: started_ms + ms(settings.heartbeat_interval),
+            ends_ms,
+            next_heartbeat_ms: first_heartbeat_ms,
             ports,
             user,
             stream_id,
