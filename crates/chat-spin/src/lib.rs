@@ -138,9 +138,10 @@ async fn sleep(duration: Duration) {
 pub async fn build_ports() -> Result<Ports> {
     let settings = Settings::load(&SpinConfig).await?;
     let sql = Arc::new(SpinSql::default_database());
-    let redis: Option<Arc<dyn RedisCommands>> = settings.redis_url.as_ref().map(|url| {
-        Arc::new(SpinRedis::new(url.clone(), sql.clone())) as Arc<dyn RedisCommands>
-    });
+    let redis: Option<Arc<dyn RedisCommands>> = settings
+        .redis_url
+        .as_ref()
+        .map(|url| Arc::new(SpinRedis::new(url.clone(), sql.clone())) as Arc<dyn RedisCommands>);
     Ok(Ports::assemble(
         sql,
         redis,

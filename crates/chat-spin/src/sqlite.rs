@@ -43,16 +43,33 @@ fn from_spin(value: SpinValue) -> Value {
     }
 }
 
+/// What a connection that writes needs, and SQLite does not keep between connections:
+/// commits that wait for no fsync (WAL makes that safe against corruption; a power cut can
+/// lose the last commits, not the file), and enforced foreign keys. No `busy_timeout`:
+/// Spin's in-process SQLite (rusqlite) already waits 5 s on every connection it opens,
+/// and each statement sent through the host costs CPU (a send's budget is a few of them).
+const WRITER_PRAGMAS: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"];
+
 fn open(database: &str) -> Result<Connection> {
-    let conn = Connection::open(database).map_err(db_error)?;
-    for pragma in [
-        "PRAGMA busy_timeout = 5000",
-        "PRAGMA synchronous = NORMAL",
-        "PRAGMA foreign_keys = ON",
-    ] {
-        run(&conn, pragma, &[])?;
+    Connection::open(database).map_err(db_error)
+}
+
+fn tune_for_writing(conn: &Connection) -> Result<()> {
+    for pragma in WRITER_PRAGMAS {
+        run(conn, pragma, &[])?;
     }
-    Ok(conn)
+    Ok(())
+}
+
+/// Whether a statement only reads: those run on an untuned connection (neither pragma
+/// changes a read), so a request that only reads sends no pragma at all.
+fn only_reads(sql: &str) -> bool {
+    let head = sql.trim_start();
+    let starts = |word: &str| {
+        head.get(..word.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(word))
+    };
+    starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
 }
 
 /// Runs one statement to the end; returns its rows and the change count. The host's calls
@@ -71,7 +88,13 @@ fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)
 /// The component's SQLite database (`sqlite_databases = ["default"]`).
 pub struct SpinSql {
     database: String,
-    conn: Mutex<Option<Arc<Connection>>>,
+    conn: Mutex<Option<Open>>,
+}
+
+/// The open connection, and whether it got [`WRITER_PRAGMAS`] yet.
+struct Open {
+    conn: Arc<Connection>,
+    tuned: bool,
 }
 
 impl SpinSql {
@@ -83,13 +106,30 @@ impl SpinSql {
         }
     }
 
-    fn connection(&self) -> Result<Arc<Connection>> {
-        let mut slot = self.conn.lock().map_err(|_| db_error("connection lock poisoned"))?;
-        if let Some(conn) = slot.as_ref() {
-            return Ok(conn.clone());
-        }
-        let conn = Arc::new(open(&self.database)?);
-        *slot = Some(conn.clone());
+    /// The connection for `sql`, opened (and tuned, if `sql` writes) on first need.
+    fn connection(&self, sql: &str) -> Result<Arc<Connection>> {
+        let mut slot = self
+            .conn
+            .lock()
+            .map_err(|_| db_error("connection lock poisoned"))?;
+        let open = match slot.take() {
+            Some(open) => open,
+            None => Open {
+                conn: Arc::new(open(&self.database)?),
+                tuned: false,
+            },
+        };
+        let open = if !open.tuned && !only_reads(sql) {
+            tune_for_writing(&open.conn)?;
+            Open {
+                tuned: true,
+                ..open
+            }
+        } else {
+            open
+        };
+        let conn = open.conn.clone();
+        *slot = Some(open);
         Ok(conn)
     }
 
@@ -106,16 +146,17 @@ impl SpinSql {
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&*self.connection()?, sql, params).map(|(_, changes)| changes)
+        run(&*self.connection(sql)?, sql, params).map(|(_, changes)| changes)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&*self.connection()?, sql, params).map(|(rows, _)| rows)
+        run(&*self.connection(sql)?, sql, params).map(|(rows, _)| rows)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
         // A connection of its own, so other work in this request stays outside.
         let conn = open(&self.database)?;
+        tune_for_writing(&conn)?;
         run(&conn, "BEGIN IMMEDIATE", &[])?;
         Ok(Box::new(SpinTransaction { conn }))
     }

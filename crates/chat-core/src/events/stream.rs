@@ -135,7 +135,8 @@ impl LiveStream {
         let stream_ms = ms(settings.stream_duration);
         let heartbeat_ms = ms(settings.heartbeat_interval);
         let ends_ms = started_ms + stream_ms - random_below(&ports, stream_ms / 5)?;
-        let first_heartbeat_ms = started_ms + heartbeat_ms - random_below(&ports, heartbeat_ms / 2)?;
+        let first_heartbeat_ms =
+            started_ms + heartbeat_ms - random_below(&ports, heartbeat_ms / 2)?;
         Ok(LiveStream {
             ends_ms,
             next_heartbeat_ms: first_heartbeat_ms,
