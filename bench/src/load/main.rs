@@ -148,7 +148,9 @@ async fn main() -> Result<()> {
     if scenario == "idle" {
         let streams = args.count("streams", 1000)?;
         let hold = Duration::from_secs_f64(args.number("hold", 5.0)?);
-        summaries.push(idle(&api, &tag, streams, hold, parallel, &meters).await?);
+        let mut summary = idle(&api, &tag, streams, hold, parallel, &meters).await?;
+        summary.label.clone_from(&label);
+        summaries.push(summary);
     } else {
         let Some((rooms, per_room, default_rate)) = shape(&scenario) else {
             bail!("unknown scenario {scenario}: i, ii, iii, iv, ramp or idle");
@@ -245,9 +247,11 @@ async fn idle(
     // Let instances from the setup go away before the baseline.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before = meters.server.rss_kib();
+    let descriptors_before = meters.server.descriptors();
     let traffic = Traffic::connect(api, crew, 100).await?;
     tokio::time::sleep(hold).await;
     let after = meters.server.rss_kib();
+    let descriptors_after = meters.server.descriptors();
     let failures = traffic.stream_failures();
     traffic.stop();
     Ok(Summary {
@@ -260,6 +264,9 @@ async fn idle(
             after as f64 / 1024.0,
         ],
         kib_per_stream: after.saturating_sub(before) as f64 / streams.max(1) as f64,
+        descriptors_per_stream: descriptors_after.saturating_sub(descriptors_before) as f64
+            / streams.max(1) as f64,
+        server_descriptors_max: descriptors_after,
         redis_rss_mib: meters.redis.rss_kib() as f64 / 1024.0,
         ..Summary::default()
     })

@@ -41,6 +41,15 @@ impl Processes {
             / TICKS_PER_SECOND
     }
 
+    /// Open file descriptors of all of them (sockets, files, pipes).
+    pub fn descriptors(&self) -> u64 {
+        self.pids
+            .iter()
+            .filter_map(|pid| fs::read_dir(format!("/proc/{pid}/fd")).ok())
+            .map(|dir| dir.count() as u64)
+            .sum()
+    }
+
     /// Resident memory of all of them, in KiB.
     pub fn rss_kib(&self) -> u64 {
         self.pids.iter().filter_map(|pid| rss_kib(*pid)).sum()
@@ -84,6 +93,7 @@ mod tests {
         let burn: u64 = (0..20_000_000u64).fold(0, |a, b| a.wrapping_add(b * b));
         assert!(burn > 0);
         assert!(me.rss_kib() > 0);
+        assert!(me.descriptors() >= 3, "stdin, stdout and stderr at least");
         assert!(me.cpu_seconds() >= 0.0);
         assert!(cpu_ticks(std::process::id()).is_some());
     }

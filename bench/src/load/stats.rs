@@ -107,6 +107,10 @@ pub struct Summary {
     pub streams: usize,
     /// Idle scenario: server memory per open stream, KiB.
     pub kib_per_stream: f64,
+    /// Idle scenario: server file descriptors per open stream.
+    pub descriptors_per_stream: f64,
+    /// Server file descriptors at most during the window (or, idle: with every stream open).
+    pub server_descriptors_max: u64,
 }
 
 impl Summary {
@@ -115,11 +119,13 @@ impl Summary {
         println!("== {} / {}", self.label, self.scenario);
         if self.scenario == "idle" {
             println!(
-                "  {} streams open: server RSS {:.1} -> {:.1} MiB, {:.0} KiB per stream; {} failed to open",
+                "  {} streams open: server RSS {:.1} -> {:.1} MiB, {:.0} KiB per stream; {:.1} descriptors per stream ({} in all); {} failed to open",
                 self.streams,
                 self.server_rss_mib[0],
                 self.server_rss_mib[2],
                 self.kib_per_stream,
+                self.descriptors_per_stream,
+                self.server_descriptors_max,
                 self.stream_failures
             );
             return;
@@ -149,12 +155,13 @@ impl Summary {
             l.p50, l.p95, l.p99, l.max, l.mean, self.post.p50, self.post.p99, self.in_flight_max
         );
         println!(
-            "  server CPU {:.0}% ({:.0} us per delivery), RSS {:.0}/{:.0}/{:.0} MiB (start/max/end); Redis CPU {:.0}% RSS {:.0} MiB; this client CPU {:.0}%; stream reconnects {}, failed opens {}",
+            "  server CPU {:.0}% ({:.0} us per delivery), RSS {:.0}/{:.0}/{:.0} MiB (start/max/end), descriptors at most {}; Redis CPU {:.0}% RSS {:.0} MiB; this client CPU {:.0}%; stream reconnects {}, failed opens {}",
             self.server_cpu_percent,
             self.server_cpu_us_per_delivery,
             self.server_rss_mib[0],
             self.server_rss_mib[1],
             self.server_rss_mib[2],
+            self.server_descriptors_max,
             self.redis_cpu_percent,
             self.redis_rss_mib,
             self.client_cpu_percent,

@@ -344,6 +344,7 @@ impl Traffic {
                 window.client_cpu_end,
                 seconds,
             ),
+            server_descriptors_max: window.descriptors_max,
             ..Summary::default()
         }
     }
@@ -370,6 +371,7 @@ struct Window {
     rss_start_kib: u64,
     rss_max_kib: u64,
     rss_end_kib: u64,
+    descriptors_max: u64,
 }
 
 impl Window {
@@ -414,11 +416,13 @@ async fn watch(ledger: Arc<Ledger>, window: Arc<Mutex<Window>>, server: Processe
         tokio::time::sleep(Duration::from_millis(250)).await;
         tick += 1;
         let rss = server.rss_kib();
+        let descriptors = server.descriptors();
         if let Ok(mut w) = window.lock()
             && w.opened.is_some()
             && w.closed.is_none()
         {
             w.rss_max_kib = w.rss_max_kib.max(rss);
+            w.descriptors_max = w.descriptors_max.max(descriptors);
         }
         if progress && tick.is_multiple_of(4) {
             eprintln!(

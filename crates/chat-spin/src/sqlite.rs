@@ -72,17 +72,23 @@ fn only_reads(sql: &str) -> bool {
     starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
 }
 
-/// Runs one statement to the end; returns its rows and the change count. The host's calls
-/// are synchronous on WASIp2; they wait in the host, not in the guest.
-fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
+/// Runs one statement to the end and returns its rows. The host's calls are synchronous
+/// on WASIp2; they wait in the host, not in the guest.
+fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
     let params: Vec<SpinValue> = params.iter().map(to_spin).collect();
     let result = conn.execute(sql, &params).map_err(db_error)?;
-    let rows = result
+    Ok(result
         .rows
         .into_iter()
         .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
-        .collect();
-    Ok((rows, conn.changes()))
+        .collect())
+}
+
+/// Runs one statement and returns how many rows it changed (one more host call, so only
+/// where the caller asks).
+fn run_counting(conn: &Connection, sql: &str, params: &[Value]) -> Result<u64> {
+    run(conn, sql, params)?;
+    Ok(conn.changes())
 }
 
 /// The component's SQLite database (`sqlite_databases = ["default"]`).
@@ -146,11 +152,11 @@ impl SpinSql {
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&*self.connection(sql)?, sql, params).map(|(_, changes)| changes)
+        run_counting(&*self.connection(sql)?, sql, params)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&*self.connection(sql)?, sql, params).map(|(rows, _)| rows)
+        run(&*self.connection(sql)?, sql, params)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
@@ -171,11 +177,11 @@ struct SpinTransaction {
 #[async_trait::async_trait]
 impl SqlTransaction for SpinTransaction {
     async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        run(&self.conn, sql, params).map(|(_, changes)| changes)
+        run_counting(&self.conn, sql, params)
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&self.conn, sql, params).map(|(rows, _)| rows)
+        run(&self.conn, sql, params)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
