@@ -77,6 +77,8 @@ pub struct Summary {
     pub expected: u64,
     /// Deliveries seen, each (stream user, message) counted once.
     pub delivered: u64,
+    /// Deliveries of messages whose send was not acknowledged (stored all the same).
+    pub delivered_unacknowledged: u64,
     /// Deliveries seen more than once on the same user's stream.
     pub duplicates: u64,
     /// 1 - delivered / expected.
@@ -143,11 +145,12 @@ impl Summary {
             self.failures
         );
         println!(
-            "  delivered {}/{} (loss {:.3}%), duplicates {}",
+            "  delivered {}/{} (loss {:.3}%), duplicates {}; also delivered, though the send was not acknowledged: {}",
             self.delivered,
             self.expected,
             self.loss * 100.0,
-            self.duplicates
+            self.duplicates,
+            self.delivered_unacknowledged
         );
         let l = &self.latency;
         println!(

@@ -62,9 +62,11 @@ struct Ledger {
     acknowledged: Vec<AtomicBool>,
     /// Per stream user, one bit per message: seen already.
     seen: Vec<Vec<AtomicU64>>,
+    /// Measured deliveries seen (acknowledged or not yet): for progress lines.
     delivered: AtomicU64,
     duplicates: AtomicU64,
-    latencies: Mutex<Vec<f64>>,
+    /// (send, latency in ms) of each measured delivery.
+    latencies: Mutex<Vec<(usize, f64)>>,
     post_times: Mutex<Vec<f64>>,
     sent: AtomicU64,
     rate_limited: AtomicU64,
@@ -134,12 +136,29 @@ impl Ledger {
             self.delivered.fetch_add(1, Relaxed);
             let ms = now.saturating_sub(sent - 1) as f64 / 1000.0;
             if let Ok(mut latencies) = self.latencies.lock() {
-                latencies.push(ms);
+                latencies.push((k, ms));
             }
         }
     }
 
-    /// Deliveries still owed for acknowledged, measured messages.
+    /// Latencies of the deliveries of acknowledged messages, and how many deliveries were
+    /// of messages whose send was not acknowledged (an error or no answer, though the
+    /// server had stored the message: a client's retry with the same client_id would
+    /// have been told so).
+    fn deliveries(&self) -> (Vec<f64>, u64) {
+        let Ok(latencies) = self.latencies.lock() else {
+            return (Vec::new(), 0);
+        };
+        let (acknowledged, other): (Vec<_>, Vec<_>) = latencies
+            .iter()
+            .partition(|(k, _)| self.acknowledged[*k].load(Relaxed));
+        (
+            acknowledged.into_iter().map(|(_, ms)| ms).collect(),
+            other.len() as u64,
+        )
+    }
+
+    /// Deliveries owed for acknowledged, measured messages.
     fn expected(&self) -> u64 {
         let acknowledged = (self.from..self.to)
             .filter(|k| self.acknowledged[*k].load(Relaxed))
@@ -277,18 +296,16 @@ impl Traffic {
             let _ = post.await;
         }
         let drain_until = Instant::now() + plan.drain;
-        while ledger.delivered.load(Relaxed) < ledger.expected() && Instant::now() < drain_until {
+        while (ledger.deliveries().0.len() as u64) < ledger.expected()
+            && Instant::now() < drain_until
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         watcher.abort();
 
         let expected = ledger.expected();
-        let delivered = ledger.delivered.load(Relaxed);
-        let latencies = ledger
-            .latencies
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default();
+        let (latencies, delivered_unacknowledged) = ledger.deliveries();
+        let delivered = latencies.len() as u64;
         let post_times = ledger
             .post_times
             .lock()
@@ -315,6 +332,7 @@ impl Traffic {
                 .unwrap_or_default(),
             expected,
             delivered,
+            delivered_unacknowledged,
             duplicates: ledger.duplicates.load(Relaxed),
             loss: if expected == 0 {
                 0.0
@@ -580,9 +598,16 @@ mod tests {
         assert_eq!(ledger.delivered.load(Relaxed), 2);
         assert_eq!(ledger.duplicates.load(Relaxed), 1);
         assert_eq!(ledger.expected(), 2);
+        assert_eq!(ledger.deliveries().0.len(), 2);
+        // A message stored but answered with an error still arrives: counted apart.
+        ledger.sent_at[14].store(1, Relaxed);
+        ledger.arrived(0, 0, &json!({"message": {"client_id": client_id(0, 14)}}));
+        assert_eq!(ledger.deliveries().1, 1);
+        assert_eq!(ledger.expected(), 2);
         // Warm-up sends are delivered but not measured.
         ledger.sent_at[2].store(1, Relaxed);
         ledger.arrived(0, 0, &json!({"message": {"client_id": client_id(0, 2)}}));
-        assert_eq!(ledger.delivered.load(Relaxed), 2);
+        assert_eq!(ledger.delivered.load(Relaxed), 3, "12 twice and 14 once");
+        assert_eq!(ledger.deliveries().0.len(), 2);
     }
 }

@@ -253,17 +253,27 @@ fn main() -> Result<()> {
             )?;
         }
         for source in &sources {
-            let best = ramp
+            let steps: Vec<&&Row> = ramp.iter().filter(|r| &r.source == source).collect();
+            let Some(first) = steps.first() else {
+                continue;
+            };
+            let best = steps
                 .iter()
-                .filter(|r| &r.source == source)
                 .take_while(|r| r.failed == 0.0 && r.delivered >= r.expected && r.p99 <= 100.0)
                 .map(|r| r.rate)
                 .fold(0.0, f64::max);
-            if ramp.iter().any(|r| &r.source == source) {
+            if best > 0.0 {
                 writeln!(
                     md,
                     "\nSustainable on {}: **{best:.0} msg/s**.",
                     server_name(source)
+                )?;
+            } else {
+                writeln!(
+                    md,
+                    "\nSustainable on {}: below the first step, {:.0} msg/s.",
+                    server_name(source),
+                    first.rate
                 )?;
             }
         }

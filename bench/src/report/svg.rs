@@ -62,6 +62,18 @@ fn lines(svg: &mut String, series: &[Series], x: impl Fn(f64) -> f64, y: impl Fn
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
             points.join(" ")
         );
+        // A few points (the ramp's steps, the demo's percentiles) get a mark each, so a
+        // single step still shows.
+        if s.points.len() <= 12 {
+            for (a, b) in &s.points {
+                let _ = writeln!(
+                    svg,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>",
+                    x(*a),
+                    y(*b)
+                );
+            }
+        }
         let ly = TOP + 10.0 + n as f64 * 18.0;
         let lx = W - RIGHT + 15.0;
         let _ = writeln!(
