@@ -69,8 +69,7 @@ impl SqlInbox {
             )
             .await?;
         let streams: i64 = rows.first().map(|r| r.get(0)).transpose()?.unwrap_or(1);
-        let budgeted = Duration::from_secs_f64(streams.max(1) as f64 / FAST_POLLS_PER_SECOND);
-        let interval = budgeted.max(FAST_POLL).min(self.poll_interval);
+        let interval = budgeted_fast_poll(streams, self.poll_interval);
         if let Ok(mut cached) = self.fast_poll.lock() {
             *cached = Some((interval, now));
         }
@@ -112,6 +111,13 @@ impl SqlInbox {
             .await?;
         tx.commit().await
     }
+}
+
+/// The fast poll interval when `streams` streams share [`FAST_POLLS_PER_SECOND`]: never
+/// faster than [`FAST_POLL`], never slower than the configured `ceiling`.
+fn budgeted_fast_poll(streams: i64, ceiling: Duration) -> Duration {
+    let share = Duration::from_secs_f64(streams.max(1) as f64 / FAST_POLLS_PER_SECOND);
+    share.max(FAST_POLL).min(ceiling)
 }
 
 fn duration_ms(d: Duration) -> i64 {
@@ -268,5 +274,24 @@ impl Inbox for SqlInbox {
             .await
             .map(drop)
             .map_err(|e| Error::Bus(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_streams_share_one_polling_budget() {
+        let ceiling = Duration::from_millis(200);
+        assert_eq!(budgeted_fast_poll(0, ceiling), FAST_POLL);
+        assert_eq!(budgeted_fast_poll(100, ceiling), FAST_POLL);
+        assert_eq!(budgeted_fast_poll(500, ceiling), Duration::from_millis(40));
+        assert_eq!(budgeted_fast_poll(100_000, ceiling), ceiling);
+        assert_eq!(
+            budgeted_fast_poll(1, Duration::from_millis(5)),
+            Duration::from_millis(5),
+            "a configured interval below the fast one wins"
+        );
     }
 }
