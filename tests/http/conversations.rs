@@ -1057,3 +1057,96 @@ both_backends!(
         assert_error(&error, "blocked");
     }
 );
+
+both_backends!(
+    after_a_block_neither_side_edits_types_or_marks_read_in_the_direct_conversation,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        befriend(&server, &ann, &bob).await;
+        let (_, direct) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/conversations/direct",
+            Some(json!({"username": "bob"})),
+        )
+        .await;
+        let id = direct["id"].as_str().unwrap().to_owned();
+        let (_, sent) = send(&server, &bob, &id, "hi", "c1").await;
+        let message_id = sent["id"].as_str().unwrap().to_owned();
+        let edit_path = format!("/api/conversations/{id}/messages/{message_id}");
+        let typing_path = format!("/api/conversations/{id}/typing");
+        let read_path = format!("/api/conversations/{id}/read");
+
+        // Before the block all three work.
+        let (status, _) = call(
+            &server,
+            &bob,
+            Method::PATCH,
+            &edit_path,
+            Some(json!({"body": "hi!"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = call(
+            &server,
+            &bob,
+            Method::POST,
+            &typing_path,
+            Some(json!({"typing": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+
+        call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+        let mut ann_stream = server.events(&ann.token, None).await;
+        for (who, method, path, body) in [
+            (
+                &bob,
+                Method::PATCH,
+                &edit_path,
+                json!({"body": "still here"}),
+            ),
+            (&bob, Method::POST, &typing_path, json!({"typing": true})),
+            (&bob, Method::POST, &read_path, json!({"seq": 1})),
+            (&ann, Method::POST, &typing_path, json!({"typing": true})),
+            (&ann, Method::POST, &read_path, json!({"seq": 1})),
+        ] {
+            let (status, error) = call(&server, who, method.clone(), path, Some(body)).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} by {}",
+                who.username
+            );
+            assert_error(&error, "blocked");
+        }
+        let (_, history) = call(
+            &server,
+            &ann,
+            Method::GET,
+            &format!("/api/conversations/{id}/messages"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            history["messages"][0]["body"], "hi!",
+            "the refused edit changed nothing"
+        );
+        assert!(
+            ann_stream
+                .drain_events(std::time::Duration::from_millis(500))
+                .await
+                .is_empty(),
+            "nothing refused reached the blocker"
+        );
+        let (status, _) = call(&server, &bob, Method::DELETE, &edit_path, None).await;
+        assert_eq!(
+            status,
+            StatusCode::NO_CONTENT,
+            "taking one's own words back stays possible"
+        );
+    }
+);

@@ -3,13 +3,18 @@
 
 use serde_json::json;
 
-use super::{Conversations, HistoryPage, Message, parse_body, parse_client_id};
+use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_client_id};
 use crate::{
     Error, Result, ids,
     ports::{Ephemeral, Event, EventKind, Rate, Value},
     time::rfc3339_ms,
     users::UserSummary,
 };
+
+/// 403 `blocked`: a block stands between the two members of a direct conversation.
+fn blocked_error() -> Error {
+    Error::forbidden("blocked", "a block stands between you and this user")
+}
 
 /// What [`Conversations::send`] reads before it writes.
 struct SendContext {
@@ -61,9 +66,9 @@ impl Conversations<'_> {
         .await
     }
 
-    /// In a direct conversation, a block either way stops messages (403 `blocked`), and so
-    /// does no longer being friends (403 `not_friends`).
-    async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
+    /// Whether a block stands between the two members of a direct conversation (either
+    /// way), and whether they are friends.
+    async fn direct_relation(&self, direct_key: &str) -> Result<(bool, bool)> {
         let Some((a, b)) = direct_key.split_once(':') else {
             return Err(Error::Data(format!("malformed direct key {direct_key}")));
         };
@@ -78,14 +83,34 @@ impl Conversations<'_> {
             )
             .await?;
         let row = rows.first().ok_or_else(|| Error::Data("no row".into()))?;
-        if row.get::<bool>(0)? {
-            return Err(Error::forbidden("blocked", "you cannot message this user"));
+        Ok((row.get(0)?, row.get(1)?))
+    }
+
+    /// In a direct conversation, a block either way stops messages (403 `blocked`), and so
+    /// does no longer being friends (403 `not_friends`).
+    async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
+        let (blocked, friends) = self.direct_relation(direct_key).await?;
+        if blocked {
+            return Err(blocked_error());
         }
-        if !row.get::<bool>(1)? {
+        if !friends {
             return Err(Error::forbidden(
                 "not_friends",
                 "direct messages are between friends",
             ));
+        }
+        Ok(())
+    }
+
+    /// In a direct conversation, a block either way also stops everything else that
+    /// reaches the other side: edits, typing and read marks (403 `blocked`). Deleting an
+    /// own message stays possible. Rooms are not affected.
+    async fn check_not_blocked(&self, membership: &Membership) -> Result<()> {
+        let Some(key) = &membership.direct_key else {
+            return Ok(());
+        };
+        if self.direct_relation(key).await?.0 {
+            return Err(blocked_error());
         }
         Ok(())
     }
@@ -110,7 +135,7 @@ impl Conversations<'_> {
         let context = self.send_context(conversation_id, &client_id).await?;
         if context.direct {
             if context.blocked {
-                return Err(Error::forbidden("blocked", "you cannot message this user"));
+                return Err(blocked_error());
             }
             if !context.friends {
                 return Err(Error::forbidden(
@@ -329,9 +354,14 @@ impl Conversations<'_> {
         Ok((messages, has_more))
     }
 
-    /// Loads an own message for changing it: 403 `not_author` for others' messages.
-    async fn own_message(&self, conversation_id: &str, message_id: &str) -> Result<Message> {
-        self.membership(conversation_id).await?;
+    /// Loads an own message for changing it, with the caller's membership: 403
+    /// `not_author` for others' messages.
+    async fn own_message(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<(Membership, Message)> {
+        let membership = self.membership(conversation_id).await?;
         let message = self.message(conversation_id, message_id).await?;
         if message.sender.id != self.me.id {
             return Err(Error::forbidden(
@@ -339,7 +369,7 @@ impl Conversations<'_> {
                 "only the author can change a message",
             ));
         }
-        Ok(message)
+        Ok((membership, message))
     }
 
     /// Replaces the body of an own message; 409 `message_deleted` for tombstones.
@@ -350,7 +380,8 @@ impl Conversations<'_> {
         body: &str,
     ) -> Result<Message> {
         let body = parse_body(body)?;
-        let message = self.own_message(conversation_id, message_id).await?;
+        let (membership, message) = self.own_message(conversation_id, message_id).await?;
+        self.check_not_blocked(&membership).await?;
         if message.deleted {
             return Err(Error::conflict(
                 "message_deleted",
@@ -381,7 +412,7 @@ impl Conversations<'_> {
     /// Deletes an own message, leaving a tombstone (`deleted: true`, empty body) in its
     /// place. Deleting a tombstone again changes nothing.
     pub async fn delete(&self, conversation_id: &str, message_id: &str) -> Result<()> {
-        let message = self.own_message(conversation_id, message_id).await?;
+        let (_, message) = self.own_message(conversation_id, message_id).await?;
         if message.deleted {
             return Ok(());
         }
@@ -404,7 +435,8 @@ impl Conversations<'_> {
     /// Tells the other members the caller is (or stopped) typing. Never stored as
     /// history; the event says when it lapses without a repeat. Rate limited.
     pub async fn typing(&self, conversation_id: &str, typing: bool) -> Result<()> {
-        self.membership(conversation_id).await?;
+        let membership = self.membership(conversation_id).await?;
+        self.check_not_blocked(&membership).await?;
         self.ports
             .limiter
             .acquire(&format!("typing:{}", self.me.id), Rate::bucket(10, 1.0))
@@ -465,7 +497,8 @@ impl Conversations<'_> {
         if seq < 0 {
             return Err(Error::invalid("invalid_seq", "seq must be 0 or more"));
         }
-        self.membership(conversation_id).await?;
+        let membership = self.membership(conversation_id).await?;
+        self.check_not_blocked(&membership).await?;
         let moved = self
             .ports
             .sql
