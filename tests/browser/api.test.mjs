@@ -180,3 +180,27 @@ test("with Redis down health answers 503 naming the bus, then recovers", { skip:
   await server.restartRedis();
   assert.equal((await server.api("GET", "/api/health")).status, 200);
 });
+
+test("the signup throttle counts the real peer, whatever address headers the client sends", async () => {
+  // Spin appends its own spin-client-addr after the client's headers; a forged one (or an
+  // X-Forwarded-For, with no trusted proxy configured) must not open a fresh bucket.
+  const strict = await ChatServer.start(HOST, { settings: { signups_per_ip_per_hour: "2" } });
+  try {
+    const statuses = [];
+    for (let n = 1; n <= 3; n++) {
+      const response = await fetch(`${strict.base}/api/auth/signup`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "spin-client-addr": `203.0.113.${n}:4000`,
+          "x-forwarded-for": `198.51.100.${n}`,
+        },
+        body: JSON.stringify({ username: uniqueName("forged"), password: "long enough 1" }),
+      });
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [201, 201, 429]);
+  } finally {
+    await strict.stop();
+  }
+});

@@ -599,6 +599,69 @@ both_backends!(signups_are_throttled_per_client_address, |backend| {
     assert!(retry_after > 60 && retry_after <= 1800, "{retry_after}");
 });
 
+/// Signs up a fresh user from the address that `x-forwarded-for` claims; the status.
+async fn signup_claiming(server: &TestServer, username: &str, forwarded_for: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(server.url("/api/auth/signup"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+both_backends!(
+    x_forwarded_for_is_believed_only_from_a_trusted_proxy,
+    |backend| {
+        // No proxy trusted (the default): the header is the client's own word, ignored.
+        let settings = Settings {
+            signups_per_ip_per_hour: 1,
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings.clone()).await;
+        assert_eq!(
+            signup_claiming(&server, "ona", "203.0.113.1").await,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            signup_claiming(&server, "pia", "203.0.113.2").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "a rotated X-Forwarded-For opens no fresh bucket"
+        );
+
+        // Behind a trusted proxy (the test client's 127.0.0.1), the rightmost untrusted hop
+        // is the client: hops left of it could be forged, so they do not count.
+        let behind_proxy = Settings {
+            trusted_proxies: chat_core::proxies::TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..settings
+        };
+        let server = TestServer::start_with(backend, behind_proxy).await;
+        assert_eq!(
+            signup_claiming(&server, "ona", "203.0.113.1").await,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            signup_claiming(&server, "pia", "203.0.113.2").await,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            signup_claiming(&server, "quin", "6.6.6.6, 203.0.113.1").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "a forged leftmost hop does not hide the real client"
+        );
+        assert_eq!(
+            signup_claiming(&server, "rae", "2001:db8:1:2::1").await,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            signup_claiming(&server, "sol", "2001:db8:1:2::ffff").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "one IPv6 /64 is one client"
+        );
+    }
+);
+
 both_backends!(idle_sessions_expire, |backend| {
     let settings = Settings {
         session_idle: Duration::from_millis(600),

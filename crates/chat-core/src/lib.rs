@@ -11,6 +11,7 @@ pub mod health;
 pub mod ids;
 pub mod migrations;
 pub mod ports;
+pub mod proxies;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

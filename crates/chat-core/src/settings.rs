@@ -52,6 +52,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("argon2_memory_kib", "19456"),
     spec("argon2_iterations", "2"),
     spec("argon2_parallelism", "1"),
+    spec("trusted_proxies", ""),
 ];
 
 /// The parsed settings.
@@ -91,6 +92,8 @@ pub struct Settings {
     pub session_max: Duration,
     /// Argon2id cost of new password hashes (OWASP minimum: 19 MiB, 2 passes, 1 lane).
     pub argon2: crate::accounts::HashCost,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 impl Default for Settings {
@@ -193,6 +196,7 @@ impl Settings {
                 iterations: positive("argon2_iterations")?,
                 parallelism: positive("argon2_parallelism")?,
             },
+            trusted_proxies: crate::proxies::TrustedProxies::parse(&raw("trusted_proxies"))?,
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(

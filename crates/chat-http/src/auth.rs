@@ -137,26 +137,36 @@ impl FromRequestParts<AppState> for Authenticated {
 /// What a request says about its client: address, user agent, whether it came over https.
 #[derive(Debug, Clone)]
 pub(crate) struct ClientInfo {
+    /// The client's address as the throttles count it ([`throttle_address`]).
     address: String,
     user_agent: String,
     https: bool,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let forwarded_https = parts
             .headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+        // Every X-Forwarded-For value in order: proxies may append a header of their own.
+        let forwarded_for = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let proxies = &state.ports.settings.trusted_proxies;
         Ok(ClientInfo {
-            address: parts
-                .extensions
-                .get::<ClientIp>()
-                .map_or_else(|| "unknown".to_owned(), |ip| ip.0.to_string()),
+            address: parts.extensions.get::<ClientIp>().map_or_else(
+                || "unknown".to_owned(),
+                |peer| throttle_address(proxies.client_of(peer.0, &forwarded_for)),
+            ),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)
@@ -165,6 +175,23 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
                 .to_owned(),
             https: parts.uri.scheme_str() == Some("https") || forwarded_https,
         })
+    }
+}
+
+/// The address a throttle counts: an IPv4 address as it is, an IPv6 address by its /64
+/// (one customer's whole prefix: anyone with a /64 has 2^64 addresses to rotate through),
+/// an IPv4-mapped IPv6 address as the IPv4 it carries.
+pub(crate) fn throttle_address(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
     }
 }
 
@@ -316,6 +343,26 @@ async fn revoke_session(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttles_count_ipv6_clients_by_their_64_prefix() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+        assert_eq!(throttle_address(ip("203.0.113.9")), "203.0.113.9");
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2::1")),
+            throttle_address(ip("2001:db8:1:2:ffff::9")),
+            "one /64, one bucket"
+        );
+        assert_ne!(
+            throttle_address(ip("2001:db8:1:2::1")),
+            throttle_address(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(throttle_address(ip("::ffff:198.51.100.7")), "198.51.100.7");
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -71,6 +71,9 @@ async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Bo
     let mut builder = Request::builder().method(method).uri(incoming.uri());
     let mut client = None;
     for (name, value) in incoming.headers().entries() {
+        // Spin appends its own `spin-client-addr` after whatever the client sent (a
+        // client can send one too), so the last one is the host's: later ones win.
+        // tests/browser/api.test.mjs checks a forged one opens no fresh throttle bucket.
         if name == "spin-client-addr" {
             client = std::str::from_utf8(&value)
                 .ok()
