@@ -662,6 +662,64 @@ both_backends!(
     }
 );
 
+/// A login of `username` from the address `x-forwarded-for` claims; the status.
+async fn login_from(
+    server: &TestServer,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> StatusCode {
+    reqwest::Client::new()
+        .post(server.url("/api/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+both_backends!(
+    parallel_guesses_cannot_outrun_the_login_throttle,
+    |backend| {
+        let settings = Settings {
+            login_failures_per_user: 3,
+            trusted_proxies: chat_core::proxies::TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        server.signup("tess", PASSWORD).await;
+        let wrong: Vec<String> = (0..12).map(|n| format!("guess number {n}")).collect();
+        let guesses = wrong
+            .iter()
+            .map(|password| login_from(&server, "tess", password, "203.0.113.7"));
+        let statuses = futures::future::join_all(guesses).await;
+        let checked = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!(
+            (checked, refused),
+            (3, 9),
+            "tokens are taken before the password is checked: {statuses:?}"
+        );
+        assert_eq!(
+            login_from(&server, "tess", PASSWORD, "203.0.113.7").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "the guessing address is locked out, even with the right password"
+        );
+        assert_eq!(
+            login_from(&server, "tess", PASSWORD, "198.51.100.20").await,
+            StatusCode::OK,
+            "the owner elsewhere is not"
+        );
+    }
+);
+
 both_backends!(idle_sessions_expire, |backend| {
     let settings = Settings {
         session_idle: Duration::from_millis(600),

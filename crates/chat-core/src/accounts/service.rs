@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     Error, Ports, Result, ids,
-    ports::{Rate, Value, Verdict},
+    ports::{Rate, Value},
     time::rfc3339_ms,
 };
 
@@ -134,21 +134,34 @@ impl<'a> Accounts<'a> {
                 ));
             }
         };
-        self.open_session(user, user_agent).await
+        self.open_session(user, user_agent, None).await
     }
 
-    /// Checks a username and password and opens a session. Failures are counted per
-    /// username and per client address; past the limit, attempts get 429 without being
-    /// checked. Unknown users and wrong passwords fail alike, in about the same time.
+    /// Checks a username and password and opens a session. Every attempt takes a token
+    /// from two buckets before the password is looked at: one per (username, client
+    /// address), so guessing from one place locks out that place only, never the owner
+    /// elsewhere; and one per client address, for one place guessing many usernames.
+    /// Taking first means parallel guesses cannot all pass a check made before any of them
+    /// is counted. A success gives the (username, address) bucket back. Unknown users and
+    /// wrong passwords fail alike, in about the same time.
     pub async fn login(&self, attempt: LoginAttempt<'_>) -> Result<SignedIn> {
         let (user_rate, ip_rate) = self.login_rates();
         let user_key = format!(
-            "login:user:{}",
-            truncate(&attempt.username.to_lowercase(), 64)
+            "login:user:{}:{}",
+            truncate(&attempt.username.to_lowercase(), 64),
+            attempt.client
         );
         let ip_key = format!("login:ip:{}", attempt.client);
-        self.refuse_if_throttled(&[(&user_key, user_rate), (&ip_key, ip_rate)])
-            .await?;
+        self.ports
+            .limiter
+            .acquire(&user_key, user_rate)
+            .await?
+            .into_result()?;
+        self.ports
+            .limiter
+            .acquire(&ip_key, ip_rate)
+            .await?
+            .into_result()?;
 
         let stored = match Username::parse(attempt.username) {
             Ok(username) => self.find_with_hash(&username).await?,
@@ -161,38 +174,33 @@ impl<'a> Accounts<'a> {
                 false
             }
         };
-        let Some((user, hash)) = stored.filter(|_| verified) else {
-            // Failures use up tokens; the verdicts were checked above.
-            self.ports.limiter.acquire(&user_key, user_rate).await?;
-            self.ports.limiter.acquire(&ip_key, ip_rate).await?;
+        let Some((user, mut hash)) = stored.filter(|_| verified) else {
             return Err(Error::InvalidCredentials);
         };
         self.ports.limiter.reset(&user_key).await?;
         if password::needs_rehash(&hash, self.cost()) {
             let rehashed =
                 password::hash(attempt.password, self.cost(), self.ports.random.as_ref())?;
-            self.ports
+            let changed = self
+                .ports
                 .sql
                 .execute(
-                    "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                    &[Value::from(rehashed), Value::from(user.id.as_str())],
+                    "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_hash = ?3",
+                    &[
+                        Value::from(rehashed.as_str()),
+                        Value::from(user.id.as_str()),
+                        Value::from(hash.as_str()),
+                    ],
                 )
                 .await?;
-        }
-        self.open_session(user, attempt.user_agent).await
-    }
-
-    async fn refuse_if_throttled(&self, buckets: &[(&str, Rate)]) -> Result<()> {
-        let mut longest: Option<Duration> = None;
-        for (key, rate) in buckets {
-            if let Verdict::Limited { retry_after } = self.ports.limiter.check(key, *rate).await? {
-                longest = Some(longest.map_or(retry_after, |l| l.max(retry_after)));
+            if changed == 0 {
+                // The password changed while this attempt was being checked.
+                return Err(Error::InvalidCredentials);
             }
+            hash = rehashed;
         }
-        match longest {
-            Some(retry_after) => Err(Error::RateLimited { retry_after }),
-            None => Ok(()),
-        }
+        self.open_session(user, attempt.user_agent, Some(&hash))
+            .await
     }
 
     async fn find_with_hash(&self, username: &Username) -> Result<Option<(User, String)>> {
@@ -213,7 +221,15 @@ impl<'a> Accounts<'a> {
         }
     }
 
-    async fn open_session(&self, user: User, user_agent: &str) -> Result<SignedIn> {
+    /// Opens a session for `user`. With `verified_hash`, only while the user's password
+    /// hash is still that one: a login that raced a password change (which revokes every
+    /// other session) gets 401 instead of a session the change never saw.
+    async fn open_session(
+        &self,
+        user: User,
+        user_agent: &str,
+        verified_hash: Option<&str>,
+    ) -> Result<SignedIn> {
         let now = self.ports.clock.now_ms();
         let settings = &self.ports.settings;
         let token = SessionToken::generate(self.ports.random.as_ref())?;
@@ -231,12 +247,14 @@ impl<'a> Accounts<'a> {
                 ],
             )
             .await?;
-        self.ports
+        let opened = self
+            .ports
             .sql
             .execute(
                 "INSERT INTO sessions
                    (id, user_id, token_hash, created_at_ms, last_seen_at_ms, expires_at_ms, user_agent)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+                 SELECT ?1, u.id, ?3, ?4, ?4, ?5, ?6 FROM users u
+                  WHERE u.id = ?2 AND (?7 IS NULL OR u.password_hash = ?7)",
                 &[
                     Value::from(session_id.as_str()),
                     Value::from(user.id.as_str()),
@@ -244,9 +262,13 @@ impl<'a> Accounts<'a> {
                     Value::Integer(now),
                     Value::Integer(now.saturating_add(ms(settings.session_max))),
                     Value::from(truncate(user_agent, MAX_USER_AGENT_CHARS)),
+                    verified_hash.map_or(Value::Null, Value::from),
                 ],
             )
             .await?;
+        if opened == 0 {
+            return Err(Error::InvalidCredentials);
+        }
         Ok(SignedIn {
             user,
             token,
@@ -313,22 +335,28 @@ impl<'a> Accounts<'a> {
     }
 
     /// Replaces the password after checking the current one, and revokes every other
-    /// session of the user. Wrong current passwords count as failed logins.
+    /// session of the user. Each attempt takes a token from the user's own bucket (at the
+    /// login rate) before the current password is checked; a success gives it back. A
+    /// stolen session can so guess the current password no faster than a login could.
     pub async fn change_password(&self, session: &Session, current: &str, new: &str) -> Result<()> {
         let (user_rate, _) = self.login_rates();
-        let user_key = format!("login:user:{}", session.user.username);
-        self.refuse_if_throttled(&[(&user_key, user_rate)]).await?;
+        let user_key = format!("password:user:{}", session.user.id);
+        self.ports
+            .limiter
+            .acquire(&user_key, user_rate)
+            .await?
+            .into_result()?;
         let username = Username::parse(&session.user.username)?;
         let Some((_, stored)) = self.find_with_hash(&username).await? else {
             return Err(Error::Unauthenticated);
         };
         if !password::verify(current, &stored)? {
-            self.ports.limiter.acquire(&user_key, user_rate).await?;
             return Err(Error::forbidden(
                 "invalid_credentials",
                 "the current password is wrong",
             ));
         }
+        self.ports.limiter.reset(&user_key).await?;
         let new = Password::parse(new, &username)?;
         let hash = password::hash(new.expose(), self.cost(), self.ports.random.as_ref())?;
         let mut tx = self.ports.sql.begin().await?;
