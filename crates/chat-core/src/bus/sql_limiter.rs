@@ -84,7 +84,10 @@ impl Limiter for SqlLimiter {
             )
             .await?;
         let tokens = match rows.first() {
-            Some(row) => rate.refill(row.get(0)?, self.clock.now_ms() - row.get::<i64>(1)?),
+            Some(row) => rate.refill(
+                row.get(0)?,
+                self.clock.now_ms().saturating_sub(row.get::<i64>(1)?),
+            ),
             None => f64::from(rate.burst),
         };
         Ok(if tokens >= 1.0 {

@@ -36,22 +36,36 @@ impl Rate {
         self.per_second / 1000.0
     }
 
-    /// The tokens a bucket holds after `elapsed_ms` of refill from `tokens`.
+    /// The tokens a bucket holds after `elapsed_ms` of refill from `tokens`: between 0 and
+    /// `burst` whatever comes in (a stored NaN counts as an empty bucket).
     pub fn refill(&self, tokens: f64, elapsed_ms: i64) -> f64 {
         let gained = elapsed_ms.max(0) as f64 * self.per_ms();
-        (tokens + gained).min(f64::from(self.burst))
+        let filled = tokens + gained;
+        if filled.is_nan() {
+            return 0.0;
+        }
+        filled.clamp(0.0, f64::from(self.burst))
     }
 
-    /// How long until a bucket holding `tokens` has a whole token again.
+    /// How long until a bucket holding `tokens` has a whole token again, at most
+    /// [`Rate::LONGEST_WAIT`]. Never panics: odd settings (a rate of 1e-300 per second) or
+    /// odd stored values (NaN, a huge negative count) give the longest wait, not a crash.
     pub fn wait_for_token(&self, tokens: f64) -> Duration {
         if tokens >= 1.0 {
             return Duration::ZERO;
         }
-        if self.per_second <= 0.0 {
-            return Duration::from_secs(u64::MAX / 4);
+        let seconds = (1.0 - tokens) / self.per_second;
+        let refills = self.per_second.is_finite() && self.per_second > 0.0;
+        if !refills || !seconds.is_finite() {
+            return Self::LONGEST_WAIT;
         }
-        Duration::from_secs_f64((1.0 - tokens) / self.per_second)
+        Duration::try_from_secs_f64(seconds)
+            .unwrap_or(Self::LONGEST_WAIT)
+            .min(Self::LONGEST_WAIT)
     }
+
+    /// The longest wait a limiter reports: a day (a `Retry-After` beyond it helps nobody).
+    pub const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 }
 
 /// The outcome of asking a limiter.
@@ -90,4 +104,46 @@ pub trait Limiter: Send + Sync {
     async fn check(&self, key: &str, rate: Rate) -> Result<Verdict>;
     /// Refills `key`'s bucket (forgets its history).
     async fn reset(&self, key: &str) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_exact_for_sane_buckets() {
+        let rate = Rate::bucket(5, 2.0);
+        assert_eq!(rate.wait_for_token(1.5), Duration::ZERO);
+        assert_eq!(rate.wait_for_token(0.0), Duration::from_millis(500));
+        assert_eq!(rate.refill(1.0, 1_000), 3.0);
+        assert_eq!(rate.refill(4.0, 10_000), 5.0, "never above the burst");
+        assert_eq!(
+            Rate::per_window(10, Duration::from_secs(600)).wait_for_token(0.0),
+            Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn odd_settings_and_stored_values_never_panic() {
+        let longest = Rate::LONGEST_WAIT;
+        for (rate, tokens) in [
+            (Rate::bucket(1, 1e-300), 0.0),
+            (Rate::bucket(1, 0.0), 0.0),
+            (Rate::bucket(1, -3.0), 0.0),
+            (Rate::bucket(1, f64::NAN), 0.0),
+            (Rate::bucket(1, f64::INFINITY), f64::NEG_INFINITY),
+            (Rate::bucket(1, 1.0), f64::NAN),
+            (Rate::bucket(1, 1.0), -1e300),
+            (Rate::per_window(0, Duration::ZERO), 0.0),
+        ] {
+            let wait = rate.wait_for_token(tokens);
+            assert!(wait <= longest, "{rate:?} {tokens}: {wait:?}");
+        }
+        assert_eq!(Rate::bucket(1, 1e-300).wait_for_token(0.0), longest);
+        let rate = Rate::bucket(3, 1.0);
+        assert_eq!(rate.refill(f64::NAN, 5), 0.0);
+        assert_eq!(rate.refill(-1e300, 5), 0.0);
+        assert_eq!(rate.refill(1.0, i64::MIN), 1.0);
+        assert_eq!(rate.refill(1.0, i64::MAX), 3.0);
+    }
 }
