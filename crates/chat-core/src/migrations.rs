@@ -5,7 +5,7 @@
 
 use crate::{
     Result,
-    ports::{Sql, Value},
+    ports::{Sql, SqlTransaction, Value},
 };
 
 /// One migration file.
@@ -98,11 +98,14 @@ const IS_APPLIED: &str = "SELECT 1 FROM schema_migrations WHERE version = ?1";
 const RECORD: &str = "INSERT OR IGNORE INTO schema_migrations (version, name, applied_at_ms)
      VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))";
 
-async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
+/// Applies one migration unless it is recorded already. The schema version only ever
+/// moves forward: a request that applied an early file slowly, while another applied the
+/// later ones, must not stamp the version back (every later request would then run the
+/// migration checks again, under the write lock). So the stamp is read and written inside
+/// one write transaction, and raised only.
+pub(crate) async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
     let version = Value::Integer(migration.version);
     let record = [version.clone(), Value::from(migration.name)];
-    // PRAGMA cannot take a parameter; the version is a compile-time integer.
-    let stamp = format!("PRAGMA user_version = {}", migration.version);
 
     if migration.runs_outside_transaction() {
         if !sql.query(IS_APPLIED, &[version]).await?.is_empty() {
@@ -117,9 +120,11 @@ async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
                 Err(e) => return Err(e),
             }
         }
-        sql.execute(RECORD, &record).await?;
-        sql.execute(&stamp, &[]).await?;
-        return Ok(());
+        report_journal_mode(sql, migration).await?;
+        let mut tx = sql.begin().await?;
+        tx.execute(RECORD, &record).await?;
+        raise_version(tx.as_mut(), migration.version).await?;
+        return tx.commit().await;
     }
 
     let mut tx = sql.begin().await?;
@@ -131,8 +136,44 @@ async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
         tx.execute(statement, &[]).await?;
     }
     tx.execute(RECORD, &record).await?;
-    tx.execute(&stamp, &[]).await?;
+    raise_version(tx.as_mut(), migration.version).await?;
     tx.commit().await
+}
+
+/// Sets `PRAGMA user_version` to `version` unless it is already at or past it.
+async fn raise_version(tx: &mut dyn SqlTransaction, version: i64) -> Result<()> {
+    let rows = tx.query("PRAGMA user_version", &[]).await?;
+    let current: i64 = match rows.first() {
+        Some(row) => row.get(0)?,
+        None => 0,
+    };
+    if current < version {
+        // PRAGMA cannot take a parameter; the version is a compile-time integer.
+        tx.execute(&format!("PRAGMA user_version = {version}"), &[])
+            .await?;
+    }
+    Ok(())
+}
+
+/// After a file that sets `journal_mode`, says so when the host kept another mode (hosted
+/// libSQL manages its own journal; locally, anything but WAL means readers and the writer
+/// block each other and "busy" answers under load).
+async fn report_journal_mode(sql: &dyn Sql, migration: &Migration) -> Result<()> {
+    if !migration.sql.to_ascii_lowercase().contains("journal_mode") {
+        return Ok(());
+    }
+    let rows = sql.query("PRAGMA journal_mode", &[]).await?;
+    let mode: Option<String> = rows.first().map(|r| r.get(0)).transpose()?;
+    if !mode
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("wal"))
+    {
+        eprintln!(
+            "migration {}: journal_mode is {mode:?}, not WAL: expect readers and writers to wait on each other",
+            migration.name
+        );
+    }
+    Ok(())
 }
 
 /// Splits a migration file into single statements: Spin's SQLite runs one per call.

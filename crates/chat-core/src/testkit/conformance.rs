@@ -209,6 +209,33 @@ pub mod sql {
         assert_eq!(mode[0].get::<String>(0).unwrap().to_lowercase(), "wal");
     }
 
+    pub async fn a_late_early_migration_never_stamps_the_version_back<F, Fut>(make: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Fixture<dyn Sql>>,
+    {
+        let db = make().await;
+        let sql = db.port.as_ref();
+        migrations::migrate(sql).await.unwrap();
+        // A slow request is only now recording the first file (it runs outside a
+        // transaction and is idempotent), after another applied them all.
+        for first in MIGRATIONS.iter().take(1) {
+            sql.execute(
+                "DELETE FROM schema_migrations WHERE version = ?1",
+                &[Value::Integer(first.version)],
+            )
+            .await
+            .unwrap();
+            migrations::apply(sql, first).await.unwrap();
+            assert_eq!(
+                migrations::current_version(sql).await.unwrap(),
+                migrations::latest_version(),
+                "{} stamped the version back",
+                first.name
+            );
+        }
+    }
+
     pub async fn racing_migrations_apply_each_file_once<F, Fut>(make: F)
     where
         F: Fn() -> Fut,
@@ -245,6 +272,7 @@ macro_rules! sql_conformance_tests {
                 errors_surface_as_database_errors,
                 committed_transactions_persist_and_dropped_ones_roll_back,
                 migrations_apply_once_record_versions_and_enable_wal,
+                a_late_early_migration_never_stamps_the_version_back,
                 racing_migrations_apply_each_file_once,
             ]
         );
