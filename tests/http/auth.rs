@@ -57,8 +57,38 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        let (_, cookie) = set_cookie(&response, "chat_session").expect("cookie");
-        assert!(cookie.contains("; Secure"), "{cookie}");
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "and the browser is told to stay on https"
+        );
+        let (pair, cookie) = set_cookie(&response, "__Host-chat_session").expect("cookie");
+        assert!(
+            cookie.contains("; Secure") && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        let token = pair.trim_start_matches("__Host-chat_session=").to_owned();
+        let me = server
+            .client
+            .get(server.url("/api/auth/session"))
+            .header("cookie", format!("__Host-chat_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::OK, "the prefixed cookie signs in");
+
+        let plain = server
+            .post_json(
+                "/api/auth/signup",
+                json!({"username": "bert", "password": PASSWORD}),
+            )
+            .await;
+        assert!(
+            plain.headers().get("strict-transport-security").is_none(),
+            "not on plain http"
+        );
+        assert!(set_cookie(&plain, "chat_session").is_some());
     }
 );
 

@@ -20,8 +20,12 @@ use serde_json::json;
 
 use crate::{ApiError, ApiJson, AppState};
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain http (a laptop's `spin up`).
 pub const SESSION_COOKIE: &str = "chat_session";
+/// Name of the session cookie over https. The `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`: a sibling subdomain or a plain-http
+/// page cannot plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-chat_session";
 
 /// The client's address, inserted as a request extension by the host: from the socket
 /// natively, from Spin's `spin-client-addr` on Spin. Never taken from client headers.
@@ -53,15 +57,20 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<Result<String, ApiError>> {
     Some(parsed)
 }
 
-/// The session cookie's value, if sent.
+/// The session cookie's value, if sent: the `__Host-` one first, else the plain one (http,
+/// or a cookie set before the prefix was used).
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+    let pairs = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+    };
+    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
+        .into_iter()
+        .find_map(|wanted| pairs().find(|(name, _)| *name == wanted))
         .map(|(_, value)| value.trim().to_owned())
 }
 
@@ -147,12 +156,6 @@ impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let forwarded_https = parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
         // Every X-Forwarded-For value in order: proxies may append a header of their own.
         let forwarded_for = parts
             .headers
@@ -173,9 +176,20 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned(),
-            https: parts.uri.scheme_str() == Some("https") || forwarded_https,
+            https: came_over_https(&parts.uri, &parts.headers),
         })
     }
+}
+
+/// Whether the request reached us over https: its own scheme, or what the proxy in front
+/// says in `X-Forwarded-Proto` (its first value).
+pub(crate) fn came_over_https(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    uri.scheme_str() == Some("https")
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
 /// The address a throttle counts: an IPv4 address as it is, an IPv6 address by its /64
@@ -206,12 +220,16 @@ impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
     }
 }
 
-/// `Set-Cookie` for a new session; `max_age` 0 clears it.
+/// `Set-Cookie` for a new session; `max_age` 0 clears it. Over https it is the `__Host-`
+/// cookie, `Secure`.
 fn cookie(value: &str, max_age_secs: u64, https: bool) -> HeaderValue {
-    let secure = if https { "; Secure" } else { "" };
-    let text = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    );
+    let (name, secure) = if https {
+        (SECURE_SESSION_COOKIE, "; Secure")
+    } else {
+        (SESSION_COOKIE, "")
+    };
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     // Token and numbers are ASCII; this cannot fail, but never panic on it.
     HeaderValue::from_str(&text)
         .unwrap_or_else(|_| HeaderValue::from_static("chat_session=; Max-Age=0"))
@@ -304,8 +322,19 @@ async fn logout(
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
     Accounts::new(&state.ports).logout(&session).await?;
-    let clear = cookie("", 0, client.https);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookie("", 0, client.https));
+    if client.https {
+        // A plain cookie from before the prefix may linger beside it: clear that too.
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static(
+                "chat_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+            ),
+        );
+    }
+    Ok(response)
 }
 
 async fn current_session(Authenticated(session): Authenticated) -> Json<serde_json::Value> {
@@ -454,11 +483,17 @@ mod tests {
             plain,
             "chat_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
         );
-        assert!(
-            cookie("tok", 60, true)
-                .to_str()
-                .expect("ascii")
-                .ends_with("; Secure")
+        assert_eq!(
+            cookie("tok", 60, true),
+            "__Host-chat_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
         );
+    }
+
+    #[test]
+    fn the_host_prefixed_cookie_wins_over_a_plain_one() {
+        let both = headers(&[("cookie", "chat_session=old; __Host-chat_session=new")]);
+        assert_eq!(session_cookie(&both).as_deref(), Some("new"));
+        let plain = headers(&[("cookie", "chat_session=old")]);
+        assert_eq!(session_cookie(&plain).as_deref(), Some("old"));
     }
 }

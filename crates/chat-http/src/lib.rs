@@ -119,7 +119,7 @@ where
         .fallback(fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), ensure_schema))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
@@ -134,9 +134,19 @@ async fn ensure_schema(State(state): State<AppState>, request: Request, next: Ne
     next.run(request).await
 }
 
-/// Headers every response carries.
-async fn security_headers(mut response: Response) -> Response {
+/// Headers every response carries; over https also `Strict-Transport-Security`, so the
+/// browser never tries plain http for this host again (browsers ignore the header on
+/// plain http, so a client claiming https by `X-Forwarded-Proto` gains nothing).
+async fn security_headers(request: Request, next: Next) -> Response {
+    let https = auth::came_over_https(request.uri(), request.headers());
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
