@@ -657,3 +657,51 @@ both_backends!(blocking_ends_friendship_and_hides_the_blocker, |backend| {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_target");
 });
+
+both_backends!(writes_that_fan_out_are_rate_limited_per_user, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    // Profile changes reach every friend: a burst, then a trickle.
+    let mut statuses = Vec::new();
+    for n in 0..14 {
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::PATCH,
+            "/api/me",
+            Some(json!({"status_message": format!("mood {n}")})),
+        )
+        .await;
+        statuses.push(status);
+    }
+    assert!(
+        statuses[..10].iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[13], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    let (_, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    assert_eq!(
+        me["status_message"], "mood 9",
+        "refused changes changed nothing"
+    );
+    // Another user, and another kind of write, have buckets of their own.
+    let (status, _) = call(
+        &server,
+        &bob,
+        Method::PATCH,
+        "/api/me",
+        Some(json!({"status_message": "fine"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &server,
+        &ann,
+        Method::PUT,
+        "/api/me/presence",
+        Some(json!({"presence": "away"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+});

@@ -15,6 +15,7 @@ pub mod proxies;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod throttle;
 pub mod time;
 pub mod users;
 

@@ -7,6 +7,7 @@ use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_c
 use crate::{
     Error, Result, ids,
     ports::{Ephemeral, Event, EventKind, Rate, Value},
+    throttle::{self, Action},
     time::rfc3339_ms,
     users::UserSummary,
 };
@@ -382,6 +383,7 @@ impl Conversations<'_> {
         let body = parse_body(body)?;
         let (membership, message) = self.own_message(conversation_id, message_id).await?;
         self.check_not_blocked(&membership).await?;
+        throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
         if message.deleted {
             return Err(Error::conflict(
                 "message_deleted",
@@ -416,6 +418,7 @@ impl Conversations<'_> {
         if message.deleted {
             return Ok(());
         }
+        throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
         self.ports
             .sql
             .execute(
@@ -437,11 +440,7 @@ impl Conversations<'_> {
     pub async fn typing(&self, conversation_id: &str, typing: bool) -> Result<()> {
         let membership = self.membership(conversation_id).await?;
         self.check_not_blocked(&membership).await?;
-        self.ports
-            .limiter
-            .acquire(&format!("typing:{}", self.me.id), Rate::bucket(10, 1.0))
-            .await?
-            .into_result()?;
+        throttle::take(self.ports, Action::Typing, &self.me.id).await?;
         let others = self.other_member_ids(conversation_id).await?;
         let now = self.now();
         let data = json!({
@@ -475,11 +474,7 @@ impl Conversations<'_> {
             ));
         };
         self.check_direct_allowed(key).await?;
-        self.ports
-            .limiter
-            .acquire(&format!("nudge:{}", self.me.id), Rate::bucket(3, 0.1))
-            .await?
-            .into_result()?;
+        throttle::take(self.ports, Action::Nudge, &self.me.id).await?;
         let others = self.other_member_ids(conversation_id).await?;
         let data = json!({
             "conversation_id": conversation_id,
@@ -499,6 +494,7 @@ impl Conversations<'_> {
         }
         let membership = self.membership(conversation_id).await?;
         self.check_not_blocked(&membership).await?;
+        throttle::take(self.ports, Action::MarkRead, &self.me.id).await?;
         let moved = self
             .ports
             .sql

@@ -6,6 +6,7 @@ use super::{Conversation, Conversations, RoomName};
 use crate::{
     Error, Result, ids,
     ports::{EventKind, Value},
+    throttle::{self, Action},
     users::{UserSummary, Users, ordered_pair},
 };
 
@@ -14,6 +15,7 @@ impl Conversations<'_> {
     /// Only between friends (403 `not_friends`); 404 for unknown users or users who blocked
     /// the caller. The pair's unique key decides races, so there is only ever one.
     pub async fn open_direct(&self, username: &str) -> Result<(Conversation, bool)> {
+        throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let other = Users::new(self.ports, self.me).lookup(username).await?;
         if other.id == self.me.id {
             return Err(Error::invalid(
@@ -91,6 +93,7 @@ impl Conversations<'_> {
     /// Creates a room with the caller as first member: public when named (409
     /// `room_exists` if taken), private otherwise, its id a 64-hex secret.
     pub async fn create_room(&self, name: Option<&str>) -> Result<Conversation> {
+        throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let name = name.map(RoomName::parse).transpose()?;
         let id = match name {
             Some(_) => ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?,
@@ -139,6 +142,7 @@ impl Conversations<'_> {
     /// Joins a room by public name, by private 64-hex id, or by id. Already a member: the
     /// room, unchanged. Members get `member_joined`; the caller's tabs `conversation_added`.
     pub async fn join(&self, name_or_id: &str) -> Result<Conversation> {
+        throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         // Names have at most 32 characters, ids 36 (UUID) or 64 (private): one lookup
         // tries both without ambiguity.
         let by_name = RoomName::parse(name_or_id).ok();
@@ -196,6 +200,7 @@ impl Conversations<'_> {
     /// Leaves a room (400 `not_a_room` for direct conversations). Remaining members and the
     /// caller's own tabs get `member_left`.
     pub async fn leave(&self, conversation_id: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let membership = self.membership(conversation_id).await?;
         if membership.kind != "room" {
             return Err(Error::invalid(

@@ -7,6 +7,7 @@ use super::{UserSummary, Users, ordered_pair, summary};
 use crate::{
     Result,
     ports::{EventKind, Value},
+    throttle::{self, Action},
 };
 
 impl Users<'_> {
@@ -30,6 +31,7 @@ impl Users<'_> {
     /// Blocks `username` (idempotent). Ends a friendship (`friend_removed` to both) and
     /// withdraws pending requests either way (`friend_request` cancelled to both).
     pub async fn block(&self, username: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         let me = self.me.id.as_str();
         let ids = [Value::from(me), Value::from(target.id.as_str())];
@@ -80,6 +82,7 @@ impl Users<'_> {
 
     /// Lifts a block on `username` (idempotent). Friendship does not come back.
     pub async fn unblock(&self, username: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         self.ports
             .sql

@@ -11,6 +11,7 @@ use super::{
 use crate::{
     Error, Result,
     ports::{EventKind, SqlTransaction, Value},
+    throttle::{self, Action},
     time::rfc3339_ms,
 };
 
@@ -135,6 +136,7 @@ impl Users<'_> {
     /// Asks `username` to be friends. 404 when they are unknown or either side blocked the
     /// other; 409 `already_friends`. If they had asked the caller, the two become friends.
     pub async fn request_friend(&self, username: &str) -> Result<RequestOutcome> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         let me = self.me.id.as_str();
         let (a, b) = ordered_pair(me, &target.id);
@@ -248,6 +250,7 @@ impl Users<'_> {
 
     /// Accepts `username`'s pending request; 404 when there is none.
     pub async fn accept(&self, username: &str) -> Result<Friend> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         let (a, b) = ordered_pair(&self.me.id, &target.id);
         let now = self.now();
@@ -296,6 +299,7 @@ impl Users<'_> {
     /// Declines `username`'s pending request; 404 when there is none. Only the caller's own
     /// tabs hear of it: like most messengers, the asker is not told.
     pub async fn decline(&self, username: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         self.withdraw(&target.id, &self.me.id).await?;
         let request = json!({ "from": target, "to": UserSummary::of_self(self.me) });
@@ -309,6 +313,7 @@ impl Users<'_> {
 
     /// Withdraws the caller's pending request to `username`; 404 when there is none.
     pub async fn cancel(&self, username: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         self.withdraw(&self.me.id, &target.id).await?;
         let request = json!({ "from": UserSummary::of_self(self.me), "to": target });
@@ -322,6 +327,7 @@ impl Users<'_> {
 
     /// Ends the friendship with `username`; 404 when they are not friends.
     pub async fn unfriend(&self, username: &str) -> Result<()> {
+        throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         let (a, b) = ordered_pair(&self.me.id, &target.id);
         let removed = self

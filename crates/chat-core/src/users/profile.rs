@@ -7,6 +7,7 @@ use crate::{
     Error, Result,
     accounts::{DisplayName, User},
     ports::{EventKind, Value},
+    throttle::{self, Action},
 };
 
 /// What a user can choose to show.
@@ -91,6 +92,7 @@ impl Users<'_> {
         if display_name.is_none() && status_message.is_none() {
             return self.me().await;
         }
+        throttle::take(self.ports, Action::Profile, &self.me.id).await?;
         self.ports
             .sql
             .execute(
@@ -123,6 +125,7 @@ impl Users<'_> {
     /// Sets the chosen presence. Friends get a `presence` event when what they see changes
     /// (`invisible` shows as `offline`); the caller's other tabs always get one.
     pub async fn set_presence(&self, presence: Presence) -> Result<User> {
+        throttle::take(self.ports, Action::Presence, &self.me.id).await?;
         // The session's user was read from the database by this very request.
         let before = self.me;
         self.ports

@@ -1,0 +1,97 @@
+//! How fast one user may do each thing that reaches other people's inboxes: one table, so
+//! no write that fans out is unbounded. Sends have their own configurable rate
+//! (`messages_burst`, `messages_per_second`); logins and signups theirs (accounts). The
+//! rates here are generous for a person at a keyboard and tight for a script: a burst,
+//! then a steady trickle. Past them the request gets 429 with `Retry-After` and changes
+//! nothing.
+
+use crate::{Ports, Result, ports::Rate};
+
+/// A write that fans out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Editing or deleting an own message: every member gets an event.
+    ChangeMessage,
+    /// `typing`: every other member gets an event.
+    Typing,
+    /// A nudge: a burst of 3, then one every 10 s.
+    Nudge,
+    /// Moving a read mark: every member gets `read`.
+    MarkRead,
+    /// Opening a direct conversation, creating, joining or leaving a room.
+    Membership,
+    /// Display name or status message: every friend gets `profile`.
+    Profile,
+    /// Chosen presence: every friend gets `presence`.
+    Presence,
+    /// Friend requests, accepting, declining, cancelling, unfriending, blocking.
+    Relations,
+    /// The publish API, counted per recipient: one user's inbox cannot be flooded.
+    PublishTo,
+}
+
+impl Action {
+    /// Its bucket: burst, then tokens per second.
+    pub fn rate(self) -> Rate {
+        match self {
+            Action::ChangeMessage => Rate::bucket(10, 1.0),
+            Action::Typing => Rate::bucket(10, 1.0),
+            Action::Nudge => Rate::bucket(3, 0.1),
+            Action::MarkRead => Rate::bucket(30, 2.0),
+            Action::Membership => Rate::bucket(20, 0.5),
+            Action::Profile => Rate::bucket(10, 0.2),
+            Action::Presence => Rate::bucket(10, 0.5),
+            Action::Relations => Rate::bucket(20, 0.2),
+            Action::PublishTo => Rate::bucket(200, 20.0),
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Action::ChangeMessage => "change",
+            Action::Typing => "typing",
+            Action::Nudge => "nudge",
+            Action::MarkRead => "read",
+            Action::Membership => "membership",
+            Action::Profile => "profile",
+            Action::Presence => "presence",
+            Action::Relations => "relations",
+            Action::PublishTo => "publish",
+        }
+    }
+}
+
+/// Takes a token for `action` by `who` (a user id); 429 when the bucket is empty.
+pub async fn take(ports: &Ports, action: Action, who: &str) -> Result<()> {
+    ports
+        .limiter
+        .acquire(&format!("{}:{who}", action.key()), action.rate())
+        .await?
+        .into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_its_own_bucket_that_refills() {
+        let all = [
+            Action::ChangeMessage,
+            Action::Typing,
+            Action::Nudge,
+            Action::MarkRead,
+            Action::Membership,
+            Action::Profile,
+            Action::Presence,
+            Action::Relations,
+            Action::PublishTo,
+        ];
+        let keys: std::collections::BTreeSet<_> = all.iter().map(|a| a.key()).collect();
+        assert_eq!(keys.len(), all.len());
+        for action in all {
+            let rate = action.rate();
+            assert!(rate.burst >= 3 && rate.per_second > 0.0, "{action:?}");
+        }
+    }
+}
