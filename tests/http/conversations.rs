@@ -1150,3 +1150,42 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_full_room_refuses_new_members_but_not_old_ones,
+    |backend| {
+        let settings = Settings {
+            room_members_max: 2,
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let cat = person(&server, "cat").await;
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/rooms",
+            Some(json!({"name": "tiny"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, error) = call(&server, &cat, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_error(&error, "room_full");
+        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a member joining again is still a member"
+        );
+        let (_, list) = call(&server, &cat, Method::GET, "/api/conversations", None).await;
+        assert!(
+            list["conversations"].as_array().unwrap().is_empty(),
+            "cat is not in it"
+        );
+    }
+);

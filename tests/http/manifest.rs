@@ -35,6 +35,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "inbox_retention",
             "messages_burst",
             "messages_per_second",
+            "room_members_max",
         ],
         "events" => &[
             "redis_url",

@@ -53,6 +53,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("argon2_iterations", "2"),
     spec("argon2_parallelism", "1"),
     spec("trusted_proxies", ""),
+    spec("room_members_max", "1000"),
 ];
 
 /// The parsed settings.
@@ -94,6 +95,8 @@ pub struct Settings {
     pub argon2: crate::accounts::HashCost,
     /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Most members a room takes: every message fans out to each of them.
+    pub room_members_max: u32,
 }
 
 impl Default for Settings {
@@ -197,6 +200,7 @@ impl Settings {
                 parallelism: positive("argon2_parallelism")?,
             },
             trusted_proxies: crate::proxies::TrustedProxies::parse(&raw("trusted_proxies"))?,
+            room_members_max: positive("room_members_max")?,
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(

@@ -141,6 +141,8 @@ impl Conversations<'_> {
 
     /// Joins a room by public name, by private 64-hex id, or by id. Already a member: the
     /// room, unchanged. Members get `member_joined`; the caller's tabs `conversation_added`.
+    /// A room holds at most `room_members_max` members (409 `room_full`): the count and the
+    /// insert are one statement, so racing joins cannot overfill it.
     pub async fn join(&self, name_or_id: &str) -> Result<Conversation> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         // Names have at most 32 characters, ids 36 (UUID) or 64 (private): one lookup
@@ -167,15 +169,23 @@ impl Conversations<'_> {
             .sql
             .execute(
                 "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
-                 VALUES (?1, ?2, ?3)",
+                 SELECT ?1, ?2, ?3
+                  WHERE (SELECT count(*) FROM members WHERE conversation_id = ?1) < ?4",
                 &[
                     Value::from(id.as_str()),
                     Value::from(self.me.id.as_str()),
                     Value::Integer(self.now()),
+                    Value::from(self.ports.settings.room_members_max),
                 ],
             )
             .await?
             > 0;
+        if !joined && self.membership(&id).await.is_err() {
+            return Err(Error::conflict(
+                "room_full",
+                "this room has no room for more members",
+            ));
+        }
         let conversation = self.get(&id).await?;
         if joined {
             let others = self.other_member_ids(&id).await?;
