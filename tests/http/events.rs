@@ -432,3 +432,23 @@ both_backends!(the_publish_api_is_off_without_a_key, |backend| {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 });
+
+both_backends!(one_user_holds_a_bounded_number_of_streams, |backend| {
+    let mut settings = settings();
+    settings.streams_per_user = 2;
+    let server = TestServer::start_with(backend, settings).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let _first = server.events(&ann.token, None).await;
+    let _second = server.events(&ann.token, None).await;
+    let third = server
+        .client
+        .get(server.url("/api/events"))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers().contains_key("retry-after"));
+    let _bobs = server.events(&bob.token, None).await; // another user is not affected
+});

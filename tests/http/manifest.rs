@@ -45,6 +45,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "heartbeat_seconds",
             "presence_ttl_seconds",
             "publish_key",
+            "streams_per_user",
         ],
         // The page and health: health pings the bus.
         "web" => return BTreeSet::from(["redis_url"]),

@@ -54,6 +54,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("argon2_parallelism", "1"),
     spec("trusted_proxies", ""),
     spec("room_members_max", "1000"),
+    spec("streams_per_user", "20"),
 ];
 
 /// The parsed settings.
@@ -97,6 +98,8 @@ pub struct Settings {
     pub trusted_proxies: crate::proxies::TrustedProxies,
     /// Most members a room takes: every message fans out to each of them.
     pub room_members_max: u32,
+    /// Most event streams (leases) one user holds at once.
+    pub streams_per_user: u32,
 }
 
 impl Default for Settings {
@@ -201,6 +204,7 @@ impl Settings {
             },
             trusted_proxies: crate::proxies::TrustedProxies::parse(&raw("trusted_proxies"))?,
             room_members_max: positive("room_members_max")?,
+            streams_per_user: positive("streams_per_user")?,
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(

@@ -4,14 +4,22 @@
 
 use std::time::Duration;
 
-use crate::{Ports, Result, ports::Value};
+use crate::{Error, Ports, Result, ports::Value};
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// How long a stream refused for having too many siblings is told to wait: the time a
+/// lingering lease of a closed tab takes to lapse is at most the presence TTL, but most go
+/// sooner (a stream that ended by itself keeps its lease 5 s).
+const TOO_MANY_STREAMS_RETRY: Duration = Duration::from_secs(5);
+
 /// Takes a lease for a new stream; returns whether the user already had a live one (then
-/// friends already see them connected and nothing needs announcing).
+/// friends already see them connected and nothing needs announcing). A user holds at most
+/// `streams_per_user` live leases: past that, 429 (the count and the insert are one
+/// statement, so racing opens cannot exceed it). Leases of tabs closed without a word
+/// count until they lapse, so the cap is well above the tabs one person has open.
 pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Result<bool> {
     let now = ports.clock.now_ms();
     let user = Value::from(user_id);
@@ -31,17 +39,25 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Resul
         )
         .await?;
     let already_connected = rows.first().map_or(Ok(false), |r| r.get(0))?;
-    ports
+    let taken = ports
         .sql
         .execute(
-            "INSERT INTO stream_leases (stream_id, user_id, expires_at_ms) VALUES (?1, ?2, ?3)",
+            "INSERT INTO stream_leases (stream_id, user_id, expires_at_ms)
+             SELECT ?1, ?2, ?3
+              WHERE (SELECT count(*) FROM stream_leases WHERE user_id = ?2) < ?4",
             &[
                 Value::from(stream_id),
                 user,
                 Value::Integer(now + ms(ports.settings.presence_ttl)),
+                Value::from(ports.settings.streams_per_user),
             ],
         )
         .await?;
+    if taken == 0 {
+        return Err(Error::RateLimited {
+            retry_after: TOO_MANY_STREAMS_RETRY,
+        });
+    }
     Ok(already_connected)
 }
 
