@@ -66,3 +66,9 @@ fn unique(recipients: &[String]) -> Vec<&str> {
 fn trim_slack(retention: u32) -> u32 {
     (retention / 8).max(16)
 }
+
+/// Events no inbox keeps beyond, however recent: the age rule (keep a day) must not let a
+/// flood grow an inbox without bound. A reader that falls this far behind gets `resync`.
+fn hard_limit(retention: u32) -> u32 {
+    retention.saturating_mul(10)
+}

@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use super::{trim_slack, unique};
+use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
     ports::{
@@ -17,9 +17,11 @@ use crate::{
 const KEY_PREFIX: &str = "chat:inbox:";
 
 /// XADD to every key, trim each to "newest N, or newer than the cutoff, whichever keeps
-/// more", then PUBLISH once. Trimming runs only when a stream exceeds N by the slack, and
-/// then reads just the excess (XRANGE COUNT), so its cost is spread over many appends.
-/// ARGV: payload, retention N, slack, retention age ms, channel ('' = none), message.
+/// more", but never more than the hard limit, then PUBLISH once. Trimming runs only when a
+/// stream exceeds N by the slack, and then reads just the excess (XRANGE COUNT), so its
+/// cost is spread over many appends.
+/// ARGV: payload, retention N, slack, retention age ms, channel ('' = none), message,
+/// hard limit.
 const APPEND_SCRIPT: &str = r#"
 local keep = tonumber(ARGV[2])
 local slack = tonumber(ARGV[3])
@@ -29,12 +31,21 @@ for _, key in ipairs(KEYS) do
   redis.call('XADD', key, '*', 'e', ARGV[1])
   local len = redis.call('XLEN', key)
   if len > keep + slack then
-    local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', len - keep + 1)
-    local first_kept = oldest[#oldest][1]
-    local first_kept_ms = tonumber(string.match(first_kept, '^(%d+)'))
-    local min_id = first_kept
-    if cutoff < first_kept_ms then min_id = string.format('%d-0', cutoff) end
-    redis.call('XTRIM', key, 'MINID', min_id)
+    -- Nothing is a day old while the oldest entry is not: then only the hard limit
+    -- applies, and the excess is never read (an inbox busy all day stays cheap).
+    local head = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)
+    local head_ms = tonumber(string.match(head[1][1], '^(%d+)'))
+    if head_ms <= cutoff then
+      local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', len - keep + 1)
+      local first_kept = oldest[#oldest][1]
+      local first_kept_ms = tonumber(string.match(first_kept, '^(%d+)'))
+      local min_id = first_kept
+      if cutoff < first_kept_ms then min_id = string.format('%d-0', cutoff) end
+      redis.call('XTRIM', key, 'MINID', min_id)
+    end
+    if redis.call('XLEN', key) > tonumber(ARGV[7]) then
+      redis.call('XTRIM', key, 'MAXLEN', tonumber(ARGV[7]))
+    end
   end
 end
 if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
@@ -172,6 +183,7 @@ impl Inbox for RedisInbox {
         ));
         args.push(self.channel.as_str().into());
         args.push(published.to_string().into());
+        args.push(RedisArg::Int(i64::from(hard_limit(self.retention))));
         self.redis.execute("EVAL", args).await.map(drop)
     }
 

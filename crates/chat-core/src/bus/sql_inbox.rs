@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use super::{trim_slack, unique};
+use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
     ports::{BusBackend, Clock, CursorStatus, Delivered, Event, EventId, Inbox, Sql, Value},
@@ -84,9 +84,14 @@ impl SqlInbox {
             Value::from(user),
             Value::from(self.retention),
             Value::Integer(cutoff),
+            Value::from(hard_limit(self.retention)),
         ];
-        let doomed = "user_id = ?1 AND created_ms < ?3 AND id <= (
-                SELECT id FROM inbox_events WHERE user_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+        // Beyond the newest `retention` and older than the cutoff, or beyond the hard limit.
+        let doomed = "user_id = ?1 AND (
+                (created_ms < ?3 AND id <= (SELECT id FROM inbox_events WHERE user_id = ?1
+                                            ORDER BY id DESC LIMIT 1 OFFSET ?2))
+             OR id <= (SELECT id FROM inbox_events WHERE user_id = ?1
+                       ORDER BY id DESC LIMIT 1 OFFSET ?4))";
         let mut tx = self.sql.begin().await?;
         let rows = tx
             .query(

@@ -526,17 +526,45 @@ pub mod inbox {
         let inbox = bus.port.as_ref();
         let a = user("a");
         let start = inbox.latest(&a).await.unwrap();
-        for n in 1..=80 {
+        // Retention 5: the hard limit is 50, so 40 stay whole.
+        for n in 1..=40 {
             inbox
                 .append(std::slice::from_ref(&a), &note(n))
                 .await
                 .unwrap();
         }
         let all = inbox.read(&a, &start, Duration::ZERO, 1000).await.unwrap();
-        assert_eq!(all.len(), 80, "nothing is a day old yet");
+        assert_eq!(all.len(), 40, "nothing is a day old yet");
         assert_eq!(
             inbox.cursor_status(&a, &start).await.unwrap(),
             CursorStatus::Resumable
+        );
+    }
+
+    pub async fn no_inbox_grows_past_its_hard_limit_however_recent<F, Fut>(make: F)
+    where
+        F: Fn(Settings) -> Fut,
+        Fut: Future<Output = Fixture<dyn Inbox>>,
+    {
+        // Retention 5 kept for a day, but never more than 50 (plus the trimming slack).
+        let bus = make(small_retention(Duration::from_secs(86_400))).await;
+        let inbox = bus.port.as_ref();
+        let a = user("a");
+        let start = inbox.latest(&a).await.unwrap();
+        for n in 1..=300 {
+            inbox
+                .append(std::slice::from_ref(&a), &note(n))
+                .await
+                .unwrap();
+        }
+        let kept = inbox.read(&a, &start, Duration::ZERO, 1000).await.unwrap();
+        assert!(kept.len() >= 50, "the hard limit is kept: {}", kept.len());
+        assert!(kept.len() <= 50 + 16, "and not much more: {}", kept.len());
+        assert_eq!(numbers(&kept).last(), Some(&300));
+        assert_eq!(
+            inbox.cursor_status(&a, &start).await.unwrap(),
+            CursorStatus::Gap,
+            "a reader that far behind gets resync"
         );
     }
 
@@ -592,6 +620,7 @@ macro_rules! inbox_conformance_tests {
                 known_cursors_resume_and_foreign_ones_are_gaps,
                 old_events_beyond_retention_are_trimmed_and_reported_as_a_gap,
                 recent_events_outlive_the_count_until_they_age,
+                no_inbox_grows_past_its_hard_limit_however_recent,
                 events_fan_out_to_many_inboxes_in_one_call,
                 ping_answers,
             ]
