@@ -153,7 +153,7 @@ async fn main() -> Result<()> {
         summaries.push(summary);
     } else {
         let Some((rooms, per_room, default_rate)) = shape(&scenario) else {
-            bail!("unknown scenario {scenario}: i, ii, iii, iv, ramp or idle");
+            bail!("unknown scenario {scenario}: i, ii, iii, iv, ramp, idle or cost");
         };
         let plan = Plan {
             rate: args.number("rate", default_rate)?,
