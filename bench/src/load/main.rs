@@ -11,7 +11,8 @@
 //! Scenarios: `i` 1 room x 2 at 50 msg/s, `ii` 1 x 100 at 20, `iii` 1 x 500 at 10, `iv`
 //! 200 x 2 at 500, `ramp` iv at rising rates (`--from`, `--step`, `--to`) until p99 passes
 //! `--p99-limit` ms (100) or anything is lost, `idle` `--streams` open streams (1000) and
-//! the server memory each costs. Users and rooms are made before the timed part; the
+//! the server memory and descriptors each costs, `cost` the server CPU of one request of
+//! each kind (closed loop, `--clients`). Users and rooms are made before the timed part; the
 //! server must run with send and signup limits lifted (bench/run.sh does).
 
 mod api;
