@@ -282,14 +282,7 @@ both_backends!(direct_conversations_cannot_be_left, |backend| {
     let ann = person(&server, "ann").await;
     let bob = person(&server, "bob").await;
     befriend(&server, &ann, &bob).await;
-    let (_, direct) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/conversations/direct",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let (_, direct) = open_direct(&server, &ann, "bob").await;
     let (status, error) = call(
         &server,
         &ann,
@@ -735,14 +728,7 @@ both_backends!(conversations_are_listed_by_latest_activity, |backend| {
     befriend(&server, &ann, &bob).await;
     let first = room(&server, &ann, "first", &[]).await;
     let second = room(&server, &ann, "second", &[]).await;
-    let (_, direct) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/conversations/direct",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let (_, direct) = open_direct(&server, &ann, "bob").await;
     send(&server, &ann, &first, "bump", "c1").await;
     let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
     let ids: Vec<&str> = list["conversations"]
@@ -772,14 +758,7 @@ both_backends!(blocks_and_unfriending_stop_direct_messages, |backend| {
     let ann = person(&server, "ann").await;
     let bob = person(&server, "bob").await;
     befriend(&server, &ann, &bob).await;
-    let (_, direct) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/conversations/direct",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let (_, direct) = open_direct(&server, &ann, "bob").await;
     let id = direct["id"].as_str().unwrap().to_owned();
     let (status, _) = send(&server, &bob, &id, "hi", "c1").await;
     assert_eq!(status, StatusCode::CREATED);
@@ -1065,14 +1044,7 @@ both_backends!(
         let ann = person(&server, "ann").await;
         let bob = person(&server, "bob").await;
         befriend(&server, &ann, &bob).await;
-        let (_, direct) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/conversations/direct",
-            Some(json!({"username": "bob"})),
-        )
-        .await;
+        let (_, direct) = open_direct(&server, &ann, "bob").await;
         let id = direct["id"].as_str().unwrap().to_owned();
         let (_, sent) = send(&server, &bob, &id, "hi", "c1").await;
         let message_id = sent["id"].as_str().unwrap().to_owned();
