@@ -6,7 +6,7 @@ use std::time::Duration;
 use chat_core::settings::Settings;
 use chat_tests::{PASSWORD, TestServer, assert_error, both_backends, json, set_cookie};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 both_backends!(signup_creates_the_user_and_a_session, |backend| {
     let server = TestServer::start(backend).await;
@@ -629,16 +629,28 @@ both_backends!(signups_are_throttled_per_client_address, |backend| {
     assert!(retry_after > 60 && retry_after <= 1800, "{retry_after}");
 });
 
-/// Signs up a fresh user from the address that `x-forwarded-for` claims; the status.
-async fn signup_claiming(server: &TestServer, username: &str, forwarded_for: &str) -> StatusCode {
-    reqwest::Client::new()
-        .post(server.url("/api/auth/signup"))
+/// The status of `POST path` with `body`, from the address `x-forwarded-for` claims.
+async fn post_claiming(
+    server: &TestServer,
+    path: &str,
+    forwarded_for: &str,
+    body: Value,
+) -> StatusCode {
+    server
+        .client
+        .post(server.url(path))
         .header("x-forwarded-for", forwarded_for)
-        .json(&json!({"username": username, "password": PASSWORD}))
+        .json(&body)
         .send()
         .await
         .unwrap()
         .status()
+}
+
+/// Signs up a fresh user from the address that `x-forwarded-for` claims; the status.
+async fn signup_claiming(server: &TestServer, username: &str, forwarded_for: &str) -> StatusCode {
+    let body = json!({"username": username, "password": PASSWORD});
+    post_claiming(server, "/api/auth/signup", forwarded_for, body).await
 }
 
 both_backends!(
@@ -699,14 +711,8 @@ async fn login_from(
     password: &str,
     address: &str,
 ) -> StatusCode {
-    reqwest::Client::new()
-        .post(server.url("/api/auth/login"))
-        .header("x-forwarded-for", address)
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .status()
+    let body = json!({"username": username, "password": password});
+    post_claiming(server, "/api/auth/login", address, body).await
 }
 
 both_backends!(
