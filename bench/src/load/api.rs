@@ -62,6 +62,24 @@ impl Api {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The request that sends `body` as `member` into their room, with `client_id`: what
+    /// the timed scenarios and the cost mode both send.
+    pub fn send_message(
+        &self,
+        member: &Member,
+        body: &str,
+        client_id: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!(
+                "{}/api/conversations/{}/messages",
+                self.base, member.conversation
+            ))
+            .bearer_auth(&member.token)
+            .header("origin", &self.base)
+            .json(&json!({"body": body, "client_id": client_id}))
+    }
+
     /// `rooms` rooms of `per_room` fresh users each (names carry `tag`, so runs against
     /// the same database never collide). Signups hash passwords, so they run `parallel`
     /// at a time.

@@ -13,7 +13,6 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::{api::Api, procfs::cpu_percent, stats::Percentiles, traffic::Meters};
 
@@ -69,26 +68,13 @@ pub async fn measure(
                 while !stop.load(Relaxed) {
                     i += 1;
                     let request = match kind {
-                        "unknown" => api.client.get(format!(
-                            "{}{}",
-                            api.base,
-                            std::env::var("LOAD_UNKNOWN_PATH")
-                                .unwrap_or("/api/no-such-route".into())
-                        )),
+                        "unknown" => api.client.get(format!("{}/api/no-such-route", api.base)),
                         "health" => api.client.get(format!("{}/api/health", api.base)),
                         "me" => api
                             .client
                             .get(format!("{}/api/me", api.base))
                             .bearer_auth(&member.token),
-                        _ => api
-                            .client
-                            .post(format!(
-                                "{}/api/conversations/{}/messages",
-                                api.base, member.conversation
-                            ))
-                            .bearer_auth(&member.token)
-                            .header("origin", &api.base)
-                            .json(&json!({"body": "cost", "client_id": format!("c{n}-{i}")})),
+                        _ => api.send_message(&member, "cost", &format!("c{n}-{i}")),
                     };
                     let began = Instant::now();
                     let status = match request.send().await {

@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::{Result, bail};
 use chat_tests::{Next, SseFrame, SseStream};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::{
@@ -471,15 +471,8 @@ async fn send(api: Api, ledger: Arc<Ledger>, k: usize, member: Member, body: Str
         ledger.sent.fetch_add(1, Relaxed);
     }
     let answer = api
-        .client
-        .post(format!(
-            "{}/api/conversations/{}/messages",
-            api.base, member.conversation
-        ))
-        .bearer_auth(&member.token)
-        .header("origin", &api.base)
+        .send_message(&member, &body, &client_id(ledger.step, k))
         .timeout(Duration::from_secs(30))
-        .json(&json!({"body": body, "client_id": client_id(ledger.step, k)}))
         .send()
         .await;
     let status = match answer {
@@ -563,6 +556,8 @@ async fn listen(api: Api, token: String, user: usize, room: usize, shared: Arc<S
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
