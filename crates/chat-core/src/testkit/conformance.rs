@@ -37,6 +37,13 @@ fn note(n: i64) -> Event {
     Event::new(EventKind::Notification, json!({ "n": n }))
 }
 
+/// Appends `note(n)` for each `n`, one append each, to `user`'s inbox.
+async fn append_notes(inbox: &dyn Inbox, user: &str, ns: std::ops::RangeInclusive<i64>) {
+    for n in ns {
+        inbox.append(&[user.to_owned()], &note(n)).await.unwrap();
+    }
+}
+
 fn numbers(events: &[crate::ports::Delivered]) -> Vec<i64> {
     events
         .iter()
@@ -345,19 +352,9 @@ pub mod inbox {
         let bus = make(Settings::default()).await;
         let inbox = bus.port.as_ref();
         let a = user("a");
-        for n in 1..=3 {
-            inbox
-                .append(std::slice::from_ref(&a), &note(n))
-                .await
-                .unwrap();
-        }
+        append_notes(inbox, &a, 1..=3).await;
         let latest = inbox.latest(&a).await.unwrap();
-        for n in 4..=6 {
-            inbox
-                .append(std::slice::from_ref(&a), &note(n))
-                .await
-                .unwrap();
-        }
+        append_notes(inbox, &a, 4..=6).await;
         let got = inbox.read(&a, &latest, Duration::ZERO, 100).await.unwrap();
         assert_eq!(numbers(&got), [4, 5, 6]);
         let page = inbox.read(&a, &latest, Duration::ZERO, 2).await.unwrap();
@@ -486,12 +483,7 @@ pub mod inbox {
             .await
             .unwrap();
         let first = inbox.latest(&a).await.unwrap();
-        for n in 1..=80 {
-            inbox
-                .append(std::slice::from_ref(&a), &note(n))
-                .await
-                .unwrap();
-        }
+        append_notes(inbox, &a, 1..=80).await;
         let retained = inbox.read(&a, &start, Duration::ZERO, 1000).await.unwrap();
         assert!(retained.len() >= 5, "at least the retention is kept");
         assert!(
@@ -527,12 +519,7 @@ pub mod inbox {
         let a = user("a");
         let start = inbox.latest(&a).await.unwrap();
         // Retention 5: the hard limit is 50, so 40 stay whole.
-        for n in 1..=40 {
-            inbox
-                .append(std::slice::from_ref(&a), &note(n))
-                .await
-                .unwrap();
-        }
+        append_notes(inbox, &a, 1..=40).await;
         let all = inbox.read(&a, &start, Duration::ZERO, 1000).await.unwrap();
         assert_eq!(all.len(), 40, "nothing is a day old yet");
         assert_eq!(
@@ -551,12 +538,7 @@ pub mod inbox {
         let inbox = bus.port.as_ref();
         let a = user("a");
         let start = inbox.latest(&a).await.unwrap();
-        for n in 1..=300 {
-            inbox
-                .append(std::slice::from_ref(&a), &note(n))
-                .await
-                .unwrap();
-        }
+        append_notes(inbox, &a, 1..=300).await;
         let kept = inbox.read(&a, &start, Duration::ZERO, 1000).await.unwrap();
         assert!(kept.len() >= 50, "the hard limit is kept: {}", kept.len());
         assert!(kept.len() <= 50 + 16, "and not much more: {}", kept.len());
