@@ -17,6 +17,21 @@ fn blocked_error() -> Error {
     Error::forbidden("blocked", "a block stands between you and this user")
 }
 
+/// Who may write (send, nudge) in a direct conversation: nobody while a block stands
+/// either way (403 `blocked`), and only friends (403 `not_friends`).
+fn direct_writing_allowed(blocked: bool, friends: bool) -> Result<()> {
+    if blocked {
+        return Err(blocked_error());
+    }
+    if !friends {
+        return Err(Error::forbidden(
+            "not_friends",
+            "direct messages are between friends",
+        ));
+    }
+    Ok(())
+}
+
 /// What [`Conversations::send`] reads before it writes.
 struct SendContext {
     direct: bool,
@@ -91,16 +106,7 @@ impl Conversations<'_> {
     /// does no longer being friends (403 `not_friends`).
     async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
         let (blocked, friends) = self.direct_relation(direct_key).await?;
-        if blocked {
-            return Err(blocked_error());
-        }
-        if !friends {
-            return Err(Error::forbidden(
-                "not_friends",
-                "direct messages are between friends",
-            ));
-        }
-        Ok(())
+        direct_writing_allowed(blocked, friends)
     }
 
     /// In a direct conversation, a block either way also stops everything else that
@@ -135,15 +141,7 @@ impl Conversations<'_> {
         let client_id = parse_client_id(client_id)?;
         let context = self.send_context(conversation_id, &client_id).await?;
         if context.direct {
-            if context.blocked {
-                return Err(blocked_error());
-            }
-            if !context.friends {
-                return Err(Error::forbidden(
-                    "not_friends",
-                    "direct messages are between friends",
-                ));
-            }
+            direct_writing_allowed(context.blocked, context.friends)?;
         }
         if context.already_sent {
             return self.resend(conversation_id, &client_id).await;
