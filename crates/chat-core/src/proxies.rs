@@ -38,10 +38,7 @@ impl AddressRange {
 
     /// Whether `ip` lies in the range (an IPv4-mapped IPv6 address counts as its IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
+        let ip = canonical(ip);
         let keep = |width: u32| -> u128 {
             match u32::from(self.prefix) {
                 0 => 0,
@@ -59,6 +56,15 @@ impl AddressRange {
             }
             _ => false,
         }
+    }
+}
+
+/// `ip`, with an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a dual-stack socket
+/// reports for an IPv4 peer) as the IPv4 address it carries.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
     }
 }
 

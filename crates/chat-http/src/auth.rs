@@ -196,16 +196,13 @@ pub(crate) fn came_over_https(uri: &axum::http::Uri, headers: &HeaderMap) -> boo
 /// (one customer's whole prefix: anyone with a /64 has 2^64 addresses to rotate through),
 /// an IPv4-mapped IPv6 address as the IPv4 it carries.
 pub(crate) fn throttle_address(ip: IpAddr) -> String {
-    match ip {
+    match chat_core::proxies::canonical(ip) {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-                format!("{prefix}/64")
-            }
-        },
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{prefix}/64")
+        }
     }
 }
 
@@ -223,11 +220,17 @@ impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
 /// `Set-Cookie` for a new session; `max_age` 0 clears it. Over https it is the `__Host-`
 /// cookie, `Secure`.
 fn cookie(value: &str, max_age_secs: u64, https: bool) -> HeaderValue {
-    let (name, secure) = if https {
-        (SECURE_SESSION_COOKIE, "; Secure")
+    let name = if https {
+        SECURE_SESSION_COOKIE
     } else {
-        (SESSION_COOKIE, "")
+        SESSION_COOKIE
     };
+    named_cookie(name, value, max_age_secs, https)
+}
+
+/// `Set-Cookie` for the session cookie called `name`, `Secure` when asked.
+fn named_cookie(name: &str, value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     let text =
         format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     // Token and numbers are ASCII; this cannot fail, but never panic on it.
@@ -329,9 +332,7 @@ async fn logout(
         // A plain cookie from before the prefix may linger beside it: clear that too.
         headers.append(
             header::SET_COOKIE,
-            HeaderValue::from_static(
-                "chat_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
-            ),
+            named_cookie(SESSION_COOKIE, "", 0, true),
         );
     }
     Ok(response)
