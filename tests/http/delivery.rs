@@ -1,5 +1,6 @@
-//! A message stored while the event bus failed is still delivered, exactly once, when the
-//! client retries: the bus is made to fail right after the message commits.
+//! Delivery survives a failing bus: the bus is made to fail right after a write commits
+//! (before the append, or after it with the reply lost), and what the API acknowledged is
+//! still delivered exactly once, by the client's retry or by a stream's round.
 
 use std::sync::{
     Arc,
@@ -9,15 +10,18 @@ use std::time::Duration;
 
 use chat_core::{
     Error, Ports, Result,
-    accounts::Accounts,
-    conversations::Conversations,
+    accounts::{Accounts, User},
+    conversations::{Conversation, Conversations},
+    events::LiveStream,
     ports::{BusBackend, CursorStatus, Delivered, Event, EventId, EventKind, Inbox},
 };
 
-/// The real inbox, except that appends fail while `failing` is set.
+/// The real inbox, except that appends fail while `failing` is set: before appending, or
+/// (with `lose_replies`) after the append went in, as when a reply is lost.
 struct FailingAppends {
     inner: Arc<dyn Inbox>,
     failing: AtomicBool,
+    lose_replies: bool,
 }
 
 #[async_trait::async_trait]
@@ -26,10 +30,13 @@ impl Inbox for FailingAppends {
         self.inner.backend()
     }
     async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
-        if self.failing.load(Ordering::SeqCst) && event.kind == EventKind::Message {
-            return Err(Error::Bus("injected outage".into()));
+        if !self.failing.load(Ordering::SeqCst) {
+            return self.inner.append(recipients, event).await;
         }
-        self.inner.append(recipients, event).await
+        if self.lose_replies {
+            self.inner.append(recipients, event).await?;
+        }
+        Err(Error::Bus("injected outage".into()))
     }
     async fn latest(&self, user: &str) -> Result<EventId> {
         self.inner.latest(user).await
@@ -51,51 +58,95 @@ impl Inbox for FailingAppends {
     }
 }
 
+/// Ann and Bob in room "flaky", over an inbox that fails as told.
+async fn scene(
+    server: &chat_tests::TestServer,
+    lose_replies: bool,
+) -> (Ports, Arc<FailingAppends>, User, User, Conversation) {
+    let flaky = Arc::new(FailingAppends {
+        inner: server.ports.inbox.clone(),
+        failing: AtomicBool::new(false),
+        lose_replies,
+    });
+    let ports = Ports {
+        inbox: flaky.clone(),
+        ..server.ports.clone()
+    };
+    let accounts = Accounts::new(&ports);
+    let mut people = Vec::new();
+    for name in ["ann", "bob"] {
+        let user = accounts
+            .signup(name, chat_tests::PASSWORD, None, "127.0.0.1", "t")
+            .await
+            .unwrap()
+            .user;
+        people.push(user);
+    }
+    let bob = people.pop().unwrap();
+    let ann = people.pop().unwrap();
+    let room = Conversations::new(&ports, &ann)
+        .create_room(Some("flaky"))
+        .await
+        .unwrap();
+    Conversations::new(&ports, &bob)
+        .join("flaky")
+        .await
+        .unwrap();
+    (ports, flaky, ann, bob, room)
+}
+
+/// The kinds of the events in `user`'s inbox after `mark`.
+async fn kinds_after(ports: &Ports, user: &User, mark: &EventId) -> Vec<EventKind> {
+    let delivered = ports
+        .inbox
+        .read(&user.id, mark, Duration::ZERO, 100)
+        .await
+        .unwrap();
+    delivered.iter().map(|d| d.event.kind).collect()
+}
+
+async fn outbox_rows(ports: &Ports) -> i64 {
+    let rows = ports
+        .sql
+        .query("SELECT count(*) FROM outbox", &[])
+        .await
+        .unwrap();
+    rows[0].get(0).unwrap()
+}
+
+/// Opens (and drops) a stream for `user`: its opening round redelivers what is due. Rows
+/// are made due at once, as if their few seconds had passed.
+async fn stream_round(ports: &Ports, user: &User) {
+    ports
+        .sql
+        .execute("UPDATE outbox SET due_at_ms = 0", &[])
+        .await
+        .unwrap();
+    drop(
+        LiveStream::open(ports.clone(), user.clone(), None)
+            .await
+            .unwrap(),
+    );
+}
+
 chat_tests::both_backends!(
-    a_message_whose_announcement_failed_is_delivered_by_the_retry,
+    an_acknowledged_message_whose_append_failed_is_delivered_once_by_the_retry,
     |backend| {
         let server = chat_tests::TestServer::start(backend).await;
-        let flaky = Arc::new(FailingAppends {
-            inner: server.ports.inbox.clone(),
-            failing: AtomicBool::new(false),
-        });
-        let ports = Ports {
-            inbox: flaky.clone(),
-            ..server.ports.clone()
-        };
-        let accounts = Accounts::new(&ports);
-        let ann = accounts
-            .signup("ann", chat_tests::PASSWORD, None, "127.0.0.1", "t")
-            .await
-            .unwrap()
-            .user;
-        let bob = accounts
-            .signup("bob", chat_tests::PASSWORD, None, "127.0.0.1", "t")
-            .await
-            .unwrap()
-            .user;
-        let room = Conversations::new(&ports, &ann)
-            .create_room(Some("flaky"))
-            .await
-            .unwrap();
-        Conversations::new(&ports, &bob)
-            .join("flaky")
-            .await
-            .unwrap();
+        let (ports, flaky, ann, bob, room) = scene(&server, false).await;
         let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
 
         flaky.failing.store(true, Ordering::SeqCst);
-        let first = Conversations::new(&ports, &ann)
+        let (first, created) = Conversations::new(&ports, &ann)
             .send(&room.id, "hello?", "k1")
-            .await;
-        assert!(matches!(first, Err(Error::Bus(_))), "{first:?}");
-        assert!(
-            ports
-                .inbox
-                .read(&bob.id, &bob_mark, Duration::ZERO, 10)
-                .await
-                .unwrap()
-                .is_empty()
+            .await
+            .expect("stored and queued: acknowledged");
+        assert!(created);
+        assert!(kinds_after(&ports, &bob, &bob_mark).await.is_empty());
+        assert_eq!(
+            outbox_rows(&ports).await,
+            1,
+            "the event waits in the outbox"
         );
 
         flaky.failing.store(false, Ordering::SeqCst);
@@ -112,18 +163,99 @@ chat_tests::both_backends!(
         for outcome in &outcomes {
             let (message, created) = outcome.as_ref().unwrap();
             assert!(!created, "the message was stored by the first attempt");
-            assert_eq!(message.seq, 1);
+            assert_eq!(message.id, first.id);
         }
-        let delivered = ports
-            .inbox
-            .read(&bob.id, &bob_mark, Duration::ZERO, 10)
-            .await
-            .unwrap();
-        let kinds: Vec<EventKind> = delivered.iter().map(|d| d.event.kind).collect();
+        stream_round(&ports, &ann).await;
         assert_eq!(
-            kinds,
+            kinds_after(&ports, &bob, &bob_mark).await,
             [EventKind::Message],
-            "announced once, by one of the racing retries"
+            "delivered once, by one of the racing retries, and not again by the round"
         );
+        assert_eq!(outbox_rows(&ports).await, 0);
     }
 );
+
+chat_tests::both_backends!(
+    a_message_nobody_retries_is_delivered_once_by_a_streams_round,
+    |backend| {
+        let server = chat_tests::TestServer::start(backend).await;
+        let (ports, flaky, ann, bob, room) = scene(&server, false).await;
+        let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
+        flaky.failing.store(true, Ordering::SeqCst);
+        Conversations::new(&ports, &ann)
+            .send(&room.id, "anyone?", "k2")
+            .await
+            .unwrap();
+        flaky.failing.store(false, Ordering::SeqCst);
+
+        stream_round(&ports, &ann).await;
+        stream_round(&ports, &bob).await;
+        assert_eq!(
+            kinds_after(&ports, &bob, &bob_mark).await,
+            [EventKind::Message]
+        );
+        assert_eq!(outbox_rows(&ports).await, 0);
+    }
+);
+
+chat_tests::both_backends!(an_append_whose_reply_was_lost_is_never_doubled, |backend| {
+    let server = chat_tests::TestServer::start(backend).await;
+    let (ports, flaky, ann, bob, room) = scene(&server, true).await;
+    let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
+
+    flaky.failing.store(true, Ordering::SeqCst);
+    Conversations::new(&ports, &ann)
+        .send(&room.id, "did that go?", "k3")
+        .await
+        .unwrap();
+    // The retry, and every round after, find the row still there and append again.
+    Conversations::new(&ports, &ann)
+        .send(&room.id, "did that go?", "k3")
+        .await
+        .unwrap();
+    stream_round(&ports, &ann).await;
+    flaky.failing.store(false, Ordering::SeqCst);
+    stream_round(&ports, &ann).await;
+    stream_round(&ports, &ann).await;
+
+    assert_eq!(
+        kinds_after(&ports, &bob, &bob_mark).await,
+        [EventKind::Message],
+        "the message once"
+    );
+    assert_eq!(outbox_rows(&ports).await, 0);
+});
+
+chat_tests::both_backends!(every_kind_of_event_outlives_a_failed_append, |backend| {
+    let server = chat_tests::TestServer::start(backend).await;
+    let (ports, flaky, ann, bob, room) = scene(&server, false).await;
+    let ann_mark = ports.inbox.latest(&ann.id).await.unwrap();
+
+    flaky.failing.store(true, Ordering::SeqCst);
+    let bobs = Conversations::new(&ports, &bob);
+    bobs.send(&room.id, "hi", "k4").await.unwrap();
+    let (edited, _) = bobs.send(&room.id, "typo", "k5").await.unwrap();
+    bobs.edit(&room.id, &edited.id, "fixed").await.unwrap();
+    bobs.delete(&room.id, &edited.id).await.unwrap();
+    Conversations::new(&ports, &ann)
+        .mark_read(&room.id, 1)
+        .await
+        .unwrap();
+    bobs.leave(&room.id).await.unwrap();
+    flaky.failing.store(false, Ordering::SeqCst);
+
+    stream_round(&ports, &ann).await;
+    let mut kinds = kinds_after(&ports, &ann, &ann_mark).await;
+    kinds.sort_by_key(|k| k.as_str());
+    let mut expected = vec![
+        EventKind::Message,
+        EventKind::Message,
+        EventKind::MessageEdited,
+        EventKind::MessageDeleted,
+        EventKind::Read,
+        EventKind::MemberLeft,
+    ];
+    expected.sort_by_key(|k| k.as_str());
+    assert_eq!(kinds, expected, "each once, none lost");
+    assert_eq!(outbox_rows(&ports).await, 0);
+});

@@ -297,6 +297,108 @@ both_backends!(friends_see_presence_come_and_ghosts_go, |backend| {
     assert_eq!(seen["presence"], "offline");
 });
 
+/// Follows `token`'s events the way the page does: each stream ends by itself after a
+/// second, and the next resumes from the last id seen. Returns the presence Bob last
+/// heard for `friend_id` once `done` says so, or after `limit`.
+async fn presence_heard_while_reconnecting(
+    server: &TestServer,
+    token: &str,
+    friend_id: &str,
+    mut last_id: Option<String>,
+    pause_between: Duration,
+    limit: Duration,
+) -> (Option<String>, Option<String>) {
+    let started = Instant::now();
+    let mut heard = None;
+    while started.elapsed() < limit {
+        let mut stream = server.events(token, last_id.as_deref()).await;
+        loop {
+            match stream.next(Duration::from_secs(5)).await {
+                Next::Frame(SseFrame::Event { id, kind, data }) => {
+                    last_id = id.or(last_id);
+                    if kind == "presence" && data["user_id"] == friend_id {
+                        heard = data["presence"].as_str().map(str::to_owned);
+                    }
+                }
+                Next::Frame(_) => {}
+                Next::Ended | Next::TimedOut => break,
+            }
+        }
+        if heard.as_deref() == Some("offline") {
+            break;
+        }
+        tokio::time::sleep(pause_between).await;
+    }
+    (heard, last_id)
+}
+
+both_backends!(
+    a_watcher_whose_stream_keeps_reconnecting_still_sees_a_friend_go,
+    |backend| {
+        let mut settings = settings();
+        settings.heartbeat_interval = Duration::from_secs(1);
+        settings.presence_ttl = Duration::from_secs(2);
+        settings.stream_duration = Duration::from_secs(1);
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        befriend(&server, &ann, &bob).await;
+
+        let mut bob_stream = server.events(&bob.token, None).await;
+        let ann_tab = server.events(&ann.token, None).await;
+        let (online_id, kind, data) = bob_stream.next_event(WAIT).await.expect("ann comes on");
+        assert_eq!(
+            (kind.as_str(), data["presence"].as_str()),
+            ("presence", Some("online"))
+        );
+        drop(bob_stream);
+
+        // Ann's only tab dies while Bob's streams come and go, each resuming where the
+        // last one stopped: the lapse must reach him whichever stream is open then.
+        drop(ann_tab);
+        let (heard, last_id) = presence_heard_while_reconnecting(
+            &server,
+            &bob.token,
+            &ann.id,
+            online_id,
+            Duration::ZERO,
+            Duration::from_secs(20),
+        )
+        .await;
+        assert_eq!(
+            heard.as_deref(),
+            Some("offline"),
+            "no ghost across reconnects"
+        );
+
+        // Ann comes back, and her tab dies again while Bob is away altogether: his next
+        // stream, resuming after the lapse, still hears of it.
+        let ann_tab = server.events(&ann.token, None).await;
+        let mut bob_stream = server.events(&bob.token, last_id.as_deref()).await;
+        let (back_id, _, data) = bob_stream.next_event(WAIT).await.expect("ann is back");
+        assert_eq!(data["presence"], "online");
+        drop(bob_stream);
+        drop(ann_tab);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let (heard, _) = presence_heard_while_reconnecting(
+            &server,
+            &bob.token,
+            &ann.id,
+            back_id,
+            Duration::ZERO,
+            Duration::from_secs(10),
+        )
+        .await;
+        assert_eq!(
+            heard.as_deref(),
+            Some("offline"),
+            "no ghost after being away"
+        );
+        let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+        assert_eq!(seen["presence"], "offline");
+    }
+);
+
 both_backends!(typing_is_delivered_live_and_never_replayed, |backend| {
     let server = TestServer::start_with(backend, settings()).await;
     let ann = person(&server, "ann").await;

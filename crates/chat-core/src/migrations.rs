@@ -58,6 +58,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_contacts.sql"),
     migration!(5, "0005_conversations.sql"),
     migration!(6, "0006_one_statement_send.sql"),
+    migration!(7, "0007_outbox.sql"),
 ];
 
 /// The newest schema version this build knows.

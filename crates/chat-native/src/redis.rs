@@ -20,6 +20,10 @@ use tokio::sync::OnceCell;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Ordinary commands (not blocking reads) fail after this.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A blocking read gives up this long after its BLOCK time: the server answers by then
+/// unless the connection is half-open (a peer gone without a FIN), which would otherwise
+/// hold the stream forever.
+const BLOCKING_MARGIN: Duration = Duration::from_secs(5);
 /// Connections kept for blocking reads.
 const MAX_IDLE_BLOCKING: usize = 64;
 
@@ -81,6 +85,17 @@ impl NativeRedis {
     }
 }
 
+/// The `BLOCK <ms>` of a blocking command's arguments.
+fn block_time(args: &[RedisArg]) -> Option<Duration> {
+    let at = args
+        .iter()
+        .position(|a| matches!(a, RedisArg::Bytes(b) if b.eq_ignore_ascii_case(b"BLOCK")))?;
+    match args.get(at + 1)? {
+        RedisArg::Int(ms) => u64::try_from(*ms).ok().map(Duration::from_millis),
+        RedisArg::Bytes(_) => None,
+    }
+}
+
 fn command(name: &str, args: Vec<RedisArg>) -> redis::Cmd {
     let mut cmd = redis::cmd(name);
     for arg in args {
@@ -134,11 +149,12 @@ impl RedisCommands for NativeRedis {
 
     async fn execute_blocking(&self, name: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
         let mut conn = self.blocking_connection().await?;
-        // If this future is dropped mid-read the connection goes with it: a reply may still
-        // be on its way, so it must not be reused.
-        let value: Value = command(name, args)
-            .query_async(&mut conn)
+        let limit = block_time(&args).unwrap_or(RESPONSE_TIMEOUT) + BLOCKING_MARGIN;
+        // If this future is dropped mid-read (or times out) the connection goes with it: a
+        // reply may still be on its way, so it must not be reused.
+        let value: Value = tokio::time::timeout(limit, command(name, args).query_async(&mut conn))
             .await
+            .map_err(|_| Error::Bus(format!("no reply to {name} within {limit:?}")))?
             .map_err(bus_error)?;
         let mut idle = self.blocking_idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE_BLOCKING {
@@ -152,6 +168,19 @@ impl RedisCommands for NativeRedis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blocking_read_knows_its_block_time() {
+        let args: Vec<RedisArg> = vec![
+            "COUNT".into(),
+            10.into(),
+            "BLOCK".into(),
+            2500.into(),
+            "STREAMS".into(),
+        ];
+        assert_eq!(block_time(&args), Some(Duration::from_millis(2500)));
+        assert_eq!(block_time(&args[..2]), None);
+    }
 
     #[test]
     fn nested_arrays_flatten_depth_first() {

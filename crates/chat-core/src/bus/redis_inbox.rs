@@ -8,8 +8,8 @@ use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
     ports::{
-        BusBackend, CursorStatus, Delivered, Event, EventId, Inbox, RedisArg, RedisCommands,
-        RedisReply,
+        APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Event, EventId, Inbox, RedisArg,
+        RedisCommands, RedisReply,
     },
     settings::Settings,
 };
@@ -20,9 +20,17 @@ const KEY_PREFIX: &str = "chat:inbox:";
 /// more", but never more than the hard limit, then PUBLISH once. Trimming runs only when a
 /// stream exceeds N by the slack, and then reads just the excess (XRANGE COUNT), so its
 /// cost is spread over many appends.
+/// An event key is remembered as `chat:appended:<key>` for the dedup window: a second
+/// append under it returns 0 and touches nothing (the script runs atomically, so the first
+/// either appended to every inbox or never ran).
 /// ARGV: payload, retention N, slack, retention age ms, channel ('' = none), message,
-/// hard limit.
+/// hard limit, event key ('' = none), dedup window ms.
 const APPEND_SCRIPT: &str = r#"
+if ARGV[8] ~= '' then
+  if not redis.call('SET', 'chat:appended:' .. ARGV[8], '1', 'NX', 'PX', ARGV[9]) then
+    return 0
+  end
+end
 local keep = tonumber(ARGV[2])
 local slack = tonumber(ARGV[3])
 local t = redis.call('TIME')
@@ -57,6 +65,12 @@ return #KEYS
 /// does not count XTRIM in `max-deleted-entry-id` (only XDEL), so "something was trimmed"
 /// is `entries-added > length`, and then any cursor before the first retained entry
 /// (`recorded-first-entry-id`) may have missed events.
+///
+/// A Redis that lost its data (restarted without persistence, or evicted the key) must
+/// not pass for one that kept it: every cursor a stream hands out is `0-0` or the id of
+/// one of its entries, so a cursor other than `0-0` that lies before the first entry of
+/// an untrimmed stream was issued by a stream that is gone. That is a gap too, and the
+/// client reloads state (`resync`) instead of silently missing what was lost.
 const CURSOR_SCRIPT: &str = r#"
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -79,7 +93,7 @@ local deleted = field['max-deleted-entry-id'] or '0-0'
 local first = field['recorded-first-entry-id'] or '0-0'
 local trimmed = tonumber(field['entries-added'] or 0) > tonumber(field['length'] or 0)
 if less(last, ARGV[1]) or less(ARGV[1], deleted) then return 0 end
-if trimmed and less(ARGV[1], first) then return 0 end
+if less(ARGV[1], first) and (trimmed or ARGV[1] ~= '0-0') then return 0 end
 return 1
 "#;
 
@@ -184,6 +198,10 @@ impl Inbox for RedisInbox {
         args.push(self.channel.as_str().into());
         args.push(published.to_string().into());
         args.push(RedisArg::Int(i64::from(hard_limit(self.retention))));
+        args.push(event.key.as_deref().unwrap_or("").into());
+        args.push(RedisArg::Int(
+            i64::try_from(APPEND_DEDUP_WINDOW.as_millis()).unwrap_or(i64::MAX),
+        ));
         self.redis.execute("EVAL", args).await.map(drop)
     }
 

@@ -23,9 +23,6 @@ const FAST_FOR: Duration = Duration::from_secs(1);
 /// How often a stream recounts the open streams it shares the budget with.
 const RECOUNT_EVERY_MS: i64 = 5_000;
 
-/// Rows per INSERT: well under SQLite's parameter limit.
-const APPEND_CHUNK: usize = 400;
-
 /// Inboxes in the `inbox_events` table.
 pub struct SqlInbox {
     sql: Arc<dyn Sql>,
@@ -148,29 +145,36 @@ impl Inbox for SqlInbox {
             return Ok(());
         }
         let payload = serde_json::to_string(event).map_err(|e| Error::Data(e.to_string()))?;
-        let now = self.clock.now_ms();
+        let recipients =
+            serde_json::to_string(&recipients).map_err(|e| Error::Data(e.to_string()))?;
+        // One statement for every recipient, so the append is all or nothing; a recipient
+        // who already holds this event's key is skipped (the `inbox_events_once` index),
+        // so a retried append adds only what the first one did not.
+        let inserted = self
+            .sql
+            .query(
+                "INSERT INTO inbox_events (user_id, payload, created_ms, event_key)
+                 SELECT r.value, ?1, ?2, ?3 FROM json_each(?4) r WHERE true
+                 ON CONFLICT DO NOTHING
+                 RETURNING user_id, id",
+                &[
+                    Value::from(payload.as_str()),
+                    Value::Integer(self.clock.now_ms()),
+                    event.key.as_deref().map_or(Value::Null, Value::from),
+                    Value::from(recipients.as_str()),
+                ],
+            )
+            .await?;
+        // Ids are global, so "every trim_every-th id" samples each inbox about once per
+        // trim_every appends: trimming stays amortised without a count per append. The
+        // events are in; a trim that fails is retried by a later append, not reported.
         let trim_every = i64::from(trim_slack(self.retention));
-        for chunk in recipients.chunks(APPEND_CHUNK) {
-            // ?1 and ?2 are shared by every row; recipients follow from ?3.
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(?{}, ?1, ?2)", i + 3))
-                .collect();
-            let statement = format!(
-                "INSERT INTO inbox_events (user_id, payload, created_ms) VALUES {} RETURNING user_id, id",
-                values.join(", ")
-            );
-            let mut params = Vec::with_capacity(chunk.len() + 2);
-            params.push(Value::from(payload.as_str()));
-            params.push(Value::Integer(now));
-            params.extend(chunk.iter().map(|r| Value::from(*r)));
-            let inserted = self.sql.query(&statement, &params).await?;
-            // Ids are global, so "every trim_every-th id" samples each inbox about once per
-            // trim_every appends: trimming stays amortised without a count per append.
-            for row in inserted {
-                let id: i64 = row.get(1)?;
-                if id % trim_every == 0 {
-                    let user: String = row.get(0)?;
-                    self.trim(&user).await?;
+        for row in inserted {
+            let id: i64 = row.get(1)?;
+            if id % trim_every == 0 {
+                let user: String = row.get(0)?;
+                if let Err(e) = self.trim(&user).await {
+                    eprintln!("inbox of {user}: trimming: {e}");
                 }
             }
         }

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_client_id};
 use crate::{
-    Error, Result, ids,
+    Error, Ports, Result,
+    events::outbox,
+    ids,
     ports::{Ephemeral, Event, EventKind, Rate, Value},
     throttle::{self, Action},
     time::rfc3339_ms,
@@ -39,6 +41,54 @@ struct SendContext {
     friends: bool,
     member_ids: Vec<String>,
     already_sent: bool,
+}
+
+/// A message's `message` event, under the key of its outbox row.
+fn event_of(message: &Message) -> Event {
+    Event::new(
+        EventKind::Message,
+        json!({ "conversation_id": message.conversation_id, "message": message.for_event() }),
+    )
+    .keyed(outbox::message_key(&message.id))
+}
+
+/// The event of a stored message and its recipients (the members now), built from its
+/// row: what the outbox delivers when the send that stored it was cut short. `None` when
+/// the message is gone.
+pub(crate) async fn message_event(
+    ports: &Ports,
+    message_id: &str,
+) -> Result<Option<(Vec<String>, Event)>> {
+    // No viewer (?1): an event's sender summary never depends on one (`for_event`).
+    let rows = ports
+        .sql
+        .query(
+            &format!(
+                "SELECT {}, (SELECT group_concat(user_id, ' ') FROM members
+                              WHERE conversation_id = m.conversation_id)
+                   FROM messages m JOIN users u ON u.id = m.sender_id
+                  WHERE m.id = ?3",
+                Message::columns()
+            ),
+            &[
+                Value::from(""),
+                Value::Integer(ports.clock.now_ms()),
+                Value::from(message_id),
+            ],
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let message = Message::from_row(row, 0)?;
+    let members: Option<String> = row.get(Message::COLUMN_COUNT)?;
+    let members = members
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(Some((members, event_of(&message))))
 }
 
 /// How long a `typing: true` lasts without being repeated.
@@ -161,8 +211,8 @@ impl Conversations<'_> {
             .sql
             .query(
                 "INSERT INTO messages
-                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms, announced)
-                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, 1
+                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms)
+                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6
                    FROM conversations c WHERE c.id = ?2
                  ON CONFLICT DO NOTHING
                  RETURNING seq",
@@ -196,17 +246,7 @@ impl Conversations<'_> {
             edited_at: None,
             deleted: false,
         };
-        let delivered = self
-            .emit(
-                context.member_ids,
-                EventKind::Message,
-                json!({ "conversation_id": conversation_id, "message": message.for_event() }),
-            )
-            .await;
-        if let Err(e) = delivered {
-            self.unclaim(&message.id).await?;
-            return Err(e);
-        }
+        outbox::deliver_message(self.ports, &context.member_ids, event_of(&message)).await;
         Ok((message, true))
     }
 
@@ -261,61 +301,19 @@ impl Conversations<'_> {
         })
     }
 
-    /// The answer to a retried send: the message stored the first time, announced now if
-    /// the first attempt could not announce it.
+    /// The answer to a retried send: the message stored the first time, delivered now if
+    /// the first attempt was cut before its event went out (the inbox refuses a second
+    /// copy, so racing retries deliver it once).
     async fn resend(&self, conversation_id: &str, client_id: &str) -> Result<(Message, bool)> {
         let existing = self
             .by_client_id(conversation_id, client_id)
             .await?
             .ok_or_else(|| Error::Data("retried message vanished".into()))?;
-        self.announce(conversation_id, &existing).await?;
+        if outbox::message_pending(self.ports, &existing.id).await? {
+            let members = self.member_ids(conversation_id).await?;
+            outbox::deliver_message(self.ports, &members, event_of(&existing)).await;
+        }
         Ok((existing, false))
-    }
-
-    /// Gives back the claim on announcing a message whose append failed, so that the
-    /// client's retry of the send announces it.
-    async fn unclaim(&self, message_id: &str) -> Result<()> {
-        self.ports
-            .sql
-            .execute(
-                "UPDATE messages SET announced = 0 WHERE id = ?1",
-                &[Value::from(message_id)],
-            )
-            .await
-            .map(drop)
-    }
-
-    /// Puts the `message` event in every member's inbox, once. The claim is one atomic
-    /// UPDATE, so of racing retries exactly one delivers; if the append fails the claim is
-    /// given back and the next retry of the send delivers instead. Nothing acknowledged is
-    /// left unannounced.
-    async fn announce(&self, conversation_id: &str, message: &Message) -> Result<()> {
-        let id = Value::from(message.id.as_str());
-        let claimed = self
-            .ports
-            .sql
-            .execute(
-                "UPDATE messages SET announced = 1 WHERE id = ?1 AND announced = 0",
-                std::slice::from_ref(&id),
-            )
-            .await?;
-        if claimed == 0 {
-            return Ok(());
-        }
-        let delivered = async {
-            self.emit(
-                self.member_ids(conversation_id).await?,
-                EventKind::Message,
-                json!({ "conversation_id": conversation_id, "message": message.for_event() }),
-            )
-            .await
-        }
-        .await;
-        if let Err(e) = delivered {
-            self.unclaim(&message.id).await?;
-            return Err(e);
-        }
-        Ok(())
     }
 
     /// A page of history, oldest first, and whether older messages remain.

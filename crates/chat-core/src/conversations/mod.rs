@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 pub use fields::{HistoryPage, RoomName, is_private_room_id, parse_body, parse_client_id};
+pub(crate) use messages::message_event;
 pub use model::{Conversation, Message};
 
 use crate::{
@@ -56,11 +57,16 @@ impl<'a> Conversations<'a> {
         self.emit_event(recipients, Event::new(kind, data)).await
     }
 
+    /// Delivers a durable event through the outbox; a live-only one (typing) straight to
+    /// the inboxes, since a late one is worth nothing.
     async fn emit_event(&self, recipients: Vec<String>, event: Event) -> Result<()> {
         if recipients.is_empty() {
             return Ok(());
         }
-        self.ports.inbox.append(&recipients, &event).await
+        if event.ephemeral.is_some() {
+            return self.ports.inbox.append(&recipients, &event).await;
+        }
+        crate::events::outbox::deliver(self.ports, &recipients, event).await
     }
 
     /// The conversation if the caller is a member; 404 otherwise, whether or not it exists.

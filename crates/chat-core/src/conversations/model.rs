@@ -35,6 +35,9 @@ pub struct Message {
 }
 
 impl Message {
+    /// How many columns [`Message::columns`] reads.
+    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT;
+
     /// Columns for a `messages` row `m` joined with its sender `u`; `?1`/`?2` = viewer, now.
     pub(crate) fn columns() -> String {
         format!(

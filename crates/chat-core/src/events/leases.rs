@@ -1,10 +1,17 @@
 //! Stream leases: an open stream holds a row that expires unless renewed at each heartbeat.
 //! A user is connected while any lease of theirs is unexpired, so a stream that dies
-//! without a word (network cut, instance killed) stops counting within the lease time.
+//! without a word (network cut, instance killed) stops counting within the lease time,
+//! and the next sweep (any stream's heartbeat) tells the user's friends.
 
 use std::time::Duration;
 
-use crate::{Error, Ports, Result, ports::Value};
+use serde_json::json;
+
+use super::outbox;
+use crate::{
+    Error, Ports, Result,
+    ports::{Event, EventKind, Value},
+};
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -89,44 +96,79 @@ pub(crate) async fn release(ports: &Ports, stream_id: &str, grace: Duration) -> 
         .map(drop)
 }
 
-/// Of `candidates`, those still connected and not invisible (what a friend sees online).
-pub(crate) async fn still_visible(ports: &Ports, candidates: &[String]) -> Result<Vec<String>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (0..candidates.len())
-        .map(|i| format!("?{}", i + 2))
-        .collect();
-    let mut params = vec![Value::Integer(ports.clock.now_ms())];
-    params.extend(candidates.iter().map(|c| Value::from(c.as_str())));
-    let rows = ports
+/// Users swept at most per round.
+const SWEEP_ROUND: i64 = 50;
+
+/// Announces `offline` to the friends of every user whose last lease has lapsed (their
+/// last tab closed, lost its network, or died with its server), then deletes those
+/// leases. Run by every stream as it opens and at each heartbeat, so a lapse is announced
+/// within a heartbeat of it, durably: the announcement goes through the outbox into the
+/// friends' inboxes, so a friend whose stream is reconnecting, or who resumes later, gets
+/// it too. Costs one indexed read when nothing lapsed.
+///
+/// Racing sweeps are harmless: the announcement's key is the user and the lease expiry it
+/// is about, so a second sweep of the same lapse adds nothing. A user who comes back just
+/// as they are swept is not left looking offline: the event is marked `lapse`, and the
+/// stream delivering it asks again (see `LiveStream`).
+pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
+    let now = ports.clock.now_ms();
+    let lapsed = ports
         .sql
         .query(
-            &format!(
-                "SELECT u.id FROM users u
-                 WHERE u.id IN ({}) AND u.presence <> 'invisible'
-                   AND EXISTS (SELECT 1 FROM stream_leases l
-                               WHERE l.user_id = u.id AND l.expires_at_ms > ?1)",
-                placeholders.join(", ")
-            ),
-            &params,
+            "SELECT l.user_id, max(l.expires_at_ms), u.presence = 'invisible'
+               FROM stream_leases l JOIN users u ON u.id = l.user_id
+              WHERE l.expires_at_ms <= ?1
+                AND NOT EXISTS (SELECT 1 FROM stream_leases o
+                                 WHERE o.user_id = l.user_id AND o.expires_at_ms > ?1)
+              GROUP BY l.user_id LIMIT ?2",
+            &[Value::Integer(now), Value::Integer(SWEEP_ROUND)],
         )
         .await?;
-    rows.iter().map(|r| r.get(0)).collect()
+    for row in lapsed {
+        let user_id: String = row.get(0)?;
+        let lapsed_at: i64 = row.get(1)?;
+        let invisible: bool = row.get(2)?;
+        // An invisible user already looks offline to everyone.
+        if !invisible {
+            let friends = crate::users::friend_ids(ports, &user_id).await?;
+            let event = Event {
+                lapse: true,
+                ..Event::new(
+                    EventKind::Presence,
+                    json!({ "user_id": user_id, "presence": "offline" }),
+                )
+            };
+            let key = format!("lapse:{user_id}:{lapsed_at}");
+            outbox::deliver(ports, &friends, event.keyed(key)).await?;
+        }
+        ports
+            .sql
+            .execute(
+                "DELETE FROM stream_leases WHERE user_id = ?1 AND expires_at_ms <= ?2",
+                &[Value::from(user_id), Value::Integer(lapsed_at)],
+            )
+            .await?;
+    }
+    Ok(())
 }
 
-/// Friends of `user_id` that are connected and not invisible right now.
-pub(crate) async fn visible_friends(ports: &Ports, user_id: &str) -> Result<Vec<String>> {
+/// What `user_id` looks like to their friends right now: their chosen presence while a
+/// lease of theirs is live and they are not invisible, `offline` otherwise (also when
+/// they no longer exist).
+pub(crate) async fn effective_presence(ports: &Ports, user_id: &str) -> Result<String> {
     let rows = ports
         .sql
         .query(
-            "SELECT u.id FROM friendships f
-             JOIN users u ON u.id = CASE WHEN f.user_a = ?1 THEN f.user_b ELSE f.user_a END
-             WHERE (f.user_a = ?1 OR f.user_b = ?1) AND u.presence <> 'invisible'
-               AND EXISTS (SELECT 1 FROM stream_leases l
-                           WHERE l.user_id = u.id AND l.expires_at_ms > ?2)",
+            "SELECT CASE WHEN u.presence <> 'invisible'
+                          AND EXISTS (SELECT 1 FROM stream_leases l
+                                       WHERE l.user_id = u.id AND l.expires_at_ms > ?2)
+                         THEN u.presence ELSE 'offline' END
+               FROM users u WHERE u.id = ?1",
             &[Value::from(user_id), Value::Integer(ports.clock.now_ms())],
         )
         .await?;
-    rows.iter().map(|r| r.get(0)).collect()
+    match rows.first() {
+        Some(row) => row.get(0),
+        None => Ok("offline".to_owned()),
+    }
 }

@@ -3,6 +3,7 @@
 //! background job (see [`LiveStream`]). Also the publish API's service.
 
 mod leases;
+pub(crate) mod outbox;
 mod publish;
 mod stream;
 

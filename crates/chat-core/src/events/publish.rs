@@ -45,10 +45,7 @@ pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> 
         .await?;
     let user_id: String = rows.first().ok_or(not_found)?.get(0)?;
     throttle::take(ports, Action::PublishTo, &user_id).await?;
-    ports
-        .inbox
-        .append(&[user_id], &Event::new(EventKind::Notification, body))
-        .await
+    super::outbox::deliver(ports, &[user_id], Event::new(EventKind::Notification, body)).await
 }
 
 #[cfg(test)]

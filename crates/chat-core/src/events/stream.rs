@@ -2,17 +2,18 @@
 //!
 //! The stream reads its user's inbox after a cursor and ends by itself after the configured
 //! time (hosted platforms cut requests at 30 s; the client reconnects with its last id and
-//! misses nothing). Presence needs no background job:
+//! misses nothing). Presence and delivery need no background job; streams do the rounds:
 //! - opening takes a lease and, if the user had no live stream, tells friends they are on;
-//! - every heartbeat renews the lease, and checks the friends this stream last saw online:
-//!   any whose leases have all lapsed (their tab died without a word) is reported offline
-//!   to this stream's user. Lease time + heartbeat bound how long a ghost can linger.
+//! - opening and every heartbeat renew the lease, sweep lapsed leases (any user's: their
+//!   friends get a durable `offline` in their inboxes, so it reaches them across their own
+//!   reconnects) and redeliver what the outbox still holds. Lease time + heartbeat bound
+//!   how long a ghost can linger (45 + 15 s by default).
 
-use std::{collections::BTreeSet, time::Duration};
+use std::time::Duration;
 
 use serde_json::json;
 
-use super::leases;
+use super::{leases, outbox};
 use crate::{
     Ports, Result,
     accounts::User,
@@ -54,8 +55,6 @@ pub struct LiveStream {
     started_ms: i64,
     ends_ms: i64,
     next_heartbeat_ms: i64,
-    /// Friends this stream's user has been shown online.
-    online_friends: BTreeSet<String>,
     pending: std::collections::VecDeque<Frame>,
     finished: bool,
 }
@@ -110,21 +109,14 @@ impl LiveStream {
         let already_connected = leases::take(&ports, &stream_id, &user.id).await?;
         if !already_connected && user.presence != "invisible" {
             let friends = crate::users::friend_ids(&ports, &user.id).await?;
-            ports
-                .inbox
-                .append(
-                    &friends,
-                    &Event::new(
-                        EventKind::Presence,
-                        json!({ "user_id": user.id, "presence": user.presence }),
-                    ),
-                )
-                .await?;
+            let online = Event::new(
+                EventKind::Presence,
+                json!({ "user_id": user.id, "presence": user.presence }),
+            );
+            outbox::deliver(&ports, &friends, online).await?;
         }
-        let online_friends = leases::visible_friends(&ports, &user.id)
-            .await?
-            .into_iter()
-            .collect();
+        // Before the first read, so a resuming stream finds what was still pending.
+        do_the_rounds(&ports).await;
         let settings = &ports.settings;
         // Streams opened together (a server restart, a load test, a shared reconnect
         // after a network blip) would otherwise heartbeat and end together forever: one
@@ -145,7 +137,6 @@ impl LiveStream {
             stream_id,
             cursor,
             started_ms,
-            online_friends,
             pending,
             finished: false,
         })
@@ -188,7 +179,7 @@ impl LiveStream {
                 Ok(batch) => {
                     for delivered in batch {
                         self.cursor = delivered.id.clone();
-                        self.deliver(delivered);
+                        self.deliver(delivered).await;
                     }
                 }
                 Err(e) => {
@@ -200,17 +191,26 @@ impl LiveStream {
         }
     }
 
-    /// Queues an inbox event, unless it is a stale or replayed live-only one; keeps track
-    /// of which friends the user has been shown online.
-    fn deliver(&mut self, delivered: Delivered) {
-        let Delivered { id, event } = delivered;
+    /// Queues an inbox event, unless it is a stale or replayed live-only one. A swept
+    /// lapse is checked first: if its user came back meanwhile, the stream says what they
+    /// look like now instead (an `offline` written just before their return must not be
+    /// the last word a friend hears).
+    async fn deliver(&mut self, delivered: Delivered) {
+        let Delivered { id, mut event } = delivered;
         if let Some(ephemeral) = event.ephemeral {
             let now = self.ports.clock.now_ms();
             if ephemeral.sent_ms < self.started_ms || now >= ephemeral.expires_ms {
                 return;
             }
         }
-        self.track_presence(&event);
+        if event.lapse
+            && let Some(user_id) = event.data["user_id"].as_str()
+        {
+            match leases::effective_presence(&self.ports, user_id).await {
+                Ok(presence) => event.data["presence"] = presence.into(),
+                Err(e) => eprintln!("event stream {}: presence check: {e}", self.stream_id),
+            }
+        }
         self.pending.push_back(Frame::Event {
             id: id.0,
             kind: event.kind,
@@ -218,53 +218,22 @@ impl LiveStream {
         });
     }
 
-    fn track_presence(&mut self, event: &Event) {
-        let data = &event.data;
-        match event.kind {
-            EventKind::Presence => {
-                if let Some(user_id) = data["user_id"].as_str().filter(|u| *u != self.user.id) {
-                    if data["presence"] == "offline" {
-                        self.online_friends.remove(user_id);
-                    } else {
-                        self.online_friends.insert(user_id.to_owned());
-                    }
-                }
-            }
-            EventKind::FriendAdded => {
-                let friend = &data["friend"]["user"];
-                if let Some(id) = friend["id"].as_str()
-                    && friend["presence"] != "offline"
-                {
-                    self.online_friends.insert(id.to_owned());
-                }
-            }
-            EventKind::FriendRemoved => {
-                if let Some(id) = data["user_id"].as_str() {
-                    self.online_friends.remove(id);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Renews this stream's lease and reports friends whose streams have all lapsed.
+    /// Renews this stream's lease and does the rounds.
     async fn heartbeat(&mut self) -> Result<()> {
         leases::renew(&self.ports, &self.stream_id).await?;
-        let watched: Vec<String> = self.online_friends.iter().cloned().collect();
-        let alive: BTreeSet<String> = leases::still_visible(&self.ports, &watched)
-            .await?
-            .into_iter()
-            .collect();
-        for gone in watched.into_iter().filter(|f| !alive.contains(f)) {
-            self.online_friends.remove(&gone);
-            // Not from the inbox: this stream's own observation. It carries the current
-            // cursor as its id, so a reconnect resumes exactly where it would have.
-            self.pending.push_back(Frame::Event {
-                id: self.cursor.0.clone(),
-                kind: EventKind::Presence,
-                data: json!({ "user_id": gone, "presence": "offline" }),
-            });
-        }
+        do_the_rounds(&self.ports).await;
         Ok(())
+    }
+}
+
+/// What every stream does for all users as it opens and at each heartbeat: announce
+/// lapsed leases, redeliver the outbox. Failures are logged: the next round retries, and
+/// the stream itself is not at fault.
+async fn do_the_rounds(ports: &Ports) {
+    if let Err(e) = leases::sweep_lapsed(ports).await {
+        eprintln!("event streams: sweeping lapsed leases: {e}");
+    }
+    if let Err(e) = outbox::drain(ports).await {
+        eprintln!("event streams: redelivering the outbox: {e}");
     }
 }

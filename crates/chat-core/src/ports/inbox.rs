@@ -64,6 +64,14 @@ pub struct Event {
     /// Set for live-only events (typing): never replayed, dropped once stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral: Option<Ephemeral>,
+    /// Set on the `offline` a lease sweep announces: the stream delivering it asks again
+    /// what the user's presence is (they may have come back since it was written).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lapse: bool,
+    /// The idempotency key: appending an event whose key an inbox already holds adds
+    /// nothing (see [`Inbox::append`]). Not stored in the payload.
+    #[serde(skip)]
+    pub key: Option<String>,
 }
 
 impl Event {
@@ -73,6 +81,16 @@ impl Event {
             kind,
             data,
             ephemeral: None,
+            lapse: false,
+            key: None,
+        }
+    }
+
+    /// The same event under idempotency key `key`.
+    pub fn keyed(self, key: impl Into<String>) -> Self {
+        Event {
+            key: Some(key.into()),
+            ..self
         }
     }
 }
@@ -138,6 +156,10 @@ impl BusBackend {
     }
 }
 
+/// How long an inbox remembers an event key, at least. The outbox retries within
+/// seconds; this leaves room for a bus that was down for minutes.
+pub const APPEND_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 /// Per-user event inboxes.
 #[async_trait::async_trait]
 pub trait Inbox: Send + Sync {
@@ -147,6 +169,11 @@ pub trait Inbox: Send + Sync {
     /// Appends `event` to the inbox of every recipient (duplicates ignored), in one round
     /// trip, trimming each inbox to its retention. Where the backend has pub/sub (Redis),
     /// the event is also published once on the configured channel with its recipients.
+    ///
+    /// All or nothing, and idempotent by `event.key`: once an append under a key has
+    /// succeeded, appending under that key again adds nothing (for at least
+    /// [`APPEND_DEDUP_WINDOW`]), so a retry after a lost reply or a cut request never
+    /// delivers twice.
     async fn append(&self, recipients: &[String], event: &Event) -> Result<()>;
 
     /// The id of the newest event in `user`'s inbox: a new stream reads after it, so it

@@ -14,7 +14,10 @@ use std::sync::Arc;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
-pub use inbox::{BusBackend, CursorStatus, Delivered, Ephemeral, Event, EventId, EventKind, Inbox};
+pub use inbox::{
+    APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Ephemeral, Event, EventId, EventKind,
+    Inbox,
+};
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};

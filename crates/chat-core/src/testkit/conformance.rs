@@ -568,6 +568,35 @@ pub mod inbox {
         }
     }
 
+    pub async fn an_event_appended_twice_under_one_key_arrives_once<F, Fut>(make: F)
+    where
+        F: Fn(Settings) -> Fut,
+        Fut: Future<Output = Fixture<dyn Inbox>>,
+    {
+        let bus = make(Settings::default()).await;
+        let inbox = bus.port.as_ref();
+        let (a, b) = (user("a"), user("b"));
+        let both = [a.clone(), b.clone()];
+        let start = inbox.latest(&a).await.unwrap();
+        // A retry after a lost reply, and racing retries: one copy each.
+        inbox.append(&both, &note(1).keyed("k-1")).await.unwrap();
+        inbox.append(&both, &note(1).keyed("k-1")).await.unwrap();
+        let racing = (0..4).map(|_| async {
+            let event = note(2).keyed("k-2");
+            inbox.append(&both, &event).await
+        });
+        for outcome in futures::future::join_all(racing).await {
+            outcome.unwrap();
+        }
+        // Unkeyed events are not deduplicated: each append is a new event.
+        inbox.append(&both, &note(3)).await.unwrap();
+        inbox.append(&both, &note(3)).await.unwrap();
+        for u in [&a, &b] {
+            let got = inbox.read(u, &start, Duration::ZERO, 100).await.unwrap();
+            assert_eq!(numbers(&got), [1, 2, 3, 3], "{u}");
+        }
+    }
+
     fn zero(inbox: &dyn Inbox) -> String {
         match inbox.backend() {
             crate::ports::BusBackend::Redis => "0-0".into(),
@@ -604,6 +633,7 @@ macro_rules! inbox_conformance_tests {
                 recent_events_outlive_the_count_until_they_age,
                 no_inbox_grows_past_its_hard_limit_however_recent,
                 events_fan_out_to_many_inboxes_in_one_call,
+                an_event_appended_twice_under_one_key_arrives_once,
                 ping_answers,
             ]
         );

@@ -60,12 +60,9 @@ impl<'a> Users<'a> {
         vec![Value::from(self.me.id.as_str()), Value::Integer(self.now())]
     }
 
-    /// Appends one event to every recipient's inbox in a single call.
+    /// Delivers one event to every recipient, through the outbox.
     async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
-        self.ports
-            .inbox
-            .append(&recipients, &Event::new(kind, data))
-            .await
+        crate::events::outbox::deliver(self.ports, &recipients, Event::new(kind, data)).await
     }
 
     /// Ids of the caller's friends.
