@@ -53,7 +53,7 @@ start() {
   stop_all
   rm -rf "$state"; mkdir -p "$state"
   local vars=(SPIN_VARIABLE_MESSAGES_PER_SECOND=100000 SPIN_VARIABLE_MESSAGES_BURST=100000
-    SPIN_VARIABLE_SIGNUPS_PER_IP_PER_HOUR=1000000)
+    SPIN_VARIABLE_SIGNUPS_PER_IP_PER_HOUR=1000000 SPIN_VARIABLE_PASSWORD_HASHES_PER_SECOND=1000000)
   if [ "$mode" = redis ]; then
     redis-server --port "$redis_port" --save '' --appendonly no --daemonize no --logfile "$work/redis.log" &
     redis_pid=$!

@@ -756,6 +756,60 @@ both_backends!(
     }
 );
 
+both_backends!(
+    a_flood_of_logins_runs_a_bounded_number_of_password_hashes,
+    |backend| {
+        let settings = Settings {
+            password_hashes_per_second: 2,
+            trusted_proxies: chat_core::proxies::TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        // From ten addresses at once, so no per-address bucket is what stops them.
+        let server = &server;
+        let guesses = (0..10).map(|n| {
+            let address = format!("203.0.113.{}", n + 1);
+            async move { login_from(server, "nobody", "not the password", &address).await }
+        });
+        let started = std::time::Instant::now();
+        let statuses = futures::future::join_all(guesses).await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let hashed = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
+        let deferred = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+            .count();
+        assert_eq!(hashed + deferred, 10, "{statuses:?}");
+        // Two at once, plus two a second while the others queued (a slow machine
+        // stretches the flood, never the budget).
+        let budget = 2 + (elapsed * 2.0).ceil() as usize;
+        assert!(
+            hashed <= budget && (deferred > 0 || budget >= 10),
+            "{hashed} hashed in {elapsed:.2} s: {statuses:?}"
+        );
+
+        let response = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "nobody", "password": "not the password"}),
+            )
+            .await;
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(response.headers().contains_key("retry-after"));
+            assert_error(&json(response).await, "unavailable");
+        }
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(
+            login_from(server, "nobody", "not the password", "198.51.100.1").await,
+            StatusCode::UNAUTHORIZED,
+            "capacity comes back"
+        );
+    }
+);
+
 both_backends!(idle_sessions_expire, |backend| {
     let settings = Settings {
         session_idle: Duration::from_millis(600),

@@ -26,6 +26,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "argon2_memory_kib",
             "argon2_iterations",
             "argon2_parallelism",
+            "password_hashes_per_second",
             "trusted_proxies",
         ],
         "users" => &fan_out,

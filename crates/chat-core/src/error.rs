@@ -51,6 +51,13 @@ pub enum Error {
         /// How long until the next attempt can succeed.
         retry_after: Duration,
     },
+    /// The server is doing as much of this as it will at once (password hashes): the
+    /// request changed nothing and may be retried after the given time (503).
+    #[error("overloaded, retry after {retry_after:?}")]
+    Overloaded {
+        /// How long until capacity is expected back.
+        retry_after: Duration,
+    },
     /// The SQL store failed (a bug, a full disk, a corrupt file). Detail is for the log only.
     #[error("database error: {0}")]
     Database(String),

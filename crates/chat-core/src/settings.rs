@@ -52,6 +52,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("argon2_memory_kib", "19456"),
     spec("argon2_iterations", "2"),
     spec("argon2_parallelism", "1"),
+    spec("password_hashes_per_second", "20"),
     spec("trusted_proxies", ""),
     spec("room_members_max", "1000"),
     spec("streams_per_user", "20"),
@@ -94,6 +95,10 @@ pub struct Settings {
     pub session_max: Duration,
     /// Argon2id cost of new password hashes (OWASP minimum: 19 MiB, 2 passes, 1 lane).
     pub argon2: crate::accounts::HashCost,
+    /// Password hashes (signups, logins, password changes) the whole deployment starts per
+    /// second, with as many at once: each holds ~19 MiB and a core for a while, so a
+    /// flood of logins must not run hundreds together. Past it: 503 with `Retry-After`.
+    pub password_hashes_per_second: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
     pub trusted_proxies: crate::proxies::TrustedProxies,
     /// Most members a room takes: every message fans out to each of them.
@@ -202,6 +207,7 @@ impl Settings {
                 iterations: positive("argon2_iterations")?,
                 parallelism: positive("argon2_parallelism")?,
             },
+            password_hashes_per_second: positive("password_hashes_per_second")?,
             trusted_proxies: crate::proxies::TrustedProxies::parse(&raw("trusted_proxies"))?,
             room_members_max: positive("room_members_max")?,
             streams_per_user: positive("streams_per_user")?,

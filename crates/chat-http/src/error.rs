@@ -95,6 +95,14 @@ impl From<Error> for ApiError {
                     "too many requests, slow down",
                 )
             },
+            Error::Overloaded { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the server is busy, try again shortly",
+                )
+            },
             Error::Bus(detail) => ApiError::unavailable("event bus", detail),
             Error::Busy(detail) => ApiError {
                 retry_after: Some(BUSY_RETRY_AFTER),

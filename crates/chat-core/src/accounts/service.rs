@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     Error, Ports, Result, ids,
-    ports::{Rate, Value},
+    ports::{Rate, Value, Verdict},
     time::rfc3339_ms,
 };
 
@@ -73,6 +73,20 @@ impl<'a> Accounts<'a> {
         self.ports.settings.argon2
     }
 
+    /// Takes a token from the deployment's one password-hash bucket before an Argon2
+    /// hash or verification: at most `password_hashes_per_second` start per second, and
+    /// no more than that many at once after a lull. A flood of logins (each already
+    /// past its own per-address bucket) then waits outside as 503s instead of running
+    /// hundreds of 19 MiB hashes together and starving every other request.
+    async fn hash_slot(&self) -> Result<()> {
+        let per_second = self.ports.settings.password_hashes_per_second;
+        let rate = Rate::bucket(per_second, f64::from(per_second));
+        match self.ports.limiter.acquire("argon2:all", rate).await? {
+            Verdict::Allowed => Ok(()),
+            Verdict::Limited { retry_after } => Err(Error::Overloaded { retry_after }),
+        }
+    }
+
     fn login_rates(&self) -> (Rate, Rate) {
         let s = &self.ports.settings;
         (
@@ -100,6 +114,7 @@ impl<'a> Accounts<'a> {
         let username = Username::parse(username)?;
         let password = Password::parse(password, &username)?;
         let display_name = DisplayName::parse(display_name.unwrap_or(username.as_str()))?;
+        self.hash_slot().await?;
         let hash = password::hash(password.expose(), self.cost(), self.ports.random.as_ref())?;
         let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         // The unique index decides races: no check-then-insert.
@@ -167,6 +182,7 @@ impl<'a> Accounts<'a> {
             Ok(username) => self.find_with_hash(&username).await?,
             Err(_) => None,
         };
+        self.hash_slot().await?;
         let verified = match &stored {
             Some((_, hash)) => password::verify(attempt.password, hash)?,
             None => {
@@ -178,7 +194,8 @@ impl<'a> Accounts<'a> {
             return Err(Error::InvalidCredentials);
         };
         self.ports.limiter.reset(&user_key).await?;
-        if password::needs_rehash(&hash, self.cost()) {
+        // A rehash when the slots are gone waits for the next login: not worth a refusal.
+        if password::needs_rehash(&hash, self.cost()) && self.hash_slot().await.is_ok() {
             let rehashed =
                 password::hash(attempt.password, self.cost(), self.ports.random.as_ref())?;
             let changed = self
@@ -350,6 +367,7 @@ impl<'a> Accounts<'a> {
         let Some((_, stored)) = self.find_with_hash(&username).await? else {
             return Err(Error::Unauthenticated);
         };
+        self.hash_slot().await?;
         if !password::verify(current, &stored)? {
             return Err(Error::forbidden(
                 "invalid_credentials",
@@ -358,6 +376,7 @@ impl<'a> Accounts<'a> {
         }
         self.ports.limiter.reset(&user_key).await?;
         let new = Password::parse(new, &username)?;
+        self.hash_slot().await?;
         let hash = password::hash(new.expose(), self.cost(), self.ports.random.as_ref())?;
         let mut tx = self.ports.sql.begin().await?;
         tx.execute(
