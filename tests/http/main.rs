@@ -8,5 +8,6 @@ mod conversations;
 mod delivery;
 mod events;
 mod foundation;
+mod fuzz;
 mod manifest;
 mod users;
