@@ -38,20 +38,21 @@ echo "==> browser suite against chat-dev (embedded mode; the fault tests use Red
 cargo build --locked -p chat-native --bin chat-dev
 (cd tests/browser && CHAT_BROWSER_HOST=chat-dev npm test --silent)
 
-# On real Spin: the browser suite (which includes the HTTP black-box, api.test.mjs) in one
-# bus mode, the black-box alone in the other; on Spin 4 and, when shipped, Spin 3.6.3.
+# On real Spin: the browser suite (which includes the HTTP black-box, api.test.mjs, and the
+# fault injection, faults.test.mjs) in one bus mode, those two alone in the other; on Spin 4
+# and, when shipped, Spin 3.6.3.
 if spin_cli="$(scripts/find-spin.sh)"; then
   version="$("$spin_cli" --version | head -1)"
   echo "==> browser suite and HTTP black-box against spin up ($version), embedded mode"
   (cd tests/browser && CHAT_BROWSER_HOST=spin CHAT_SPIN="$spin_cli" npm test --silent)
-  echo "==> HTTP black-box against spin up ($version), Redis mode"
+  echo "==> HTTP black-box and fault injection against spin up ($version), Redis mode"
   (cd tests/browser && CHAT_BROWSER_HOST=spin-redis CHAT_SPIN="$spin_cli" npm run api --silent)
   # The shipped CLI also carries Spin 3.6.3 (SPIN_VERSION), what older hosts run.
   if [ "$spin_cli" -ef ../shared/bin/spin ] && SPIN_VERSION=3.6.3 "$spin_cli" --version >/dev/null 2>&1; then
     version="$(SPIN_VERSION=3.6.3 "$spin_cli" --version | head -1)"
     echo "==> browser suite and HTTP black-box against spin up ($version), Redis mode"
     (cd tests/browser && SPIN_VERSION=3.6.3 CHAT_BROWSER_HOST=spin-redis CHAT_SPIN="$spin_cli" npm test --silent)
-    echo "==> HTTP black-box against spin up ($version), embedded mode"
+    echo "==> HTTP black-box and fault injection against spin up ($version), embedded mode"
     (cd tests/browser && SPIN_VERSION=3.6.3 CHAT_BROWSER_HOST=spin CHAT_SPIN="$spin_cli" npm run api --silent)
   fi
 else

@@ -160,6 +160,23 @@ test("a friend whose stream is cut goes offline", async () => {
   await watcher.close();
 });
 
+test("a friend who goes while the watcher is away is offline when the watcher resumes", async () => {
+  let watcher = await stream(bob);
+  const annStream = await stream(ann);
+  const online = await watcher.next("presence");
+  assert.deepEqual(online.data, { user_id: ann.id, presence: "online" });
+  const resumeFrom = watcher.lastId();
+  await watcher.close(); // the watcher's own stream goes too (a reconnect, a sleeping laptop)
+  await annStream.close(); // and Ann's tab dies without a word
+  await new Promise((r) => setTimeout(r, 8_000)); // past her lease (4 s) and a heartbeat (2 s)
+  watcher = await stream(bob, resumeFrom);
+  const offline = await watcher.next("presence", 30_000);
+  assert.deepEqual(offline.data, { user_id: ann.id, presence: "offline" }, "no ghost across the watcher's reconnect");
+  const seen = await as(bob, "GET", `/api/users/${ann.username}`);
+  assert.equal(seen.body.presence, "offline");
+  await watcher.close();
+});
+
 test("the publish API pushes a notification, with the right key only", async () => {
   const bobStream = await stream(bob);
   const wrong = await server.api("POST", `/api/publish/${bob.username}`, { token: "nope", body: { text: "x" } });
