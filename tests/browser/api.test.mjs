@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST, sseEvents, uniqueName } from "./harness.mjs";
 
 const PUBLISH_KEY = "k".repeat(40);
 // Short leases and heartbeats, so "offline" is seen within seconds.
@@ -37,34 +37,13 @@ async function stream(who, lastEventId) {
   const response = await fetch(`${server.base}/api/events`, { headers, signal: controller.signal });
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type"), /^text\/event-stream/);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
   const events = [];
-  let buffer = "";
   let waiting = null;
   const pump = (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = { id: null, type: "message", data: null };
-          let hasData = false;
-          for (const line of block.split("\n")) {
-            if (line.startsWith("id:")) event.id = line.slice(3).trim();
-            else if (line.startsWith("event:")) event.type = line.slice(6).trim();
-            else if (line.startsWith("data:")) {
-              event.data = JSON.parse(line.slice(5));
-              hasData = true;
-            }
-          }
-          if (hasData) events.push(event);
-          waiting?.();
-        }
+      for await (const event of sseEvents(response)) {
+        events.push(event);
+        waiting?.();
       }
     } catch {
       // aborted

@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST, sseEvents, uniqueName } from "./harness.mjs";
 
 // Short heartbeats: streams do their rounds (outbox redelivery, lease sweeps) every 2 s.
 const FAST = { heartbeat_seconds: "2", presence_ttl_seconds: "4" };
@@ -110,34 +110,14 @@ function follow(who, roomId) {
           await sleep(300);
           continue;
         }
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let end;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let id = null;
-            let type = "message";
-            let data = null;
-            for (const line of block.split("\n")) {
-              if (line.startsWith("id:")) id = line.slice(3).trim();
-              else if (line.startsWith("event:")) type = line.slice(6).trim();
-              else if (line.startsWith("data:")) data = JSON.parse(line.slice(5));
-            }
-            if (data === null) continue;
-            if (type === "resync") {
-              state.epoch += 1;
-              for (const message of await history(who, roomId)) state.reloaded.add(message.id);
-            } else if (type === "message" && data.conversation_id === roomId) {
-              record(data.message.id);
-            }
-            if (id) state.lastId = id;
+        for await (const { id, type, data } of sseEvents(response)) {
+          if (type === "resync") {
+            state.epoch += 1;
+            for (const message of await history(who, roomId)) state.reloaded.add(message.id);
+          } else if (type === "message" && data.conversation_id === roomId) {
+            record(data.message.id);
           }
+          if (id) state.lastId = id;
         }
       } catch {
         // The server went away mid-stream, or the stream was stopped.

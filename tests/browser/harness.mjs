@@ -184,6 +184,37 @@ export async function launchBrowser() {
   });
 }
 
+/**
+ * The events of a `text/event-stream` response as they arrive: `{id, type, data}` with
+ * `data` parsed as JSON; comments and `retry:` lines are skipped. Ends with the body.
+ */
+export async function* sseEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = { id: null, type: "message", data: null };
+      let hasData = false;
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id:")) event.id = line.slice(3).trim();
+        else if (line.startsWith("event:")) event.type = line.slice(6).trim();
+        else if (line.startsWith("data:")) {
+          event.data = JSON.parse(line.slice(5));
+          hasData = true;
+        }
+      }
+      if (hasData) yield event;
+    }
+  }
+}
+
 let counter = 0;
 
 /** A username unique to this run. */

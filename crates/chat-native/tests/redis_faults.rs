@@ -76,6 +76,24 @@ async fn a_redis_that_lost_its_data_yields_a_gap_not_a_silent_resume() {
     );
 }
 
+/// Copies `from` to `to` until `from` closes; while `silent` is set, bytes are read and
+/// dropped.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    silent: Arc<AtomicBool>,
+) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        if !silent.load(Ordering::SeqCst) {
+            let _ = to.write_all(&buf[..n]).await;
+        }
+    }
+}
+
 /// Forwards bytes between a client and Redis until `silent` is set; from then on it
 /// swallows everything, as a connection whose peer vanished without a FIN would.
 async fn silencing_proxy(redis_port: u16, silent: Arc<AtomicBool>) -> u16 {
@@ -84,31 +102,10 @@ async fn silencing_proxy(redis_port: u16, silent: Arc<AtomicBool>) -> u16 {
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let upstream = TcpStream::connect(("127.0.0.1", redis_port)).await.unwrap();
-            let (mut client_read, mut client_write) = client.into_split();
-            let (mut up_read, mut up_write) = upstream.into_split();
-            let (s1, s2) = (silent.clone(), silent.clone());
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = client_read.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    if !s1.load(Ordering::SeqCst) {
-                        let _ = up_write.write_all(&buf[..n]).await;
-                    }
-                }
-            });
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = up_read.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    if !s2.load(Ordering::SeqCst) {
-                        let _ = client_write.write_all(&buf[..n]).await;
-                    }
-                }
-            });
+            let (client_read, client_write) = client.into_split();
+            let (up_read, up_write) = upstream.into_split();
+            tokio::spawn(forward(client_read, up_write, silent.clone()));
+            tokio::spawn(forward(up_read, client_write, silent.clone()));
         }
     });
     port
