@@ -38,6 +38,9 @@ impl Inbox for FailingAppends {
         }
         Err(Error::Bus("injected outage".into()))
     }
+    async fn settled(&self, keys: &[String]) -> Result<Vec<String>> {
+        self.inner.settled(keys).await
+    }
     async fn latest(&self, user: &str) -> Result<EventId> {
         self.inner.latest(user).await
     }
@@ -92,6 +95,9 @@ async fn scene(
         .join("flaky")
         .await
         .unwrap();
+    // The setup's own events are in: the rounds settle their rows.
+    stream_round(&ports, &ann).await;
+    assert_eq!(outbox_rows(&ports).await, 0);
     (ports, flaky, ann, bob, room)
 }
 
@@ -105,23 +111,36 @@ async fn kinds_after(ports: &Ports, user: &User, mark: &EventId) -> Vec<EventKin
     delivered.iter().map(|d| d.event.kind).collect()
 }
 
+/// A server whose rounds redeliver anything at once (not 30 s later), so a test does not
+/// wait for them.
+async fn server_redelivering_at_once(backend: chat_tests::Backend) -> chat_tests::TestServer {
+    let settings = chat_core::settings::Settings {
+        redeliver_after: Duration::ZERO,
+        rounds_interval: Duration::ZERO,
+        ..chat_core::settings::Settings::default()
+    };
+    chat_tests::TestServer::start_with(backend, settings).await
+}
+
+/// What the rounds have yet to vouch for: outbox rows, and messages past the delivery mark.
 async fn outbox_rows(ports: &Ports) -> i64 {
     let rows = ports
         .sql
-        .query("SELECT count(*) FROM outbox", &[])
+        .query(
+            "SELECT (SELECT count(*) FROM outbox)
+                  + (SELECT count(*) FROM messages m, message_delivery_mark d
+                      WHERE m.id > d.last_message_id)",
+            &[],
+        )
         .await
         .unwrap();
     rows[0].get(0).unwrap()
 }
 
-/// Opens (and drops) a stream for `user`: its opening round redelivers what is due. Rows
-/// are made due at once, as if their few seconds had passed.
+/// Opens (and drops) a stream for `user`: its opening round redelivers what is due.
 async fn stream_round(ports: &Ports, user: &User) {
-    ports
-        .sql
-        .execute("UPDATE outbox SET due_at_ms = 0", &[])
-        .await
-        .unwrap();
+    // Past the millisecond of the newest message, which the rounds leave to its request.
+    tokio::time::sleep(Duration::from_millis(3)).await;
     drop(
         LiveStream::open(ports.clone(), user.clone(), None)
             .await
@@ -132,7 +151,7 @@ async fn stream_round(ports: &Ports, user: &User) {
 chat_tests::both_backends!(
     an_acknowledged_message_whose_append_failed_is_delivered_once_by_the_retry,
     |backend| {
-        let server = chat_tests::TestServer::start(backend).await;
+        let server = server_redelivering_at_once(backend).await;
         let (ports, flaky, ann, bob, room) = scene(&server, false).await;
         let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
 
@@ -146,7 +165,7 @@ chat_tests::both_backends!(
         assert_eq!(
             outbox_rows(&ports).await,
             1,
-            "the event waits in the outbox"
+            "the message waits for the rounds"
         );
 
         flaky.failing.store(false, Ordering::SeqCst);
@@ -178,7 +197,7 @@ chat_tests::both_backends!(
 chat_tests::both_backends!(
     a_message_nobody_retries_is_delivered_once_by_a_streams_round,
     |backend| {
-        let server = chat_tests::TestServer::start(backend).await;
+        let server = server_redelivering_at_once(backend).await;
         let (ports, flaky, ann, bob, room) = scene(&server, false).await;
         let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
         flaky.failing.store(true, Ordering::SeqCst);
@@ -199,7 +218,7 @@ chat_tests::both_backends!(
 );
 
 chat_tests::both_backends!(an_append_whose_reply_was_lost_is_never_doubled, |backend| {
-    let server = chat_tests::TestServer::start(backend).await;
+    let server = server_redelivering_at_once(backend).await;
     let (ports, flaky, ann, bob, room) = scene(&server, true).await;
     let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
 
@@ -227,7 +246,7 @@ chat_tests::both_backends!(an_append_whose_reply_was_lost_is_never_doubled, |bac
 });
 
 chat_tests::both_backends!(every_kind_of_event_outlives_a_failed_append, |backend| {
-    let server = chat_tests::TestServer::start(backend).await;
+    let server = server_redelivering_at_once(backend).await;
     let (ports, flaky, ann, bob, room) = scene(&server, false).await;
     let ann_mark = ports.inbox.latest(&ann.id).await.unwrap();
 

@@ -10,19 +10,29 @@ use crate::{
 pub fn uuid_v7(clock: &dyn Clock, random: &dyn Random) -> Result<String> {
     let mut bytes = [0u8; 16];
     random.fill(&mut bytes[6..])?;
-    let ms = u64::try_from(clock.now_ms()).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
+    Ok(uuid_v7_from(clock.now_ms(), bytes))
+}
+
+/// The smallest UUIDv7 of millisecond `ms` (all random bits zero): every id made at `ms`
+/// or later sorts at or above it, every id made earlier below, as text too.
+pub fn uuid_v7_floor(ms: i64) -> String {
+    uuid_v7_from(ms, [0u8; 16])
+}
+
+fn uuid_v7_from(ms: i64, mut bytes: [u8; 16]) -> String {
+    let ms = u64::try_from(ms).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
     bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
     bytes[6] = (bytes[6] & 0x0F) | 0x70; // version 7
     bytes[8] = (bytes[8] & 0x3F) | 0x80; // RFC 9562 variant
     let hex = hex(&bytes);
-    Ok(format!(
+    format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
         &hex[8..12],
         &hex[12..16],
         &hex[16..20],
         &hex[20..32]
-    ))
+    )
 }
 
 /// `bytes` random bytes as lower-case hex (64 hex characters for 32 bytes = 256 bits).
@@ -56,6 +66,15 @@ mod tests {
         assert!(id.starts_with("01234567-89ab-7"), "{id}");
         let variant = id.as_bytes()[19];
         assert!(matches!(variant, b'8' | b'9' | b'a' | b'b'), "{id}");
+    }
+
+    #[test]
+    fn the_floor_of_a_millisecond_sorts_between_it_and_the_one_before() {
+        let random = SeededRandom::new(3);
+        let before = uuid_v7(&FixedClock::at(1_999), &random).expect("id");
+        let at = uuid_v7(&FixedClock::at(2_000), &random).expect("id");
+        let floor = uuid_v7_floor(2_000);
+        assert!(before < floor && floor <= at, "{before} < {floor} <= {at}");
     }
 
     #[test]

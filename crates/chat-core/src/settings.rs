@@ -77,6 +77,13 @@ pub struct Settings {
     pub inbox_retention: u32,
     /// Events beyond `inbox_retention` are only trimmed once older than this (24 h).
     pub inbox_retention_age: Duration,
+    /// How long after an event was written the streams' rounds make sure it reached the
+    /// inboxes, appending it if its request did not (30 s; not a variable: tests shorten
+    /// it). Long enough that the writing request has always finished its own append.
+    pub redeliver_after: Duration,
+    /// How often the rounds (lease sweep, redelivery) run, at most, across every stream
+    /// of the deployment (500 ms; not a variable: tests turn the bound off with zero).
+    pub rounds_interval: Duration,
     /// How often the SQLite inbox is polled while a reader waits.
     pub inbox_poll_interval: Duration,
     /// Signups allowed per client address per hour.
@@ -194,6 +201,8 @@ impl Settings {
             presence_ttl: seconds("presence_ttl_seconds")?,
             inbox_retention: positive("inbox_retention")?,
             inbox_retention_age: Duration::from_secs(DAY),
+            redeliver_after: Duration::from_secs(30),
+            rounds_interval: Duration::from_millis(500),
             inbox_poll_interval: Duration::from_millis(200),
             signups_per_ip_per_hour: positive("signups_per_ip_per_hour")?,
             login_failures_per_user: positive("login_failures_per_user")?,

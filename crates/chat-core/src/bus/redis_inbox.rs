@@ -9,7 +9,7 @@ use crate::{
     Error, Result,
     ports::{
         APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Event, EventId, Inbox, RedisArg,
-        RedisCommands, RedisReply,
+        RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
     },
     settings::Settings,
 };
@@ -95,6 +95,17 @@ local trimmed = tonumber(field['entries-added'] or 0) > tonumber(field['length']
 if less(last, ARGV[1]) or less(ARGV[1], deleted) then return 0 end
 if less(ARGV[1], first) and (trimmed or ARGV[1] ~= '0-0') then return 0 end
 return 1
+"#;
+
+/// Of the event keys in ARGV (ARGV[1] = the settled window in ms), those whose append
+/// marker exists; each found is shortened to the settled window.
+const SETTLED_SCRIPT: &str = r#"
+local found = {}
+for i = 2, #ARGV do
+  local marker = 'chat:appended:' .. ARGV[i]
+  if redis.call('PEXPIRE', marker, ARGV[1]) == 1 then table.insert(found, ARGV[i]) end
+end
+return found
 "#;
 
 /// Inboxes in Redis Streams.
@@ -203,6 +214,25 @@ impl Inbox for RedisInbox {
             i64::try_from(APPEND_DEDUP_WINDOW.as_millis()).unwrap_or(i64::MAX),
         ));
         self.redis.execute("EVAL", args).await.map(drop)
+    }
+
+    async fn settled(&self, keys: &[String]) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<RedisArg> = Vec::with_capacity(keys.len() + 3);
+        args.push(SETTLED_SCRIPT.into());
+        args.push(0.into());
+        args.push(RedisArg::Int(
+            i64::try_from(SETTLED_DEDUP_WINDOW.as_millis()).unwrap_or(i64::MAX),
+        ));
+        args.extend(keys.iter().map(|k| RedisArg::from(k.as_str())));
+        let reply = self.redis.execute("EVAL", args).await?;
+        Ok(reply
+            .iter()
+            .filter_map(RedisReply::as_text)
+            .map(str::to_owned)
+            .collect())
     }
 
     async fn latest(&self, user: &str) -> Result<EventId> {

@@ -181,6 +181,23 @@ impl Inbox for SqlInbox {
         Ok(())
     }
 
+    async fn settled(&self, keys: &[String]) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The key is remembered as long as its rows are kept (`inbox_events_once`).
+        let keys = serde_json::to_string(keys).map_err(|e| Error::Data(e.to_string()))?;
+        let rows = self
+            .sql
+            .query(
+                "SELECT DISTINCT event_key FROM inbox_events
+                  WHERE event_key IN (SELECT value FROM json_each(?1))",
+                &[Value::from(keys)],
+            )
+            .await?;
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+
     async fn latest(&self, user: &str) -> Result<EventId> {
         let rows = self
             .sql

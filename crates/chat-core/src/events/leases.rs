@@ -116,7 +116,8 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
         .sql
         .query(
             "SELECT l.user_id, max(l.expires_at_ms), u.presence = 'invisible'
-               FROM stream_leases l JOIN users u ON u.id = l.user_id
+               FROM stream_leases l INDEXED BY stream_leases_by_expiry
+               JOIN users u ON u.id = l.user_id
               WHERE l.expires_at_ms <= ?1
                 AND NOT EXISTS (SELECT 1 FROM stream_leases o
                                  WHERE o.user_id = l.user_id AND o.expires_at_ms > ?1)

@@ -1,43 +1,51 @@
-//! The outbox: the one way every durable event reaches the inboxes. The event is written
-//! to the `outbox` table first (a message's row enters it in the statement that stores
-//! the message), then appended to the recipients' inboxes under its key, then its row is
-//! deleted. Whatever is cut where, the row outlives the failure: a request killed before
-//! the append, a bus that refused it, a reply lost after the append ran. Event streams
-//! redeliver due rows on their rounds ([`drain`]); the inbox refuses a key it already
-//! holds, so a redelivery never doubles what the first attempt got in.
+//! The outbox: the one way every durable event reaches the inboxes, whatever is cut
+//! where (a request killed before its append, a bus that refused it, a reply lost after
+//! the append ran). Event streams do the rounds ([`drain`]): what was written more than
+//! `redeliver_after` ago is checked against the inbox ([`Inbox::settled`]) and appended
+//! again if the inbox does not hold it. The inbox refuses a key it already holds, so a
+//! redelivery never doubles what the first attempt got in.
+//!
+//! - A message needs nothing extra on the send path: message ids are UUIDv7, so the
+//!   `messages` table is in time order, and the rounds walk it from a mark (the newest
+//!   message known delivered; `message_delivery_mark`). A send stays one INSERT: a row per
+//!   message, even by trigger, held SQLite's write lock a third longer per send, and a
+//!   500 messages/s load that passed before collapsed with it.
+//! - Every other event is written to the `outbox` table first, then appended; the rounds
+//!   delete the rows the inbox holds, in one statement per batch, and append the rest.
 //!
 //! So an event the API acknowledged is stored durably and, once the bus takes it,
 //! delivered exactly once per stream, for every event type: messages, edits, profile,
 //! friend, membership, read, presence and notifications alike. Typing is the exception by
 //! design: it is live-only, and a late typing indicator is worse than none.
+//!
+//! [`Inbox::settled`]: crate::ports::Inbox::settled
 
-use std::time::Duration;
+use std::{collections::HashSet, time::Duration};
 
 use crate::{
     Error, Ports, Result, ids,
     ports::{Event, Value},
 };
 
-/// How long after writing a row a stream may redeliver it: the writing request normally
-/// appends and deletes it within milliseconds. Messages get theirs from the trigger in
-/// `migrations/0007_outbox.sql`, which says 5 s too.
-const DUE_AFTER: Duration = Duration::from_secs(5);
 /// How long a stream that took a row for redelivery holds it before another may.
 const CLAIM_FOR: Duration = Duration::from_secs(30);
-/// Rows one round redelivers at most.
-const ROUND: i64 = 50;
+/// Rows or messages one batch looks at, at most.
+const BATCH: usize = 200;
+/// Batches of each kind one round takes at most: a backlog is worked off by several
+/// rounds, none of them long.
+const BATCHES_PER_ROUND: usize = 5;
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The outbox key of a message's event.
+/// The idempotency key of a message's event.
 pub(crate) fn message_key(message_id: &str) -> String {
     format!("message:{message_id}")
 }
 
 /// Records `event` for `recipients`, then appends it. A failed append is not the
-/// caller's failure: the event is recorded, and a stream's next round delivers it.
+/// caller's failure: the event is recorded, and a stream's round delivers it.
 pub(crate) async fn deliver(ports: &Ports, recipients: &[String], event: Event) -> Result<()> {
     if recipients.is_empty() {
         return Ok(());
@@ -56,111 +64,189 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[String], event: Event) 
                 Value::from(key.as_str()),
                 Value::from(to_json(&recipients)?),
                 Value::from(to_json(&event)?),
-                Value::Integer(ports.clock.now_ms() + ms(DUE_AFTER)),
+                Value::Integer(ports.clock.now_ms() + ms(ports.settings.redeliver_after)),
             ],
         )
         .await?;
-    append_and_clear(ports, &key, recipients, &event).await;
+    append(ports, recipients, &event).await;
     Ok(())
 }
 
-/// Appends a message's event, whose outbox row the send's INSERT wrote. Like
-/// [`deliver`], a failure leaves the row for a stream's round.
+/// Appends a stored message's event (keyed [`message_key`]). A failure is logged: the
+/// rounds deliver it, or the client's retry of the send does.
 pub(crate) async fn deliver_message(ports: &Ports, recipients: &[String], event: Event) {
-    if let Some(key) = event.key.clone() {
-        append_and_clear(ports, &key, recipients, &event).await;
-    }
+    append(ports, recipients, &event).await;
 }
 
-/// Whether a message's event still waits in the outbox (its send was cut short).
+/// Whether the rounds have yet to vouch for a message's event: a retried send then
+/// appends it again (harmless: the inbox refuses a second copy).
 pub(crate) async fn message_pending(ports: &Ports, message_id: &str) -> Result<bool> {
     let rows = ports
         .sql
         .query(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE key = ?1)",
-            &[Value::from(message_key(message_id))],
+            "SELECT ?1 > last_message_id FROM message_delivery_mark",
+            &[Value::from(message_id)],
         )
         .await?;
-    rows.first().map_or(Ok(false), |r| r.get(0))
+    rows.first().map_or(Ok(true), |r| r.get(0))
 }
 
-/// Appends under `key` and deletes the row; logs and keeps the row when either fails.
-/// Returns whether the event is in.
-async fn append_and_clear(ports: &Ports, key: &str, recipients: &[String], event: &Event) -> bool {
-    if let Err(e) = ports.inbox.append(recipients, event).await {
-        eprintln!("outbox {key}: appending (a stream's round will retry): {e}");
-        return false;
+/// Appends a keyed event; logs a failure. Returns whether it went in.
+async fn append(ports: &Ports, recipients: &[String], event: &Event) -> bool {
+    match ports.inbox.append(recipients, event).await {
+        Ok(()) => true,
+        Err(e) => {
+            let key = event.key.as_deref().unwrap_or("?");
+            eprintln!("outbox {key}: appending (a stream's round will retry): {e}");
+            false
+        }
     }
-    if let Err(e) = ports
-        .sql
-        .execute("DELETE FROM outbox WHERE key = ?1", &[Value::from(key)])
-        .await
-    {
-        // Harmless: the next round appends again, and the inbox refuses the copy.
-        eprintln!("outbox {key}: clearing: {e}");
-    }
-    true
 }
 
-/// One round of redelivery: takes up to [`ROUND`] rows that are due, appends each, and
-/// deletes it. Costs one indexed read when nothing is due, which is nearly always.
-/// Called by event streams as they open and at every heartbeat, so pending events go out
-/// within a heartbeat of the bus coming back, and before a resuming stream reads.
+/// One round: makes sure what was written more than `redeliver_after` ago is in the
+/// inboxes. Costs two indexed reads when there is nothing to check. Called by event
+/// streams as they open and at every heartbeat, so pending events go out within a
+/// heartbeat of the bus coming back, and before a resuming stream reads.
 pub(crate) async fn drain(ports: &Ports) -> Result<()> {
-    let now = ports.clock.now_ms();
-    let due = ports
-        .sql
-        .query(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE due_at_ms <= ?1)",
-            &[Value::Integer(now)],
-        )
-        .await?;
-    if !due.first().map_or(Ok(false), |r| r.get(0))? {
-        return Ok(());
+    for _ in 0..BATCHES_PER_ROUND {
+        if settle_messages(ports).await? < BATCH {
+            break;
+        }
     }
-    // Taking a row is pushing its due time on: racing streams take disjoint rows, and a
-    // stream that dies holding some lets them fall due again.
-    let taken = ports
-        .sql
-        .query(
-            "UPDATE outbox SET due_at_ms = ?2
-              WHERE key IN (SELECT key FROM outbox WHERE due_at_ms <= ?1
-                            ORDER BY due_at_ms LIMIT ?3)
-              RETURNING key, recipients, event, message_id",
-            &[
-                Value::Integer(now),
-                Value::Integer(now + ms(CLAIM_FOR)),
-                Value::Integer(ROUND),
-            ],
-        )
-        .await?;
-    for row in taken {
-        let key: String = row.get(0)?;
-        let recipients: Option<String> = row.get(1)?;
-        let event: Option<String> = row.get(2)?;
-        let message_id: Option<String> = row.get(3)?;
-        let pending = match (recipients, event, message_id) {
-            (Some(recipients), Some(event), _) => decode(&key, &recipients, &event),
-            (_, _, Some(message_id)) => {
-                crate::conversations::message_event(ports, &message_id).await?
-            }
-            _ => None,
-        };
-        let Some((recipients, event)) = pending else {
-            // Nothing to deliver (a row that does not decode, or a message that is gone):
-            // keeping it would only retry it forever.
-            ports
-                .sql
-                .execute("DELETE FROM outbox WHERE key = ?1", &[Value::from(key)])
-                .await?;
-            continue;
-        };
-        if !append_and_clear(ports, &key, &recipients, &event).await {
-            // The bus is still down: the rest can wait for the next round.
+    for _ in 0..BATCHES_PER_ROUND {
+        if settle_rows(ports).await? < BATCH {
             break;
         }
     }
     Ok(())
+}
+
+/// Walks up to [`BATCH`] messages past the delivery mark that are older than
+/// `redeliver_after`, appends the events the inbox does not hold, and moves the mark past
+/// what is in. Racing streams may walk the same messages: the appends are idempotent and
+/// the mark only moves forward. Returns how many messages it looked at.
+async fn settle_messages(ports: &Ports) -> Result<usize> {
+    let before = ids::uuid_v7_floor(ports.clock.now_ms() - ms(ports.settings.redeliver_after));
+    let rows = ports
+        .sql
+        .query(
+            "SELECT m.id FROM messages m, message_delivery_mark d
+              WHERE m.id > d.last_message_id AND m.id < ?1
+              ORDER BY m.id LIMIT ?2",
+            &[Value::from(before), Value::from(batch())],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ids = rows
+        .iter()
+        .map(|r| r.get::<String>(0))
+        .collect::<Result<Vec<_>>>()?;
+    let keys: Vec<String> = ids.iter().map(|id| message_key(id)).collect();
+    let settled: HashSet<String> = ports.inbox.settled(&keys).await?.into_iter().collect();
+    let mut delivered_up_to = None;
+    for (id, key) in ids.iter().zip(&keys) {
+        if !settled.contains(key)
+            && let Some((recipients, event)) =
+                crate::conversations::message_event(ports, id).await?
+            && !append(ports, &recipients, &event).await
+        {
+            // The bus is still down: the mark stays before this one.
+            break;
+        }
+        delivered_up_to = Some(id);
+    }
+    if let Some(id) = delivered_up_to {
+        ports
+            .sql
+            .execute(
+                "UPDATE message_delivery_mark SET last_message_id = ?1
+                  WHERE last_message_id < ?1",
+                &[Value::from(id.as_str())],
+            )
+            .await?;
+    }
+    Ok(ids.len())
+}
+
+/// Looks at up to [`BATCH`] due outbox rows, deletes those the inbox holds (nearly all:
+/// their request appended them), then takes the rest, appends them and deletes them once
+/// in. Only that rare rest is claimed, so a batch is two reads and one delete when all is
+/// well. Returns how many due rows it looked at.
+async fn settle_rows(ports: &Ports) -> Result<usize> {
+    let now = ports.clock.now_ms();
+    let due = ports
+        .sql
+        .query(
+            "SELECT key FROM outbox WHERE due_at_ms <= ?1 ORDER BY due_at_ms LIMIT ?2",
+            &[Value::Integer(now), Value::from(batch())],
+        )
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let keys = due
+        .iter()
+        .map(|row| row.get::<String>(0))
+        .collect::<Result<Vec<_>>>()?;
+    let settled = ports.inbox.settled(&keys).await?;
+    delete(ports, &settled).await?;
+    if settled.len() == keys.len() {
+        return Ok(keys.len());
+    }
+
+    // The rest: take them by pushing their due time on, so racing streams take disjoint
+    // rows, and rows a stream dies holding fall due again.
+    let settled: HashSet<&String> = settled.iter().collect();
+    let unsettled: Vec<&String> = keys.iter().filter(|k| !settled.contains(k)).collect();
+    let taken = ports
+        .sql
+        .query(
+            "UPDATE outbox SET due_at_ms = ?2
+              WHERE key IN (SELECT value FROM json_each(?1)) AND due_at_ms <= ?3
+              RETURNING key, recipients, event",
+            &[
+                Value::from(to_json(&unsettled)?),
+                Value::Integer(now + ms(CLAIM_FOR)),
+                Value::Integer(now),
+            ],
+        )
+        .await?;
+    let mut done = Vec::new();
+    for row in &taken {
+        let key: String = row.get(0)?;
+        let recipients: String = row.get(1)?;
+        let event: String = row.get(2)?;
+        // A row that does not decode is dropped: keeping it would only retry it forever.
+        if let Some((recipients, event)) = decode(&key, &recipients, &event)
+            && !append(ports, &recipients, &event).await
+        {
+            // The bus is still down: the rest can wait for the next round.
+            break;
+        }
+        done.push(key);
+    }
+    delete(ports, &done).await?;
+    Ok(keys.len())
+}
+
+async fn delete(ports: &Ports, keys: &[String]) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    ports
+        .sql
+        .execute(
+            "DELETE FROM outbox WHERE key IN (SELECT value FROM json_each(?1))",
+            &[Value::from(to_json(keys)?)],
+        )
+        .await
+        .map(drop)
+}
+
+fn batch() -> i64 {
+    i64::try_from(BATCH).unwrap_or(i64::MAX)
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {

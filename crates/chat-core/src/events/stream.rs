@@ -18,7 +18,7 @@ use crate::{
     Ports, Result,
     accounts::User,
     ids,
-    ports::{CursorStatus, Delivered, Event, EventId, EventKind},
+    ports::{CursorStatus, Delivered, Event, EventId, EventKind, Value},
 };
 
 /// How long a client is told to wait before reconnecting.
@@ -226,14 +226,53 @@ impl LiveStream {
     }
 }
 
-/// What every stream does for all users as it opens and at each heartbeat: announce
-/// lapsed leases, redeliver the outbox. Failures are logged: the next round retries, and
-/// the stream itself is not at fault.
+/// What the streams do for all users, as each opens and at each heartbeat: announce
+/// lapsed leases, make sure past events reached the inboxes. One stream of the whole
+/// deployment does them per `rounds_interval`: were every heartbeat to do them, 400
+/// streams would run them 27 times a second, all on the same rows. Failures are logged:
+/// the next round retries, and the stream itself is not at fault.
 async fn do_the_rounds(ports: &Ports) {
+    match rounds_are_due(ports).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            eprintln!("event streams: rounds skipped: {e}");
+            return;
+        }
+    }
     if let Err(e) = leases::sweep_lapsed(ports).await {
         eprintln!("event streams: sweeping lapsed leases: {e}");
     }
     if let Err(e) = outbox::drain(ports).await {
         eprintln!("event streams: redelivering the outbox: {e}");
     }
+}
+
+/// Whether this stream is the one to do the rounds now: one read when it is not (on the
+/// SQLite connection the heartbeat's lease renewal already opened: neither a Redis
+/// connection nor a write per heartbeat), and one conditional write to take the turn.
+async fn rounds_are_due(ports: &Ports) -> Result<bool> {
+    let interval = ms(ports.settings.rounds_interval);
+    if interval == 0 {
+        return Ok(true);
+    }
+    let now = Value::Integer(ports.clock.now_ms());
+    let due = ports
+        .sql
+        .query(
+            "SELECT next_at_ms <= ?1 FROM rounds_turn",
+            std::slice::from_ref(&now),
+        )
+        .await?;
+    if !due.first().map_or(Ok(false), |r| r.get(0))? {
+        return Ok(false);
+    }
+    let taken = ports
+        .sql
+        .execute(
+            "UPDATE rounds_turn SET next_at_ms = ?1 + ?2 WHERE next_at_ms <= ?1",
+            &[now, Value::Integer(interval)],
+        )
+        .await?;
+    Ok(taken == 1)
 }

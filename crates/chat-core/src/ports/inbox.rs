@@ -156,9 +156,13 @@ impl BusBackend {
     }
 }
 
-/// How long an inbox remembers an event key, at least. The outbox retries within
-/// seconds; this leaves room for a bus that was down for minutes.
-pub const APPEND_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long an inbox remembers an event key, at least, until the outbox settles it: as
+/// long as the inboxes keep a day of events, so a row the outbox holds for hours (no
+/// stream did its rounds, the bus was down) is still recognised when it is retried.
+pub const APPEND_DEDUP_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long an inbox still remembers a key after [`Inbox::settled`] reported it: a retry
+/// still in flight when the outbox let go of the event is refused too.
+pub const SETTLED_DEDUP_WINDOW: Duration = Duration::from_secs(2 * 60);
 
 /// Per-user event inboxes.
 #[async_trait::async_trait]
@@ -175,6 +179,11 @@ pub trait Inbox: Send + Sync {
     /// [`APPEND_DEDUP_WINDOW`]), so a retry after a lost reply or a cut request never
     /// delivers twice.
     async fn append(&self, recipients: &[String], event: &Event) -> Result<()>;
+
+    /// Of `keys`, those whose append is in (the recipients hold the event), in any order.
+    /// The outbox asks this of the rows it is about to retry and drops those reported;
+    /// the inbox may from then on forget those keys after [`SETTLED_DEDUP_WINDOW`].
+    async fn settled(&self, keys: &[String]) -> Result<Vec<String>>;
 
     /// The id of the newest event in `user`'s inbox: a new stream reads after it, so it
     /// sees exactly the events appended from now on.

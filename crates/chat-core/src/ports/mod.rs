@@ -16,7 +16,7 @@ pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
 pub use inbox::{
     APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Ephemeral, Event, EventId, EventKind,
-    Inbox,
+    Inbox, SETTLED_DEDUP_WINDOW,
 };
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};

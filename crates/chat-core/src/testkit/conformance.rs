@@ -597,6 +597,39 @@ pub mod inbox {
         }
     }
 
+    pub async fn settled_reports_the_keys_whose_append_is_in<F, Fut>(make: F)
+    where
+        F: Fn(Settings) -> Fut,
+        Fut: Future<Output = Fixture<dyn Inbox>>,
+    {
+        let bus = make(Settings::default()).await;
+        let inbox = bus.port.as_ref();
+        let a = user("a");
+        inbox
+            .append(std::slice::from_ref(&a), &note(1).keyed("in-1"))
+            .await
+            .unwrap();
+        inbox
+            .append(std::slice::from_ref(&a), &note(2).keyed("in-2"))
+            .await
+            .unwrap();
+        let asked: Vec<String> = ["in-1", "never-appended", "in-2"]
+            .map(String::from)
+            .to_vec();
+        let mut settled = inbox.settled(&asked).await.unwrap();
+        settled.sort();
+        assert_eq!(settled, ["in-1", "in-2"]);
+        assert!(inbox.settled(&[]).await.unwrap().is_empty());
+        // Settled keys are still refused for a while: a retry in flight adds nothing.
+        let start = EventId(zero(inbox));
+        inbox
+            .append(std::slice::from_ref(&a), &note(1).keyed("in-1"))
+            .await
+            .unwrap();
+        let got = inbox.read(&a, &start, Duration::ZERO, 10).await.unwrap();
+        assert_eq!(numbers(&got), [1, 2]);
+    }
+
     fn zero(inbox: &dyn Inbox) -> String {
         match inbox.backend() {
             crate::ports::BusBackend::Redis => "0-0".into(),
@@ -634,6 +667,7 @@ macro_rules! inbox_conformance_tests {
                 no_inbox_grows_past_its_hard_limit_however_recent,
                 events_fan_out_to_many_inboxes_in_one_call,
                 an_event_appended_twice_under_one_key_arrives_once,
+                settled_reports_the_keys_whose_append_is_in,
                 ping_answers,
             ]
         );
