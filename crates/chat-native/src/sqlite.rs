@@ -9,7 +9,7 @@ use std::{
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value},
+    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
 };
 use rusqlite::{Connection, types::ValueRef};
 
@@ -61,8 +61,9 @@ impl NativeSql {
     fn connect(&self) -> Result<Connection> {
         let conn = Connection::open(self.path.as_ref()).map_err(db_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(db_error)?;
+        for pragma in WRITER_PRAGMAS {
+            conn.execute_batch(pragma).map_err(db_error)?;
+        }
         Ok(conn)
     }
 

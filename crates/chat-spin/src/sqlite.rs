@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value},
+    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
 };
 use spin_sdk::sqlite3::{Connection, Value as SpinValue};
 
@@ -43,12 +43,10 @@ fn from_spin(value: SpinValue) -> Value {
     }
 }
 
-/// What a connection that writes needs, and SQLite does not keep between connections:
-/// commits that wait for no fsync (WAL makes that safe against corruption; a power cut can
-/// lose the last commits, not the file), and enforced foreign keys. No `busy_timeout`:
-/// Spin's in-process SQLite (rusqlite) already waits 5 s on every connection it opens,
-/// and each statement sent through the host costs CPU (a send's budget is a few of them).
-const WRITER_PRAGMAS: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"];
+// The writer pragmas are chat-core's WRITER_PRAGMAS, sent before a connection's first
+// write only. No `busy_timeout`: Spin's in-process SQLite (rusqlite) already waits 5 s on
+// every connection it opens, and each statement sent through the host costs CPU (a
+// send's budget is a few of them).
 
 fn open(database: &str) -> Result<Connection> {
     Connection::open(database).map_err(db_error)

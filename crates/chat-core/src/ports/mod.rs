@@ -21,7 +21,7 @@ pub use inbox::{
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
-pub use sql::{FromValue, Row, Sql, SqlTransaction, Value};
+pub use sql::{FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS};
 
 use crate::settings::Settings;
 

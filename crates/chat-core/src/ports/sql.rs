@@ -3,6 +3,13 @@
 
 use crate::{Error, Result};
 
+/// What every connection that writes needs, and SQLite does not keep between connections
+/// (both adapters send these): commits that wait for no fsync (WAL makes that safe
+/// against corruption; a power cut can lose the last commits, not the file), and
+/// enforced foreign keys. `journal_mode = WAL` is the database's own, set once by the
+/// first migration; the busy wait is the adapter's (see each).
+pub const WRITER_PRAGMAS: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"];
+
 /// One SQLite value, as a parameter or a column of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
