@@ -5,34 +5,29 @@ use crate::{
     ports::{Clock, Random},
 };
 
-/// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then 74 random bits. Sorting by the
-/// id sorts by creation time, which keeps SQLite's B-tree inserts at the right edge.
+/// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds from the injected clock, then 74
+/// bits from the injected random source (the `uuid` crate sets version and variant).
+/// Sorting by the id sorts by creation time, which keeps SQLite's B-tree inserts at the
+/// right edge, and lets the outbox walk messages in time order.
 pub fn uuid_v7(clock: &dyn Clock, random: &dyn Random) -> Result<String> {
-    let mut bytes = [0u8; 16];
-    random.fill(&mut bytes[6..])?;
-    Ok(uuid_v7_from(clock.now_ms(), bytes))
+    let mut bytes = [0u8; 10];
+    random.fill(&mut bytes)?;
+    Ok(uuid_v7_from(clock.now_ms(), &bytes))
 }
 
 /// The smallest UUIDv7 of millisecond `ms` (all random bits zero): every id made at `ms`
 /// or later sorts at or above it, every id made earlier below, as text too.
 pub fn uuid_v7_floor(ms: i64) -> String {
-    uuid_v7_from(ms, [0u8; 16])
+    uuid_v7_from(ms, &[0u8; 10])
 }
 
-fn uuid_v7_from(ms: i64, mut bytes: [u8; 16]) -> String {
-    let ms = u64::try_from(ms).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
-    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    bytes[6] = (bytes[6] & 0x0F) | 0x70; // version 7
-    bytes[8] = (bytes[8] & 0x3F) | 0x80; // RFC 9562 variant
-    let hex = hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+fn uuid_v7_from(ms: i64, random: &[u8; 10]) -> String {
+    // Before 1970 is a broken clock: the epoch, rather than a panic.
+    let ms = u64::try_from(ms).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(ms, random)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// `bytes` random bytes as lower-case hex (64 hex characters for 32 bytes = 256 bits).

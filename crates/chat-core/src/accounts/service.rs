@@ -11,6 +11,7 @@ use super::{
 use crate::{
     Error, Ports, Result, ids,
     ports::{Rate, Value, Verdict},
+    time::millis,
     time::rfc3339_ms,
 };
 
@@ -50,10 +51,6 @@ pub struct LoginAttempt<'a> {
 /// Account operations over the ports.
 pub struct Accounts<'a> {
     ports: &'a Ports,
-}
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -260,7 +257,7 @@ impl<'a> Accounts<'a> {
                 &[
                     Value::from(user.id.as_str()),
                     Value::Integer(now),
-                    Value::Integer(ms(settings.session_idle)),
+                    Value::Integer(millis(settings.session_idle)),
                 ],
             )
             .await?;
@@ -277,7 +274,7 @@ impl<'a> Accounts<'a> {
                     Value::from(user.id.as_str()),
                     Value::from(token.storage_hash()),
                     Value::Integer(now),
-                    Value::Integer(now.saturating_add(ms(settings.session_max))),
+                    Value::Integer(now.saturating_add(millis(settings.session_max))),
                     Value::from(truncate(user_agent, MAX_USER_AGENT_CHARS)),
                     verified_hash.map_or(Value::Null, Value::from),
                 ],
@@ -319,7 +316,7 @@ impl<'a> Accounts<'a> {
             now,
             last_seen,
             expires,
-            ms(self.ports.settings.session_idle),
+            millis(self.ports.settings.session_idle),
         ) {
             self.delete_session(&id).await?;
             return Err(Error::Unauthenticated);
@@ -408,7 +405,7 @@ impl<'a> Accounts<'a> {
                 &[
                     Value::from(session.user.id.as_str()),
                     Value::Integer(now),
-                    Value::Integer(ms(self.ports.settings.session_idle)),
+                    Value::Integer(millis(self.ports.settings.session_idle)),
                 ],
             )
             .await?;

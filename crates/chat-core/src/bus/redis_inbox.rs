@@ -12,6 +12,7 @@ use crate::{
         RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
     },
     settings::Settings,
+    time::millis,
 };
 
 const KEY_PREFIX: &str = "chat:inbox:";
@@ -203,16 +204,12 @@ impl Inbox for RedisInbox {
         args.push(payload.into());
         args.push(RedisArg::Int(i64::from(self.retention)));
         args.push(RedisArg::Int(i64::from(trim_slack(self.retention))));
-        args.push(RedisArg::Int(
-            i64::try_from(self.retention_age.as_millis()).unwrap_or(i64::MAX),
-        ));
+        args.push(RedisArg::Int(millis(self.retention_age)));
         args.push(self.channel.as_str().into());
         args.push(published.to_string().into());
         args.push(RedisArg::Int(i64::from(hard_limit(self.retention))));
         args.push(event.key.as_deref().unwrap_or("").into());
-        args.push(RedisArg::Int(
-            i64::try_from(APPEND_DEDUP_WINDOW.as_millis()).unwrap_or(i64::MAX),
-        ));
+        args.push(RedisArg::Int(millis(APPEND_DEDUP_WINDOW)));
         self.redis.execute("EVAL", args).await.map(drop)
     }
 
@@ -223,9 +220,7 @@ impl Inbox for RedisInbox {
         let mut args: Vec<RedisArg> = Vec::with_capacity(keys.len() + 3);
         args.push(SETTLED_SCRIPT.into());
         args.push(0.into());
-        args.push(RedisArg::Int(
-            i64::try_from(SETTLED_DEDUP_WINDOW.as_millis()).unwrap_or(i64::MAX),
-        ));
+        args.push(RedisArg::Int(millis(SETTLED_DEDUP_WINDOW)));
         args.extend(keys.iter().map(|k| RedisArg::from(k.as_str())));
         let reply = self.redis.execute("EVAL", args).await?;
         Ok(reply
@@ -289,7 +284,7 @@ impl Inbox for RedisInbox {
             return Err(Error::invalid("invalid_cursor", "event id is not valid"));
         }
         let count = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
-        let block_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        let block_ms = millis(wait);
         let mut args: Vec<RedisArg> = vec!["COUNT".into(), count.into()];
         // BLOCK 0 would wait forever; a zero wait is a plain read.
         if block_ms > 0 {

@@ -8,6 +8,7 @@ use crate::{
     Error, Result,
     ports::{BusBackend, Clock, CursorStatus, Delivered, Event, EventId, Inbox, Sql, Value},
     settings::Settings,
+    time::millis,
 };
 
 /// While a read is young (the stream has just delivered, so its conversations are
@@ -76,7 +77,7 @@ impl SqlInbox {
     /// Deletes what lies beyond `user`'s newest `retention` events and is older than the
     /// retention age, first recording the highest id removed so resuming readers see a gap.
     async fn trim(&self, user: &str) -> Result<()> {
-        let cutoff = self.clock.now_ms() - duration_ms(self.retention_age);
+        let cutoff = self.clock.now_ms() - millis(self.retention_age);
         let params = [
             Value::from(user),
             Value::from(self.retention),
@@ -120,10 +121,6 @@ impl SqlInbox {
 fn budgeted_fast_poll(streams: i64, ceiling: Duration) -> Duration {
     let share = Duration::from_secs_f64(streams.max(1) as f64 / FAST_POLLS_PER_SECOND);
     share.max(FAST_POLL).min(ceiling)
-}
-
-fn duration_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn parse_cursor(cursor: &EventId) -> Option<i64> {

@@ -11,11 +11,8 @@ use super::outbox;
 use crate::{
     Error, Ports, Result,
     ports::{Event, EventKind, Value},
+    time::millis,
 };
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 /// How long a stream refused for having too many siblings is told to wait: the time a
 /// lingering lease of a closed tab takes to lapse is at most the presence TTL, but most go
@@ -55,7 +52,7 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Resul
             &[
                 Value::from(stream_id),
                 user,
-                Value::Integer(now + ms(ports.settings.presence_ttl)),
+                Value::Integer(now + millis(ports.settings.presence_ttl)),
                 Value::from(ports.settings.streams_per_user),
             ],
         )
@@ -70,7 +67,7 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Resul
 
 /// Extends the lease by the presence TTL from now.
 pub(crate) async fn renew(ports: &Ports, stream_id: &str) -> Result<()> {
-    let expires = ports.clock.now_ms() + ms(ports.settings.presence_ttl);
+    let expires = ports.clock.now_ms() + millis(ports.settings.presence_ttl);
     ports
         .sql
         .execute(
@@ -85,7 +82,7 @@ pub(crate) async fn renew(ports: &Ports, stream_id: &str) -> Result<()> {
 /// within a second or two, and its next stream then finds the user still connected, so
 /// friends see no flicker; a client that does not come back lapses soon after.
 pub(crate) async fn release(ports: &Ports, stream_id: &str, grace: Duration) -> Result<()> {
-    let expires = ports.clock.now_ms() + ms(grace);
+    let expires = ports.clock.now_ms() + millis(grace);
     ports
         .sql
         .execute(

@@ -25,6 +25,7 @@ use std::{collections::HashSet, time::Duration};
 use crate::{
     Error, Ports, Result, ids,
     ports::{Event, Value},
+    time::millis,
 };
 
 /// How long a stream that took a row for redelivery holds it before another may.
@@ -34,10 +35,6 @@ const BATCH: usize = 200;
 /// Batches of each kind one round takes at most: a backlog is worked off by several
 /// rounds, none of them long.
 const BATCHES_PER_ROUND: usize = 5;
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 /// The idempotency key of a message's event.
 pub(crate) fn message_key(message_id: &str) -> String {
@@ -64,7 +61,7 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[String], event: Event) 
                 Value::from(key.as_str()),
                 Value::from(to_json(&recipients)?),
                 Value::from(to_json(&event)?),
-                Value::Integer(ports.clock.now_ms() + ms(ports.settings.redeliver_after)),
+                Value::Integer(ports.clock.now_ms() + millis(ports.settings.redeliver_after)),
             ],
         )
         .await?;
@@ -126,7 +123,7 @@ pub(crate) async fn drain(ports: &Ports) -> Result<()> {
 /// what is in. Racing streams may walk the same messages: the appends are idempotent and
 /// the mark only moves forward. Returns how many messages it looked at.
 async fn settle_messages(ports: &Ports) -> Result<usize> {
-    let before = ids::uuid_v7_floor(ports.clock.now_ms() - ms(ports.settings.redeliver_after));
+    let before = ids::uuid_v7_floor(ports.clock.now_ms() - millis(ports.settings.redeliver_after));
     let rows = ports
         .sql
         .query(
@@ -208,7 +205,7 @@ async fn settle_rows(ports: &Ports) -> Result<usize> {
               RETURNING key, recipients, event",
             &[
                 Value::from(to_json(&unsettled)?),
-                Value::Integer(now + ms(CLAIM_FOR)),
+                Value::Integer(now + millis(CLAIM_FOR)),
                 Value::Integer(now),
             ],
         )

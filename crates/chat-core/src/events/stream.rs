@@ -19,6 +19,7 @@ use crate::{
     accounts::User,
     ids,
     ports::{CursorStatus, Delivered, Event, EventId, EventKind, Value},
+    time::millis,
 };
 
 /// How long a client is told to wait before reconnecting.
@@ -57,10 +58,6 @@ pub struct LiveStream {
     next_heartbeat_ms: i64,
     pending: std::collections::VecDeque<Frame>,
     finished: bool,
-}
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A uniformly random whole number in `0..bound` (0 when `bound` is not positive).
@@ -124,8 +121,8 @@ impl LiveStream {
         // stalled sends for over a second at 400 streams. Spread both at random: the first
         // heartbeat within the second half of the interval, the end in the last fifth of
         // the stream's time (never later than configured).
-        let stream_ms = ms(settings.stream_duration);
-        let heartbeat_ms = ms(settings.heartbeat_interval);
+        let stream_ms = millis(settings.stream_duration);
+        let heartbeat_ms = millis(settings.heartbeat_interval);
         let ends_ms = started_ms + stream_ms - random_below(&ports, stream_ms / 5)?;
         let first_heartbeat_ms =
             started_ms + heartbeat_ms - random_below(&ports, heartbeat_ms / 2)?;
@@ -161,7 +158,7 @@ impl LiveStream {
                 continue;
             }
             if now >= self.next_heartbeat_ms {
-                self.next_heartbeat_ms = now + ms(self.ports.settings.heartbeat_interval);
+                self.next_heartbeat_ms = now + millis(self.ports.settings.heartbeat_interval);
                 if let Err(e) = self.heartbeat().await {
                     eprintln!("event stream {}: heartbeat: {e}", self.stream_id);
                 }
@@ -252,7 +249,7 @@ async fn do_the_rounds(ports: &Ports) {
 /// SQLite connection the heartbeat's lease renewal already opened: neither a Redis
 /// connection nor a write per heartbeat), and one conditional write to take the turn.
 async fn rounds_are_due(ports: &Ports) -> Result<bool> {
-    let interval = ms(ports.settings.rounds_interval);
+    let interval = millis(ports.settings.rounds_interval);
     if interval == 0 {
         return Ok(true);
     }

@@ -36,7 +36,7 @@ where
         // A clock before 1970 is a broken host; treat it as the epoch rather than panic.
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .map(crate::time::millis)
             .unwrap_or(0)
     }
 

@@ -33,8 +33,8 @@ impl FixedClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.now_ms.fetch_add(ms, Ordering::SeqCst);
+        self.now_ms
+            .fetch_add(crate::time::millis(by), Ordering::SeqCst);
     }
 }
 
