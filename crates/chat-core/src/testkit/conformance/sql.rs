@@ -1,0 +1,232 @@
+//! Conformance cases of the `Sql` port (rusqlite natively; Spin's host runs the same SQL).
+
+use super::*;
+
+pub async fn executes_and_queries_with_positional_parameters<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    sql.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        &[],
+    )
+    .await
+    .unwrap();
+    let changed = sql
+        .execute(
+            "INSERT INTO t (id, name) VALUES (?1, ?2), (?3, ?2)",
+            &[1.into(), "same".into(), 2.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 2);
+    let rows = sql
+        .query(
+            "SELECT id, name FROM t WHERE name = ?1 ORDER BY id",
+            &["same".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].get::<i64>(0).unwrap(), 2);
+    assert_eq!(rows[1].get::<String>(1).unwrap(), "same");
+    let updated = sql
+        .execute("UPDATE t SET name = 'x' WHERE id > ?1", &[0.into()])
+        .await
+        .unwrap();
+    assert_eq!(updated, 2);
+}
+
+pub async fn round_trips_every_value_type<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    let values = vec![
+        Value::Null,
+        Value::Integer(i64::MIN),
+        Value::Real(1.5),
+        Value::Text("héllo ✓ 'quoted'; DROP TABLE t".into()),
+        Value::Blob(vec![0, 255, 7]),
+    ];
+    let rows = sql
+        .query("SELECT ?1, ?2, ?3, ?4, ?5", &values)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, values);
+    assert_eq!(rows[0].get::<Option<String>>(0).unwrap(), None);
+    assert!(matches!(rows[0].get::<String>(1), Err(Error::Data(_))));
+    assert!(matches!(rows[0].get::<i64>(9), Err(Error::Data(_))));
+}
+
+pub async fn errors_surface_as_database_errors<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    sql.execute("CREATE TABLE u (name TEXT PRIMARY KEY)", &[])
+        .await
+        .unwrap();
+    sql.execute("INSERT INTO u VALUES ('a')", &[])
+        .await
+        .unwrap();
+    let duplicate = sql.execute("INSERT INTO u VALUES ('a')", &[]).await;
+    assert!(
+        matches!(duplicate, Err(Error::Database(_))),
+        "{duplicate:?}"
+    );
+    let missing = sql.query("SELECT * FROM nowhere", &[]).await;
+    assert!(matches!(missing, Err(Error::Database(_))), "{missing:?}");
+    let syntax = sql.execute("SELEKT 1", &[]).await;
+    assert!(matches!(syntax, Err(Error::Database(_))), "{syntax:?}");
+    // A failing RETURNING insert must fail, not return an empty list.
+    let returning = sql
+        .query("INSERT INTO u VALUES ('a') RETURNING name", &[])
+        .await;
+    assert!(
+        matches!(returning, Err(Error::Database(_))),
+        "{returning:?}"
+    );
+}
+
+pub async fn committed_transactions_persist_and_dropped_ones_roll_back<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    sql.execute("CREATE TABLE n (v INTEGER)", &[])
+        .await
+        .unwrap();
+
+    let mut tx = sql.begin().await.unwrap();
+    tx.execute("INSERT INTO n VALUES (1)", &[]).await.unwrap();
+    let inside = tx.query("SELECT count(*) FROM n", &[]).await.unwrap();
+    assert_eq!(inside[0].get::<i64>(0).unwrap(), 1);
+    tx.commit().await.unwrap();
+
+    let mut tx = sql.begin().await.unwrap();
+    tx.execute("INSERT INTO n VALUES (2)", &[]).await.unwrap();
+    drop(tx);
+
+    let mut tx = sql.begin().await.unwrap();
+    tx.execute("INSERT INTO n VALUES (3)", &[]).await.unwrap();
+    assert!(
+        tx.execute("INSERT INTO nowhere VALUES (1)", &[])
+            .await
+            .is_err()
+    );
+    drop(tx);
+
+    let rows = sql.query("SELECT v FROM n ORDER BY v", &[]).await.unwrap();
+    let got: Vec<i64> = rows.iter().map(|r| r.get(0).unwrap()).collect();
+    assert_eq!(got, [1]);
+}
+
+pub async fn migrations_apply_once_record_versions_and_enable_wal<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    assert_eq!(migrations::current_version(sql).await.unwrap(), 0);
+    migrations::migrate(sql).await.unwrap();
+    migrations::migrate(sql).await.unwrap();
+    assert_eq!(
+        migrations::current_version(sql).await.unwrap(),
+        migrations::latest_version()
+    );
+    let recorded = sql
+        .query(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), MIGRATIONS.len());
+    for (row, m) in recorded.iter().zip(MIGRATIONS) {
+        assert_eq!(row.get::<i64>(0).unwrap(), m.version);
+        assert_eq!(row.get::<String>(1).unwrap(), m.name);
+    }
+    let mode = sql.query("PRAGMA journal_mode", &[]).await.unwrap();
+    assert_eq!(mode[0].get::<String>(0).unwrap().to_lowercase(), "wal");
+}
+
+pub async fn a_late_early_migration_never_stamps_the_version_back<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    migrations::migrate(sql).await.unwrap();
+    // A slow request is only now recording the first file (it runs outside a
+    // transaction and is idempotent), after another applied them all.
+    for first in MIGRATIONS.iter().take(1) {
+        sql.execute(
+            "DELETE FROM schema_migrations WHERE version = ?1",
+            &[Value::Integer(first.version)],
+        )
+        .await
+        .unwrap();
+        migrations::apply(sql, first).await.unwrap();
+        assert_eq!(
+            migrations::current_version(sql).await.unwrap(),
+            migrations::latest_version(),
+            "{} stamped the version back",
+            first.name
+        );
+    }
+}
+
+pub async fn racing_migrations_apply_each_file_once<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.clone();
+    let racers = (0..8).map(|_| {
+        let sql = sql.clone();
+        async move { migrations::migrate(sql.as_ref()).await }
+    });
+    for result in futures::future::join_all(racers).await {
+        result.unwrap();
+    }
+    let count = sql
+        .query("SELECT count(*) FROM schema_migrations", &[])
+        .await
+        .unwrap();
+    assert_eq!(count[0].get::<i64>(0).unwrap(), MIGRATIONS.len() as i64);
+}
+
+#[macro_export]
+/// Generates one `#[tokio::test]` per `Sql` conformance case, over `$make`: an async fn
+/// returning a `Fixture<dyn Sql>` on a fresh, empty database.
+macro_rules! sql_conformance_tests {
+    ($make:path) => {
+        $crate::__conformance_cases!(
+            sql,
+            $make,
+            [
+                executes_and_queries_with_positional_parameters,
+                round_trips_every_value_type,
+                errors_surface_as_database_errors,
+                committed_transactions_persist_and_dropped_ones_roll_back,
+                migrations_apply_once_record_versions_and_enable_wal,
+                a_late_early_migration_never_stamps_the_version_back,
+                racing_migrations_apply_each_file_once,
+            ]
+        );
+    };
+}
