@@ -1,11 +1,16 @@
-//! Session tokens: 256 random bits shown to the client once, stored only as their SHA-256,
-//! so a copy of the database holds no usable token.
+//! Sessions: tokens of 256 random bits shown to the client once, stored only as their
+//! SHA-256 (a copy of the database holds no usable token), and the session half of the
+//! account services: open, authenticate, log out, list, revoke.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::User;
-use crate::{Result, ids, ports::Random};
+use super::{Accounts, User, credentials::truncate};
+use crate::{
+    Error, Result, ids,
+    ports::{Random, Value},
+    time::{millis, rfc3339_ms},
+};
 
 /// A bearer token as the client holds it: 64 lower-case hex characters.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,6 +75,185 @@ pub struct SessionInfo {
 /// True while a session is neither idle too long nor past its absolute expiry.
 pub(crate) fn is_live(now_ms: i64, last_seen_ms: i64, expires_ms: i64, idle_ms: i64) -> bool {
     now_ms < expires_ms && now_ms - last_seen_ms < idle_ms
+}
+
+/// `last_seen_at` is written at most this often per session.
+const LAST_SEEN_GRANULARITY_MS: i64 = 60_000;
+/// Longest `User-Agent` kept with a session.
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// A new session: the token is shown to the client exactly once.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The user's own record.
+    pub user: User,
+    /// The bearer token (also the cookie value).
+    pub token: SessionToken,
+    /// The session's public id.
+    pub session_id: String,
+}
+
+/// The session half of the account services: open, authenticate, log out, list, revoke.
+impl Accounts<'_> {
+    /// Opens a session for `user`. With `verified_hash`, only while the user's password
+    /// hash is still that one: a login that raced a password change (which revokes every
+    /// other session) gets 401 instead of a session the change never saw.
+    pub(super) async fn open_session(
+        &self,
+        user: User,
+        user_agent: &str,
+        verified_hash: Option<&str>,
+    ) -> Result<SignedIn> {
+        let now = self.ports.clock.now_ms();
+        let settings = &self.ports.settings;
+        let token = SessionToken::generate(self.ports.random.as_ref())?;
+        let session_id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        // Sweep this user's dead sessions while we are here: bounded by one user's rows.
+        self.ports
+            .sql
+            .execute(
+                "DELETE FROM sessions WHERE user_id = ?1
+                   AND (expires_at_ms <= ?2 OR last_seen_at_ms <= ?2 - ?3)",
+                &[
+                    Value::from(user.id.as_str()),
+                    Value::Integer(now),
+                    Value::Integer(millis(settings.session_idle)),
+                ],
+            )
+            .await?;
+        let opened = self
+            .ports
+            .sql
+            .execute(
+                "INSERT INTO sessions
+                   (id, user_id, token_hash, created_at_ms, last_seen_at_ms, expires_at_ms, user_agent)
+                 SELECT ?1, u.id, ?3, ?4, ?4, ?5, ?6 FROM users u
+                  WHERE u.id = ?2 AND (?7 IS NULL OR u.password_hash = ?7)",
+                &[
+                    Value::from(session_id.as_str()),
+                    Value::from(user.id.as_str()),
+                    Value::from(token.storage_hash()),
+                    Value::Integer(now),
+                    Value::Integer(now.saturating_add(millis(settings.session_max))),
+                    Value::from(truncate(user_agent, MAX_USER_AGENT_CHARS)),
+                    verified_hash.map_or(Value::Null, Value::from),
+                ],
+            )
+            .await?;
+        if opened == 0 {
+            return Err(Error::InvalidCredentials);
+        }
+        Ok(SignedIn {
+            user,
+            token,
+            session_id,
+        })
+    }
+
+    /// The live session a token belongs to. Expired sessions are deleted on sight.
+    pub async fn authenticate(&self, token: &SessionToken) -> Result<Session> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, {}
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1",
+                    User::columns("u.")
+                ),
+                &[Value::from(token.storage_hash())],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(Error::Unauthenticated);
+        };
+        let id: String = row.get(0)?;
+        let last_seen: i64 = row.get(1)?;
+        let expires: i64 = row.get(2)?;
+        let now = self.ports.clock.now_ms();
+        if !is_live(
+            now,
+            last_seen,
+            expires,
+            millis(self.ports.settings.session_idle),
+        ) {
+            self.delete_session(&id).await?;
+            return Err(Error::Unauthenticated);
+        }
+        if now - last_seen >= LAST_SEEN_GRANULARITY_MS {
+            self.ports
+                .sql
+                .execute(
+                    "UPDATE sessions SET last_seen_at_ms = ?1 WHERE id = ?2",
+                    &[Value::Integer(now), Value::from(id.as_str())],
+                )
+                .await?;
+        }
+        Ok(Session {
+            id,
+            user: User::from_row(row, 3)?,
+        })
+    }
+
+    pub(super) async fn delete_session(&self, id: &str) -> Result<u64> {
+        self.ports
+            .sql
+            .execute("DELETE FROM sessions WHERE id = ?1", &[Value::from(id)])
+            .await
+    }
+
+    /// Revokes the session.
+    pub async fn logout(&self, session: &Session) -> Result<()> {
+        self.delete_session(&session.id).await.map(drop)
+    }
+
+    /// The user's live sessions, most recently used first.
+    pub async fn sessions(&self, session: &Session) -> Result<Vec<SessionInfo>> {
+        let now = self.ports.clock.now_ms();
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT id, created_at_ms, last_seen_at_ms, user_agent FROM sessions
+                 WHERE user_id = ?1 AND expires_at_ms > ?2 AND last_seen_at_ms > ?2 - ?3
+                 ORDER BY last_seen_at_ms DESC, created_at_ms DESC",
+                &[
+                    Value::from(session.user.id.as_str()),
+                    Value::Integer(now),
+                    Value::Integer(millis(self.ports.settings.session_idle)),
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get(0)?;
+                Ok(SessionInfo {
+                    current: id == session.id,
+                    id,
+                    created_at: rfc3339_ms(row.get(1)?),
+                    last_seen_at: rfc3339_ms(row.get(2)?),
+                    user_agent: row.get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the caller's own sessions; another user's or an unknown id is 404.
+    pub async fn revoke(&self, session: &Session, id: &str) -> Result<()> {
+        let deleted = self
+            .ports
+            .sql
+            .execute(
+                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
+                &[Value::from(id), Value::from(session.user.id.as_str())],
+            )
+            .await?;
+        if deleted == 0 {
+            return Err(Error::NotFound { what: "session" });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

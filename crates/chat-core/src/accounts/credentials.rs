@@ -1,39 +1,22 @@
-//! The account services behind the `auth` routes: sign up, log in, authenticate a token,
-//! log out, change the password, list and revoke sessions.
+//! Credentials: sign up, log in and change the password (Argon2id, throttled before any
+//! hash). The session half of [`Accounts`] (open, authenticate, list, revoke) is in
+//! `sessions.rs`.
 
 use std::time::Duration;
 
 use super::{
-    DisplayName, Password, Session, SessionInfo, SessionToken, User, Username,
+    DisplayName, Password, Session, SignedIn, User, Username,
     password::{self, HashCost},
-    sessions::is_live,
 };
 use crate::{
     Error, Ports, Result, ids,
     ports::{Rate, Value, Verdict},
-    time::millis,
-    time::rfc3339_ms,
 };
 
-/// `last_seen_at` is written at most this often per session.
-const LAST_SEEN_GRANULARITY_MS: i64 = 60_000;
 /// Failed logins are counted over this window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Signups are counted over this window.
 const SIGNUP_WINDOW: Duration = Duration::from_secs(60 * 60);
-/// Longest `User-Agent` kept with a session.
-const MAX_USER_AGENT_CHARS: usize = 256;
-
-/// A new session: the token is shown to the client exactly once.
-#[derive(Debug)]
-pub struct SignedIn {
-    /// The user's own record.
-    pub user: User,
-    /// The bearer token (also the cookie value).
-    pub token: SessionToken,
-    /// The session's public id.
-    pub session_id: String,
-}
 
 /// A login as submitted.
 #[derive(Debug, Clone, Copy)]
@@ -50,10 +33,10 @@ pub struct LoginAttempt<'a> {
 
 /// Account operations over the ports.
 pub struct Accounts<'a> {
-    ports: &'a Ports,
+    pub(super) ports: &'a Ports,
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
+pub(super) fn truncate(text: &str, max_chars: usize) -> String {
     text.chars()
         .filter(|c| !c.is_control())
         .take(max_chars)
@@ -235,119 +218,6 @@ impl<'a> Accounts<'a> {
         }
     }
 
-    /// Opens a session for `user`. With `verified_hash`, only while the user's password
-    /// hash is still that one: a login that raced a password change (which revokes every
-    /// other session) gets 401 instead of a session the change never saw.
-    async fn open_session(
-        &self,
-        user: User,
-        user_agent: &str,
-        verified_hash: Option<&str>,
-    ) -> Result<SignedIn> {
-        let now = self.ports.clock.now_ms();
-        let settings = &self.ports.settings;
-        let token = SessionToken::generate(self.ports.random.as_ref())?;
-        let session_id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
-        // Sweep this user's dead sessions while we are here: bounded by one user's rows.
-        self.ports
-            .sql
-            .execute(
-                "DELETE FROM sessions WHERE user_id = ?1
-                   AND (expires_at_ms <= ?2 OR last_seen_at_ms <= ?2 - ?3)",
-                &[
-                    Value::from(user.id.as_str()),
-                    Value::Integer(now),
-                    Value::Integer(millis(settings.session_idle)),
-                ],
-            )
-            .await?;
-        let opened = self
-            .ports
-            .sql
-            .execute(
-                "INSERT INTO sessions
-                   (id, user_id, token_hash, created_at_ms, last_seen_at_ms, expires_at_ms, user_agent)
-                 SELECT ?1, u.id, ?3, ?4, ?4, ?5, ?6 FROM users u
-                  WHERE u.id = ?2 AND (?7 IS NULL OR u.password_hash = ?7)",
-                &[
-                    Value::from(session_id.as_str()),
-                    Value::from(user.id.as_str()),
-                    Value::from(token.storage_hash()),
-                    Value::Integer(now),
-                    Value::Integer(now.saturating_add(millis(settings.session_max))),
-                    Value::from(truncate(user_agent, MAX_USER_AGENT_CHARS)),
-                    verified_hash.map_or(Value::Null, Value::from),
-                ],
-            )
-            .await?;
-        if opened == 0 {
-            return Err(Error::InvalidCredentials);
-        }
-        Ok(SignedIn {
-            user,
-            token,
-            session_id,
-        })
-    }
-
-    /// The live session a token belongs to. Expired sessions are deleted on sight.
-    pub async fn authenticate(&self, token: &SessionToken) -> Result<Session> {
-        let rows = self
-            .ports
-            .sql
-            .query(
-                &format!(
-                    "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, {}
-                     FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = ?1",
-                    User::columns("u.")
-                ),
-                &[Value::from(token.storage_hash())],
-            )
-            .await?;
-        let Some(row) = rows.first() else {
-            return Err(Error::Unauthenticated);
-        };
-        let id: String = row.get(0)?;
-        let last_seen: i64 = row.get(1)?;
-        let expires: i64 = row.get(2)?;
-        let now = self.ports.clock.now_ms();
-        if !is_live(
-            now,
-            last_seen,
-            expires,
-            millis(self.ports.settings.session_idle),
-        ) {
-            self.delete_session(&id).await?;
-            return Err(Error::Unauthenticated);
-        }
-        if now - last_seen >= LAST_SEEN_GRANULARITY_MS {
-            self.ports
-                .sql
-                .execute(
-                    "UPDATE sessions SET last_seen_at_ms = ?1 WHERE id = ?2",
-                    &[Value::Integer(now), Value::from(id.as_str())],
-                )
-                .await?;
-        }
-        Ok(Session {
-            id,
-            user: User::from_row(row, 3)?,
-        })
-    }
-
-    async fn delete_session(&self, id: &str) -> Result<u64> {
-        self.ports
-            .sql
-            .execute("DELETE FROM sessions WHERE id = ?1", &[Value::from(id)])
-            .await
-    }
-
-    /// Revokes the session.
-    pub async fn logout(&self, session: &Session) -> Result<()> {
-        self.delete_session(&session.id).await.map(drop)
-    }
-
     /// Replaces the password after checking the current one, and revokes every other
     /// session of the user. Each attempt takes a token from the user's own bucket (at the
     /// login rate) before the current password is checked; a success gives it back. A
@@ -390,52 +260,5 @@ impl<'a> Accounts<'a> {
         )
         .await?;
         tx.commit().await
-    }
-
-    /// The user's live sessions, most recently used first.
-    pub async fn sessions(&self, session: &Session) -> Result<Vec<SessionInfo>> {
-        let now = self.ports.clock.now_ms();
-        let rows = self
-            .ports
-            .sql
-            .query(
-                "SELECT id, created_at_ms, last_seen_at_ms, user_agent FROM sessions
-                 WHERE user_id = ?1 AND expires_at_ms > ?2 AND last_seen_at_ms > ?2 - ?3
-                 ORDER BY last_seen_at_ms DESC, created_at_ms DESC",
-                &[
-                    Value::from(session.user.id.as_str()),
-                    Value::Integer(now),
-                    Value::Integer(millis(self.ports.settings.session_idle)),
-                ],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.get(0)?;
-                Ok(SessionInfo {
-                    current: id == session.id,
-                    id,
-                    created_at: rfc3339_ms(row.get(1)?),
-                    last_seen_at: rfc3339_ms(row.get(2)?),
-                    user_agent: row.get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes one of the caller's own sessions; another user's or an unknown id is 404.
-    pub async fn revoke(&self, session: &Session, id: &str) -> Result<()> {
-        let deleted = self
-            .ports
-            .sql
-            .execute(
-                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
-                &[Value::from(id), Value::from(session.user.id.as_str())],
-            )
-            .await?;
-        if deleted == 0 {
-            return Err(Error::NotFound { what: "session" });
-        }
-        Ok(())
     }
 }
