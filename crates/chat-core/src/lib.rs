@@ -18,6 +18,7 @@ pub mod testkit;
 pub mod throttle;
 pub mod time;
 pub mod users;
+mod wiring;
 
 pub use error::{Error, Result};
-pub use ports::Ports;
+pub use wiring::Ports;

@@ -1,55 +1,17 @@
 //! The event bus and rate limiter, written once over the `Sql` and `RedisCommands` ports:
 //! the Redis versions run on Redis Streams and Lua scripts, the embedded versions on
-//! SQLite tables. Hosts only supply the raw connections; [`Ports::assemble`] picks.
+//! SQLite tables. Hosts only supply the raw connections; `Ports::assemble` (wiring.rs)
+//! picks.
 
 mod redis_inbox;
 mod redis_limiter;
 mod sql_inbox;
 mod sql_limiter;
 
-use std::sync::Arc;
-
 pub use redis_inbox::RedisInbox;
 pub use redis_limiter::RedisLimiter;
 pub use sql_inbox::SqlInbox;
 pub use sql_limiter::SqlLimiter;
-
-use crate::{
-    Ports,
-    ports::{Clock, Inbox, Limiter, Random, RedisCommands, Sql},
-    settings::Settings,
-};
-
-impl Ports {
-    /// Wires the ports: with a Redis connection the inbox and limiter use Redis, without
-    /// one (embedded mode) they use the SQLite tables.
-    pub fn assemble(
-        sql: Arc<dyn Sql>,
-        redis: Option<Arc<dyn RedisCommands>>,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-        settings: Arc<Settings>,
-    ) -> Ports {
-        let (inbox, limiter): (Arc<dyn Inbox>, Arc<dyn Limiter>) = match redis {
-            Some(redis) => (
-                Arc::new(RedisInbox::new(redis.clone(), &settings)),
-                Arc::new(RedisLimiter::new(redis, clock.clone())),
-            ),
-            None => (
-                Arc::new(SqlInbox::new(sql.clone(), clock.clone(), &settings)),
-                Arc::new(SqlLimiter::new(sql.clone(), clock.clone())),
-            ),
-        };
-        Ports {
-            sql,
-            inbox,
-            limiter,
-            clock,
-            random,
-            settings,
-        }
-    }
-}
 
 /// Recipients without duplicates, in their first order.
 fn unique(recipients: &[String]) -> Vec<&str> {

@@ -10,8 +10,6 @@ mod random;
 mod redis;
 mod sql;
 
-use std::sync::Arc;
-
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
 pub use inbox::{
@@ -22,25 +20,3 @@ pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
 pub use sql::{FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS};
-
-use crate::settings::Settings;
-
-/// Everything a request handler needs from the outside world, bundled.
-///
-/// Cheap to clone. Built once per process on the native host and once per request on Spin
-/// (where nothing outlives a request).
-#[derive(Clone)]
-pub struct Ports {
-    /// The SQLite store.
-    pub sql: Arc<dyn Sql>,
-    /// Per-user event inboxes (Redis Streams or the SQLite table).
-    pub inbox: Arc<dyn Inbox>,
-    /// Rate limiting counters.
-    pub limiter: Arc<dyn Limiter>,
-    /// Wall clock and sleeping.
-    pub clock: Arc<dyn Clock>,
-    /// Randomness for ids and tokens.
-    pub random: Arc<dyn Random>,
-    /// Parsed settings.
-    pub settings: Arc<Settings>,
-}

@@ -1,0 +1,61 @@
+//! The bundle of ports a request handler works with, and its assembly from what a host
+//! supplies: its own module, so that neither the ports nor the settings need the other.
+
+use std::sync::Arc;
+
+use crate::{
+    bus::{RedisInbox, RedisLimiter, SqlInbox, SqlLimiter},
+    ports::{Clock, Inbox, Limiter, Random, RedisCommands, Sql},
+    settings::Settings,
+};
+
+/// Everything a request handler needs from the outside world, bundled.
+///
+/// Cheap to clone. Built once per process on the native host and once per request on Spin
+/// (where nothing outlives a request).
+#[derive(Clone)]
+pub struct Ports {
+    /// The SQLite store.
+    pub sql: Arc<dyn Sql>,
+    /// Per-user event inboxes (Redis Streams or the SQLite table).
+    pub inbox: Arc<dyn Inbox>,
+    /// Rate limiting counters.
+    pub limiter: Arc<dyn Limiter>,
+    /// Wall clock and sleeping.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness for ids and tokens.
+    pub random: Arc<dyn Random>,
+    /// Parsed settings.
+    pub settings: Arc<Settings>,
+}
+
+impl Ports {
+    /// Wires the ports: with a Redis connection the inbox and limiter use Redis, without
+    /// one (embedded mode) they use the SQLite tables.
+    pub fn assemble(
+        sql: Arc<dyn Sql>,
+        redis: Option<Arc<dyn RedisCommands>>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: Arc<Settings>,
+    ) -> Ports {
+        let (inbox, limiter): (Arc<dyn Inbox>, Arc<dyn Limiter>) = match redis {
+            Some(redis) => (
+                Arc::new(RedisInbox::new(redis.clone(), &settings)),
+                Arc::new(RedisLimiter::new(redis, clock.clone())),
+            ),
+            None => (
+                Arc::new(SqlInbox::new(sql.clone(), clock.clone(), &settings)),
+                Arc::new(SqlLimiter::new(sql.clone(), clock.clone())),
+            ),
+        };
+        Ports {
+            sql,
+            inbox,
+            limiter,
+            clock,
+            random,
+            settings,
+        }
+    }
+}
