@@ -1,0 +1,48 @@
+//! The conversations component over HTTP: direct conversations, rooms, messages with
+//! idempotent sends and gapless seqs under concurrency, history pages, edits, tombstones,
+//! typing, read marks and unread counts, with the events each appends, on both backends:
+//! one file per subject, the shared helpers here.
+
+mod direct;
+mod messages;
+mod receipts;
+mod rooms;
+
+use std::collections::BTreeSet;
+
+use chat_core::{ports::EventKind, settings::Settings};
+use chat_tests::{Person, TestServer, assert_error, befriend, both_backends, call, person, room};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn kinds(events: &[chat_core::ports::Delivered]) -> Vec<EventKind> {
+    events.iter().map(|d| d.event.kind).collect()
+}
+
+async fn send(
+    server: &TestServer,
+    who: &Person,
+    conversation: &str,
+    body: &str,
+    client_id: &str,
+) -> (StatusCode, Value) {
+    call(
+        server,
+        who,
+        Method::POST,
+        &format!("/api/conversations/{conversation}/messages"),
+        Some(json!({"body": body, "client_id": client_id})),
+    )
+    .await
+}
+
+async fn open_direct(server: &TestServer, who: &Person, with: &str) -> (StatusCode, Value) {
+    call(
+        server,
+        who,
+        Method::POST,
+        "/api/conversations/direct",
+        Some(json!({"username": with})),
+    )
+    .await
+}

@@ -1,0 +1,220 @@
+//! Rooms: public by name or private by secret id, full rooms, and the conversation list
+//! ordered by latest activity.
+
+use super::*;
+
+both_backends!(rooms_are_public_by_name_or_private_by_secret, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let cat = person(&server, "cat").await;
+
+    let (status, lobby) = call(
+        &server,
+        &ann,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({"name": "Lobby"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(lobby["kind"], "room");
+    assert_eq!(lobby["name"], "lobby");
+    assert_eq!(lobby["members"].as_array().unwrap().len(), 1);
+    let (status, error) = call(
+        &server,
+        &bob,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({"name": "lobby"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&error, "room_exists");
+    for bad in ["", "has space", "x".repeat(33).as_str(), "under_score"] {
+        let (status, error) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/rooms",
+            Some(json!({"name": bad})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
+        assert_error(&error, "invalid_room_name");
+    }
+
+    let (status, secret) = call(&server, &ann, Method::POST, "/api/rooms", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret_id = secret["id"].as_str().unwrap().to_owned();
+    assert_eq!(secret_id.len(), 64);
+    assert!(secret_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(secret["name"], Value::Null);
+
+    let ann_mark = server.inbox_mark(&ann.id).await;
+    let bob_mark = server.inbox_mark(&bob.id).await;
+    let (status, joined) = call(&server, &bob, Method::POST, "/api/rooms/lobby/join", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(joined["members"].as_array().unwrap().len(), 2);
+    let to_ann = server.events_since(&ann.id, &ann_mark).await;
+    assert_eq!(kinds(&to_ann), [EventKind::MemberJoined]);
+    assert_eq!(to_ann[0].event.data["user"]["username"], "bob");
+    assert_eq!(
+        kinds(&server.events_since(&bob.id, &bob_mark).await),
+        [EventKind::ConversationAdded]
+    );
+    let ann_mark = server.inbox_mark(&ann.id).await;
+    let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/lobby/join", None).await;
+    assert_eq!(status, StatusCode::OK, "joining twice is harmless");
+    assert!(
+        server.events_since(&ann.id, &ann_mark).await.is_empty(),
+        "and announces nothing"
+    );
+
+    let (status, _) = call(
+        &server,
+        &cat,
+        Method::POST,
+        &format!("/api/rooms/{secret_id}/join"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the secret is the invitation");
+    let (status, _) = call(
+        &server,
+        &cat,
+        Method::POST,
+        &format!("/api/rooms/{}/join", "0".repeat(64)),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(&server, &cat, Method::POST, "/api/rooms/nowhere/join", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let lobby_id = lobby["id"].as_str().unwrap();
+    let (status, _) = call(
+        &server,
+        &cat,
+        Method::GET,
+        &format!("/api/conversations/{lobby_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "non-members cannot see a room"
+    );
+    let (status, _) = call(
+        &server,
+        &cat,
+        Method::GET,
+        &format!("/api/conversations/{lobby_id}/messages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(&server, &cat, lobby_id, "hi", "c1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let ann_mark = server.inbox_mark(&ann.id).await;
+    let bob_mark = server.inbox_mark(&bob.id).await;
+    let (status, _) = call(
+        &server,
+        &bob,
+        Method::POST,
+        &format!("/api/conversations/{lobby_id}/leave"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        kinds(&server.events_since(&ann.id, &ann_mark).await),
+        [EventKind::MemberLeft]
+    );
+    assert_eq!(
+        kinds(&server.events_since(&bob.id, &bob_mark).await),
+        [EventKind::MemberLeft]
+    );
+    let (status, _) = call(
+        &server,
+        &bob,
+        Method::GET,
+        &format!("/api/conversations/{lobby_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "gone after leaving");
+});
+
+both_backends!(
+    a_full_room_refuses_new_members_but_not_old_ones,
+    |backend| {
+        let settings = Settings {
+            room_members_max: 2,
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let cat = person(&server, "cat").await;
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::POST,
+            "/api/rooms",
+            Some(json!({"name": "tiny"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, error) = call(&server, &cat, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_error(&error, "room_full");
+        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a member joining again is still a member"
+        );
+        let (_, list) = call(&server, &cat, Method::GET, "/api/conversations", None).await;
+        assert!(
+            list["conversations"].as_array().unwrap().is_empty(),
+            "cat is not in it"
+        );
+    }
+);
+
+both_backends!(conversations_are_listed_by_latest_activity, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    befriend(&server, &ann, &bob).await;
+    let first = room(&server, &ann, "first", &[]).await;
+    let second = room(&server, &ann, "second", &[]).await;
+    let (_, direct) = open_direct(&server, &ann, "bob").await;
+    send(&server, &ann, &first, "bump", "c1").await;
+    let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+    let ids: Vec<&str> = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            first.as_str(),
+            direct["id"].as_str().unwrap(),
+            second.as_str()
+        ]
+    );
+    let direct_entry = &list["conversations"][1];
+    assert_eq!(
+        direct_entry["members"].as_array().unwrap().len(),
+        2,
+        "direct ones name their members"
+    );
+});
