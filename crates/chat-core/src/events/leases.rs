@@ -12,6 +12,7 @@ use crate::{
     Error, Ports, Result,
     ports::{Event, EventKind, Value},
     time::millis,
+    users::{UserSummary, summary},
 };
 
 /// How long a stream refused for having too many siblings is told to wait: the time a
@@ -150,23 +151,26 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
     Ok(())
 }
 
-/// What `user_id` looks like to their friends right now: their chosen presence while a
-/// lease of theirs is live and they are not invisible, `offline` otherwise (also when
-/// they no longer exist).
-pub(crate) async fn effective_presence(ports: &Ports, user_id: &str) -> Result<String> {
+/// The presence of `user_id` as `viewer` sees it right now, by the one rule every
+/// `user_summary` follows (`users::summary`): their choice while connected, not
+/// invisible and a friend of the viewer; `offline` otherwise, also when they are gone.
+pub(crate) async fn presence_seen_by(ports: &Ports, viewer: &str, user_id: &str) -> Result<String> {
     let rows = ports
         .sql
         .query(
-            "SELECT CASE WHEN u.presence <> 'invisible'
-                          AND EXISTS (SELECT 1 FROM stream_leases l
-                                       WHERE l.user_id = u.id AND l.expires_at_ms > ?2)
-                         THEN u.presence ELSE 'offline' END
-               FROM users u WHERE u.id = ?1",
-            &[Value::from(user_id), Value::Integer(ports.clock.now_ms())],
+            &format!(
+                "SELECT {} FROM users u WHERE u.id = ?3",
+                summary::columns("u")
+            ),
+            &[
+                Value::from(viewer),
+                Value::Integer(ports.clock.now_ms()),
+                Value::from(user_id),
+            ],
         )
         .await?;
     match rows.first() {
-        Some(row) => row.get(0),
+        Some(row) => Ok(UserSummary::from_row(row, 0)?.presence),
         None => Ok("offline".to_owned()),
     }
 }

@@ -203,7 +203,7 @@ impl LiveStream {
         if event.lapse
             && let Some(user_id) = event.data["user_id"].as_str()
         {
-            match leases::effective_presence(&self.ports, user_id).await {
+            match leases::presence_seen_by(&self.ports, &self.user.id, user_id).await {
                 Ok(presence) => event.data["presence"] = presence.into(),
                 Err(e) => eprintln!("event stream {}: presence check: {e}", self.stream_id),
             }
