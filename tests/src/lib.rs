@@ -8,6 +8,16 @@ mod sse;
 
 pub use sse::{Next, SseFrame, SseStream};
 
+/// The `event:` names a stream would send for `events`.
+pub fn kinds(events: &[Delivered]) -> Vec<&'static str> {
+    events.iter().map(|d| d.event.payload.kind()).collect()
+}
+
+/// The `data:` JSON a stream would send for `delivered`: what clients get, byte for byte.
+pub fn data(delivered: &Delivered) -> serde_json::Value {
+    serde_json::from_str(&delivered.event.payload.data_json()).expect("event data is JSON")
+}
+
 use std::{net::SocketAddr, time::Duration};
 
 use chat_core::{

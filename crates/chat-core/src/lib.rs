@@ -11,13 +11,16 @@ pub mod health;
 pub mod ids;
 pub mod migrations;
 pub mod ports;
+pub mod presence;
 pub mod proxies;
+pub(crate) mod relations;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod throttle;
 pub mod time;
 pub mod users;
+pub mod vocabulary;
 mod wiring;
 
 pub use error::{Error, Result};

@@ -27,10 +27,10 @@ fn to_sse(frame: Frame) -> SseEvent {
     match frame {
         Frame::Retry(after) => SseEvent::default().retry(after),
         Frame::Comment(text) => SseEvent::default().comment(text),
-        Frame::Event { id, kind, data } => SseEvent::default()
+        Frame::Event { id, payload } => SseEvent::default()
             .id(id)
-            .event(kind.as_str())
-            .data(data.to_string()),
+            .event(payload.kind())
+            .data(payload.data_json()),
     }
 }
 

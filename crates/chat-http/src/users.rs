@@ -7,7 +7,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{delete, get, post, put},
 };
-use chat_core::users::{Presence, RequestOutcome, Users};
+use chat_core::{
+    presence::Presence,
+    users::{RequestOutcome, Users},
+};
 use serde::Deserialize;
 use serde_json::json;
 

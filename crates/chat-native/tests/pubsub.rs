@@ -7,8 +7,9 @@ use std::{sync::Arc, time::Duration};
 
 use chat_core::{
     Ports,
-    ports::{Event, EventKind, OsRandom, RedisCommands},
+    ports::{OsRandom, RedisCommands},
     settings::Settings,
+    vocabulary::Event,
 };
 use chat_native::{redis::NativeRedis, sqlite::NativeSql, testing::RedisServer, tokio_clock};
 use futures::StreamExt;
@@ -45,10 +46,9 @@ async fn appends_are_published_once_with_their_recipients() {
     let mut pubsub = client.get_async_pubsub().await.unwrap();
     pubsub.subscribe("test-events").await.unwrap();
 
-    let event = Event::new(
-        EventKind::Notification,
-        serde_json::json!({"hello": "world"}),
-    );
+    let mut body = serde_json::Map::new();
+    body.insert("hello".to_owned(), "world".into());
+    let event = Event::notification(body);
     ports
         .inbox
         .append(&["u1".into(), "u2".into(), "u1".into()], &event)

@@ -13,19 +13,15 @@ use std::{
 
 use chat_core::{
     bus::RedisInbox,
-    ports::{CursorStatus, Event, EventId, EventKind, Inbox, RedisArg, RedisCommands},
+    ports::{CursorStatus, EventId, Inbox, RedisArg, RedisCommands},
     settings::Settings,
+    testkit::note,
 };
 use chat_native::{redis::NativeRedis, testing::RedisServer};
-use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
-
-fn note(n: i64) -> Event {
-    Event::new(EventKind::Notification, json!({ "n": n }))
-}
 
 #[tokio::test]
 async fn a_redis_that_lost_its_data_yields_a_gap_not_a_silent_resume() {

@@ -30,11 +30,8 @@ both_backends!(
             .collect();
         assert_eq!(members, BTreeSet::from(["ann", "bob"]));
         let events = server.events_since(&bob.id, &bob_mark).await;
-        assert_eq!(kinds(&events), [EventKind::ConversationAdded]);
-        assert_eq!(
-            events[0].event.data["conversation"]["id"],
-            conversation["id"]
-        );
+        assert_eq!(kinds(&events), ["conversation_added"]);
+        assert_eq!(data(&events[0])["conversation"]["id"], conversation["id"]);
 
         let (status, again) = open_direct(&server, &bob, "ANN").await;
         assert_eq!(
@@ -257,8 +254,8 @@ both_backends!(
         let (status, _) = call(&server, &ann, Method::POST, &nudge_path, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let events = server.events_since(&bob.id, &bob_mark).await;
-        assert_eq!(kinds(&events), [EventKind::Nudge]);
-        let data = &events[0].event.data;
+        assert_eq!(kinds(&events), ["nudge"]);
+        let data = &data(&events[0]);
         assert_eq!(data["conversation_id"], id.as_str());
         assert_eq!(data["user_id"], ann.id.as_str());
         assert_eq!(data["username"], "ann");

@@ -10,14 +10,12 @@ mod rooms;
 
 use std::collections::BTreeSet;
 
-use chat_core::{ports::EventKind, settings::Settings};
-use chat_tests::{Person, TestServer, assert_error, befriend, both_backends, call, person, room};
+use chat_core::settings::Settings;
+use chat_tests::{
+    Person, TestServer, assert_error, befriend, both_backends, call, data, kinds, person, room,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn kinds(events: &[chat_core::ports::Delivered]) -> Vec<EventKind> {
-    events.iter().map(|d| d.event.kind).collect()
-}
 
 async fn send(
     server: &TestServer,

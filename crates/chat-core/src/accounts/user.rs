@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{Result, ports::Row, time::rfc3339_ms};
+use crate::{Result, ports::Row, presence::Presence, time::rfc3339_ms};
 
 /// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
 /// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
@@ -17,7 +17,7 @@ pub struct User {
     /// Free text, may be empty.
     pub status_message: String,
     /// Chosen presence.
-    pub presence: String,
+    pub presence: Presence,
     /// RFC 3339.
     pub created_at: String,
 }

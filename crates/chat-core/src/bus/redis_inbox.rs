@@ -8,11 +8,12 @@ use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
     ports::{
-        APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Event, EventId, Inbox, RedisArg,
+        APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, EventId, Inbox, RedisArg,
         RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
     },
     settings::Settings,
     time::millis,
+    vocabulary::Event,
 };
 
 const KEY_PREFIX: &str = "chat:inbox:";
@@ -361,7 +362,7 @@ mod tests {
         let got = parse_entries(&reply, true).expect("parses");
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].id, EventId("2-0".into()));
-        assert_eq!(got[0].event.data["n"], 1);
+        assert_eq!(crate::testkit::note_number(&got[0].event), 1);
     }
 
     #[test]

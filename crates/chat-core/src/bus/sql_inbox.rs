@@ -6,9 +6,10 @@ use std::{sync::Arc, time::Duration};
 use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
-    ports::{BusBackend, Clock, CursorStatus, Delivered, Event, EventId, Inbox, Sql, Value},
+    ports::{BusBackend, Clock, CursorStatus, Delivered, EventId, Inbox, Sql, Value},
     settings::Settings,
     time::millis,
+    vocabulary::Event,
 };
 
 /// While a read is young (the stream has just delivered, so its conversations are

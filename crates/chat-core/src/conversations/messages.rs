@@ -1,17 +1,18 @@
 //! Messages: send (idempotent per `client_id`, gapless `seq`), history pages, edit, delete
 //! (tombstone), typing and read marks.
 
-use serde_json::json;
-
 use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_client_id};
 use crate::{
     Error, Ports, Result,
     events::outbox,
     ids,
-    ports::{Ephemeral, Event, EventKind, Rate, Value},
+    ports::{Rate, Value},
+    presence::Presence,
+    relations::{self, are_friends_sql, blocked_either_way_sql},
     throttle::{self, Action},
     time::rfc3339_ms,
     users::UserSummary,
+    vocabulary::Event,
 };
 
 /// 403 `blocked`: a block stands between the two members of a direct conversation.
@@ -43,13 +44,34 @@ struct SendContext {
     already_sent: bool,
 }
 
+/// The one read of [`Conversations::send`]: `?1` = sender, `?2` = conversation, `?3` =
+/// client id. Built once: the relation fragments come from `relations`.
+static SEND_CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    // In a direct conversation, the other member `o` and the sender.
+    let other = |relation: String| {
+        format!(
+            "EXISTS (SELECT 1 FROM members o
+                      WHERE c.direct_key IS NOT NULL
+                        AND o.conversation_id = c.id AND o.user_id <> ?1 AND {relation})"
+        )
+    };
+    format!(
+        "SELECT c.direct_key IS NOT NULL, {}, {},
+                (SELECT group_concat(user_id, ' ') FROM members WHERE conversation_id = c.id),
+                EXISTS (SELECT 1 FROM messages m
+                         WHERE m.conversation_id = c.id AND m.sender_id = ?1
+                           AND m.client_id = ?3)
+           FROM conversations c
+           JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
+          WHERE c.id = ?2",
+        other(blocked_either_way_sql("o.user_id", "?1")),
+        other(are_friends_sql("o.user_id", "?1")),
+    )
+});
+
 /// A message's `message` event, under the key of its outbox row.
 fn event_of(message: &Message) -> Event {
-    Event::new(
-        EventKind::Message,
-        json!({ "conversation_id": message.conversation_id, "message": message.for_event() }),
-    )
-    .keyed(outbox::message_key(&message.id))
+    Event::message(message).keyed(outbox::message_key(&message.id))
 }
 
 /// The event of a stored message and its recipients (the members now), built from its
@@ -59,7 +81,7 @@ pub(crate) async fn message_event(
     ports: &Ports,
     message_id: &str,
 ) -> Result<Option<(Vec<String>, Event)>> {
-    // No viewer (?1): an event's sender summary never depends on one (`for_event`).
+    // No viewer (?1): an event's sender summary never depends on one (`Event::message`).
     let rows = ports
         .sql
         .query(
@@ -138,18 +160,8 @@ impl Conversations<'_> {
         let Some((a, b)) = direct_key.split_once(':') else {
             return Err(Error::Data(format!("malformed direct key {direct_key}")));
         };
-        let rows = self
-            .ports
-            .sql
-            .query(
-                "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2)
-                                                        OR (blocker_id = ?2 AND blocked_id = ?1)),
-                        EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
-                &[Value::from(a), Value::from(b)],
-            )
-            .await?;
-        let row = rows.first().ok_or_else(|| Error::Data("no row".into()))?;
-        Ok((row.get(0)?, row.get(1)?))
+        let relation = relations::between(self.ports.sql.as_ref(), a, b).await?;
+        Ok((relation.blocked, relation.friends))
     }
 
     /// In a direct conversation, a block either way stops messages (403 `blocked`), and so
@@ -237,7 +249,7 @@ impl Conversations<'_> {
             // Exactly what reading the row back would give the sender: the sender is not
             // their own friend, so their summary in a message says `offline`.
             sender: UserSummary {
-                presence: "offline".into(),
+                presence: Presence::Offline,
                 ..UserSummary::of_self(self.me)
             },
             body,
@@ -259,23 +271,7 @@ impl Conversations<'_> {
             .ports
             .sql
             .query(
-                "SELECT c.direct_key IS NOT NULL,
-                        EXISTS (SELECT 1 FROM members o JOIN blocks b
-                                    ON (b.blocker_id = ?1 AND b.blocked_id = o.user_id)
-                                    OR (b.blocker_id = o.user_id AND b.blocked_id = ?1)
-                                 WHERE c.direct_key IS NOT NULL
-                                   AND o.conversation_id = c.id AND o.user_id <> ?1),
-                        EXISTS (SELECT 1 FROM members o JOIN friendships f
-                                    ON f.user_a = min(o.user_id, ?1) AND f.user_b = max(o.user_id, ?1)
-                                 WHERE c.direct_key IS NOT NULL
-                                   AND o.conversation_id = c.id AND o.user_id <> ?1),
-                        (SELECT group_concat(user_id, ' ') FROM members WHERE conversation_id = c.id),
-                        EXISTS (SELECT 1 FROM messages m
-                                 WHERE m.conversation_id = c.id AND m.sender_id = ?1
-                                   AND m.client_id = ?3)
-                   FROM conversations c
-                   JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
-                  WHERE c.id = ?2",
+                &SEND_CONTEXT_SQL,
                 &[
                     Value::from(self.me.id.as_str()),
                     Value::from(conversation_id),
@@ -400,8 +396,7 @@ impl Conversations<'_> {
         let edited = self.message(conversation_id, message_id).await?;
         self.emit(
             self.member_ids(conversation_id).await?,
-            EventKind::MessageEdited,
-            json!({ "conversation_id": conversation_id, "message": edited.for_event() }),
+            Event::message_edited(&edited),
         )
         .await?;
         Ok(edited)
@@ -425,8 +420,7 @@ impl Conversations<'_> {
         let tombstone = self.message(conversation_id, message_id).await?;
         self.emit(
             self.member_ids(conversation_id).await?,
-            EventKind::MessageDeleted,
-            json!({ "conversation_id": conversation_id, "message": tombstone.for_event() }),
+            Event::message_deleted(&tombstone),
         )
         .await
     }
@@ -439,22 +433,8 @@ impl Conversations<'_> {
         throttle::take(self.ports, Action::Typing, &self.me.id).await?;
         let others = self.other_member_ids(conversation_id).await?;
         let now = self.now();
-        let data = json!({
-            "conversation_id": conversation_id,
-            "user_id": self.me.id,
-            "username": self.me.username,
-            "display_name": self.me.display_name,
-            "typing": typing,
-            "expires_at": crate::time::rfc3339_ms(now + TYPING_TTL_MS),
-        });
-        let event = Event {
-            ephemeral: Some(Ephemeral {
-                sent_ms: now,
-                expires_ms: now + TYPING_TTL_MS,
-            }),
-            ..Event::new(EventKind::Typing, data)
-        };
-        self.emit_event(others, event).await
+        let event = Event::typing(conversation_id, self.me, typing, now, now + TYPING_TTL_MS);
+        self.emit(others, event).await
     }
 
     /// Shakes the other side's window (MSN's nudge): direct conversations only, with the
@@ -472,14 +452,8 @@ impl Conversations<'_> {
         self.check_direct_allowed(key).await?;
         throttle::take(self.ports, Action::Nudge, &self.me.id).await?;
         let others = self.other_member_ids(conversation_id).await?;
-        let data = json!({
-            "conversation_id": conversation_id,
-            "user_id": self.me.id,
-            "username": self.me.username,
-            "display_name": self.me.display_name,
-            "sent_at": crate::time::rfc3339_ms(self.now()),
-        });
-        self.emit(others, EventKind::Nudge, data).await
+        let event = Event::nudge(conversation_id, self.me, self.now());
+        self.emit(others, event).await
     }
 
     /// Moves the caller's read mark forward to `seq` (never back, never past the newest
@@ -513,8 +487,7 @@ impl Conversations<'_> {
         let mark: i64 = row.get(0)?;
         self.emit(
             self.member_ids(conversation_id).await?,
-            EventKind::Read,
-            json!({ "conversation_id": conversation_id, "user_id": self.me.id, "seq": mark }),
+            Event::read(conversation_id, &self.me.id, mark),
         )
         .await
     }

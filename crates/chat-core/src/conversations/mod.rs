@@ -10,17 +10,16 @@ mod rooms;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
-
 pub use fields::{HistoryPage, RoomName, is_private_room_id, parse_body, parse_client_id};
 pub(crate) use messages::message_event;
-pub use model::{Conversation, Message};
+pub use model::{Conversation, ConversationKind, Message};
 
 use crate::{
     Error, Ports, Result,
     accounts::User,
-    ports::{Event, EventKind, Row, Value},
+    ports::{Row, Value},
     users::{UserSummary, summary},
+    vocabulary::Event,
 };
 use model::{CONVERSATION_COLUMN_COUNT, conversation_columns};
 
@@ -32,7 +31,7 @@ pub struct Conversations<'a> {
 
 /// What membership check found.
 struct Membership {
-    kind: String,
+    kind: ConversationKind,
     direct_key: Option<String>,
 }
 
@@ -53,13 +52,9 @@ impl<'a> Conversations<'a> {
         params
     }
 
-    async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
-        self.emit_event(recipients, Event::new(kind, data)).await
-    }
-
     /// Delivers a durable event through the outbox; a live-only one (typing) straight to
     /// the inboxes, since a late one is worth nothing.
-    async fn emit_event(&self, recipients: Vec<String>, event: Event) -> Result<()> {
+    async fn emit(&self, recipients: Vec<String>, event: Event) -> Result<()> {
         if recipients.is_empty() {
             return Ok(());
         }
@@ -166,7 +161,7 @@ impl<'a> Conversations<'a> {
         for row in &rows {
             let mut conversation = conversation_from_row(row)?;
             // A direct conversation is named by its other member: the list needs them.
-            if conversation.kind == "direct" || only.is_some() {
+            if conversation.kind == ConversationKind::Direct || only.is_some() {
                 conversation.members = Some(self.members(&conversation.id).await?);
             }
             if only.is_some() {

@@ -1,18 +1,18 @@
 //! What the API returns for conversations and messages, and the SQL columns they are read
 //! from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     Result,
-    ports::Row,
+    ports::{FromValue, Row, Value},
     time::rfc3339_ms,
     users::{UserSummary, summary},
 };
 
 /// `message`: `{id, conversation_id, seq, sender, body, client_id, created_at, edited_at,
 /// deleted}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// UUIDv7.
     pub id: String,
@@ -62,25 +62,37 @@ impl Message {
             sender: UserSummary::from_row(row, at + 8)?,
         })
     }
+}
 
-    /// The same message as it goes out in events: one payload for every member, so the
-    /// sender's presence is not revealed to non-friends (`offline`; presence events carry
-    /// the live state).
-    pub(crate) fn for_event(&self) -> Message {
-        let mut shared = self.clone();
-        shared.sender.presence = "offline".into();
-        shared
+/// What a conversation is: between two friends, or a room anyone (public) or anyone with
+/// the link (private) can join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Two members, friends, for good.
+    Direct,
+    /// Members come and go.
+    Room,
+}
+
+impl FromValue for ConversationKind {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match String::from_value(value)?.as_str() {
+            "direct" => Ok(ConversationKind::Direct),
+            "room" => Ok(ConversationKind::Room),
+            other => Err(format!("unknown conversation kind {other:?}")),
+        }
     }
 }
 
 /// `conversation`: `{id, kind, name, members?, last_message, unread_count, read_marks?,
 /// created_at}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
     pub id: String,
     /// `direct` or `room`.
-    pub kind: String,
+    pub kind: ConversationKind,
     /// A public room's name; null otherwise.
     pub name: Option<String>,
     /// The members, where the response includes them.

@@ -1,13 +1,13 @@
 //! Opening direct conversations, creating, joining and leaving rooms.
 
-use serde_json::json;
-
-use super::{Conversation, Conversations, RoomName};
+use super::{Conversation, ConversationKind, Conversations, RoomName};
 use crate::{
     Error, Result, ids,
-    ports::{EventKind, Value},
+    ports::Value,
+    relations::{self, ordered_pair},
     throttle::{self, Action},
-    users::{UserSummary, Users, ordered_pair},
+    users::Users,
+    vocabulary::Event,
 };
 
 impl Conversations<'_> {
@@ -24,15 +24,10 @@ impl Conversations<'_> {
             ));
         }
         let (a, b) = ordered_pair(&self.me.id, &other.id);
-        let friends = self
-            .ports
-            .sql
-            .query(
-                "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
-                &[Value::from(a), Value::from(b)],
-            )
-            .await?;
-        if !friends.first().map_or(Ok(false), |r| r.get(0))? {
+        if !relations::between(self.ports.sql.as_ref(), a, b)
+            .await?
+            .friends
+        {
             return Err(Error::forbidden(
                 "not_friends",
                 "direct conversations are between friends",
@@ -82,8 +77,7 @@ impl Conversations<'_> {
         if created {
             self.emit(
                 vec![self.me.id.clone(), other.id.clone()],
-                EventKind::ConversationAdded,
-                json!({ "conversation_id": id, "conversation": conversation }),
+                Event::conversation_added(conversation.clone()),
             )
             .await?;
         }
@@ -132,8 +126,7 @@ impl Conversations<'_> {
         let conversation = self.get(&id).await?;
         self.emit(
             vec![self.me.id.clone()],
-            EventKind::ConversationAdded,
-            json!({ "conversation_id": id, "conversation": conversation }),
+            Event::conversation_added(conversation.clone()),
         )
         .await?;
         Ok(conversation)
@@ -189,18 +182,11 @@ impl Conversations<'_> {
         let conversation = self.get(&id).await?;
         if joined {
             let others = self.other_member_ids(&id).await?;
-            let mut joiner = UserSummary::of_self(self.me);
-            joiner.presence = "offline".into(); // one payload for friends and strangers alike
-            self.emit(
-                others,
-                EventKind::MemberJoined,
-                json!({ "conversation_id": id, "user_id": self.me.id, "user": joiner }),
-            )
-            .await?;
+            self.emit(others, Event::member_joined(&id, self.me))
+                .await?;
             self.emit(
                 vec![self.me.id.clone()],
-                EventKind::ConversationAdded,
-                json!({ "conversation_id": id, "conversation": conversation }),
+                Event::conversation_added(conversation.clone()),
             )
             .await?;
         }
@@ -212,7 +198,7 @@ impl Conversations<'_> {
     pub async fn leave(&self, conversation_id: &str) -> Result<()> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let membership = self.membership(conversation_id).await?;
-        if membership.kind != "room" {
+        if membership.kind != ConversationKind::Room {
             return Err(Error::invalid(
                 "not_a_room",
                 "only rooms can be left; direct conversations stay",
@@ -230,11 +216,7 @@ impl Conversations<'_> {
             .await?;
         let mut recipients = self.member_ids(conversation_id).await?;
         recipients.push(self.me.id.clone());
-        self.emit(
-            recipients,
-            EventKind::MemberLeft,
-            json!({ "conversation_id": conversation_id, "user_id": self.me.id }),
-        )
-        .await
+        self.emit(recipients, Event::member_left(conversation_id, &self.me.id))
+            .await
     }
 }

@@ -22,11 +22,7 @@
 
 use std::{collections::HashSet, time::Duration};
 
-use crate::{
-    Error, Ports, Result, ids,
-    ports::{Event, Value},
-    time::millis,
-};
+use crate::{Error, Ports, Result, ids, ports::Value, time::millis, vocabulary::Event};
 
 /// How long a stream that took a row for redelivery holds it before another may.
 const CLAIM_FOR: Duration = Duration::from_secs(30);

@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 use crate::{
     Error, Ports, Result,
     accounts::Username,
-    ports::{Event, EventKind, Value},
+    ports::Value,
     throttle::{self, Action},
+    vocabulary::Event,
 };
 
 /// Largest notification body accepted.
@@ -28,12 +29,12 @@ pub fn publish_key_matches(presented: &str, configured: &str) -> bool {
 
 /// Delivers `body` (a JSON object) to `username`'s streams; 404 for unknown users.
 pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> Result<()> {
-    if !body.is_object() {
+    let serde_json::Value::Object(body) = body else {
         return Err(Error::invalid(
             "invalid_notification",
             "the notification must be a JSON object",
         ));
-    }
+    };
     let not_found = Error::NotFound { what: "user" };
     let username = Username::parse(username).map_err(|_| Error::NotFound { what: "user" })?;
     let rows = ports
@@ -45,7 +46,7 @@ pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> 
         .await?;
     let user_id: String = rows.first().ok_or(not_found)?.get(0)?;
     throttle::take(ports, Action::PublishTo, &user_id).await?;
-    super::outbox::deliver(ports, &[user_id], Event::new(EventKind::Notification, body)).await
+    super::outbox::deliver(ports, &[user_id], Event::notification(body)).await
 }
 
 #[cfg(test)]

@@ -11,15 +11,15 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use super::{leases, outbox};
+use super::outbox;
 use crate::{
     Ports, Result,
     accounts::User,
     ids,
-    ports::{CursorStatus, Delivered, Event, EventId, EventKind, Value},
+    ports::{CursorStatus, Delivered, EventId, Value, first_flag},
+    presence::{self, leases},
     time::millis,
+    vocabulary::Payload,
 };
 
 /// How long a client is told to wait before reconnecting.
@@ -38,10 +38,8 @@ pub enum Frame {
     Event {
         /// The inbox id (for `Last-Event-ID`).
         id: String,
-        /// The event type.
-        kind: EventKind,
-        /// The JSON payload.
-        data: serde_json::Value,
+        /// The event type and its data (boxed: the biggest payload dwarfs the other frames).
+        payload: Box<Payload>,
     },
     /// A comment line (heartbeat).
     Comment(&'static str),
@@ -90,10 +88,7 @@ impl LiveStream {
                         let latest = inbox.latest(&user.id).await?;
                         pending.push_back(Frame::Event {
                             id: latest.0.clone(),
-                            kind: EventKind::Resync,
-                            data: json!({
-                                "reason": "events after the last id are no longer available; reload state"
-                            }),
+                            payload: Box::new(Payload::resync()),
                         });
                         latest
                     }
@@ -103,15 +98,7 @@ impl LiveStream {
         };
 
         let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
-        let already_connected = leases::take(&ports, &stream_id, &user.id).await?;
-        if !already_connected && user.presence != "invisible" {
-            let friends = crate::users::friend_ids(&ports, &user.id).await?;
-            let online = Event::new(
-                EventKind::Presence,
-                json!({ "user_id": user.id, "presence": user.presence }),
-            );
-            outbox::deliver(&ports, &friends, online).await?;
-        }
+        presence::connect(&ports, &stream_id, &user).await?;
         // Before the first read, so a resuming stream finds what was still pending.
         do_the_rounds(&ports).await;
         let settings = &ports.settings;
@@ -201,17 +188,16 @@ impl LiveStream {
             }
         }
         if event.lapse
-            && let Some(user_id) = event.data["user_id"].as_str()
+            && let Payload::Presence(change) = &mut event.payload
         {
-            match leases::presence_seen_by(&self.ports, &self.user.id, user_id).await {
-                Ok(presence) => event.data["presence"] = presence.into(),
+            match presence::seen_by(&self.ports, &self.user.id, &change.user_id).await {
+                Ok(seen) => change.presence = seen,
                 Err(e) => eprintln!("event stream {}: presence check: {e}", self.stream_id),
             }
         }
         self.pending.push_back(Frame::Event {
             id: id.0,
-            kind: event.kind,
-            data: event.data,
+            payload: Box::new(event.payload),
         });
     }
 
@@ -261,7 +247,7 @@ async fn rounds_are_due(ports: &Ports) -> Result<bool> {
             std::slice::from_ref(&now),
         )
         .await?;
-    if !due.first().map_or(Ok(false), |r| r.get(0))? {
+    if !first_flag(&due)? {
         return Ok(false);
     }
     let taken = ports

@@ -13,10 +13,9 @@ mod sql;
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
 pub use inbox::{
-    APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Ephemeral, Event, EventId, EventKind,
-    Inbox, SETTLED_DEDUP_WINDOW,
+    APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, EventId, Inbox, SETTLED_DEDUP_WINDOW,
 };
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
-pub use sql::{FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS};
+pub use sql::{FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag};

@@ -146,6 +146,12 @@ impl Row {
     }
 }
 
+/// The boolean in the first column of the first row, as a `SELECT EXISTS (...)` returns
+/// it; false when there is no row.
+pub fn first_flag(rows: &[Row]) -> Result<bool> {
+    rows.first().map_or(Ok(false), |row| row.get(0))
+}
+
 /// Statements against the application's SQLite database.
 ///
 /// Every call drains the statement completely, so constraint errors always surface as

@@ -7,3 +7,20 @@ pub mod conformance;
 mod fakes;
 
 pub use fakes::{FixedClock, SeededRandom, block_on};
+
+use crate::vocabulary::{Event, Payload};
+
+/// A numbered `notification` event, for tests of the bus.
+pub fn note(n: i64) -> Event {
+    let mut body = serde_json::Map::new();
+    body.insert("n".to_owned(), n.into());
+    Event::notification(body)
+}
+
+/// The number of a [`note`]; panics on any other event.
+pub fn note_number(event: &Event) -> i64 {
+    match &event.payload {
+        Payload::Notification(body) => body["n"].as_i64().expect("a numbered note"),
+        other => panic!("not a note: {other:?}"),
+    }
+}

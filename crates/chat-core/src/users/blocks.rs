@@ -1,13 +1,13 @@
 //! Blocks: a blocked user can no longer find, request or message the blocker. Blocking ends
 //! any friendship and pending request between the two, in one transaction.
 
-use serde_json::json;
-
-use super::{UserSummary, Users, ordered_pair, summary};
+use super::{UserSummary, Users, summary};
 use crate::{
     Result,
-    ports::{EventKind, Value},
+    ports::Value,
+    relations::ordered_pair,
     throttle::{self, Action},
+    vocabulary::{Event, RequestStatus},
 };
 
 impl Users<'_> {
@@ -70,12 +70,9 @@ impl Users<'_> {
             } else {
                 (&target, &me_summary)
             };
-            self.emit(
-                vec![me.to_owned(), target.id.clone()],
-                EventKind::FriendRequest,
-                json!({ "status": "cancelled", "request": { "from": from, "to": to } }),
-            )
-            .await?;
+            let event = Event::friend_request_closed(RequestStatus::Cancelled, from, to);
+            self.emit(vec![me.to_owned(), target.id.clone()], event)
+                .await?;
         }
         Ok(())
     }

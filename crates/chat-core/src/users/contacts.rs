@@ -1,39 +1,20 @@
 //! Friends and friend requests. A friendship is one row per pair (smaller id first); a
 //! request is one row per direction. Requests crossing each other make a friendship.
 
-use serde::Serialize;
-use serde_json::json;
-
 use super::{
-    UserSummary, Users, ordered_pair,
+    Friend, FriendRequest, UserSummary, Users,
     summary::{self, COLUMN_COUNT},
 };
 use crate::{
     Error, Result,
-    ports::{EventKind, SqlTransaction, Value},
+    ports::Value,
+    presence,
+    relations::{self, ordered_pair},
     throttle::{self, Action},
     time::rfc3339_ms,
+    vocabulary::{Event, RequestStatus},
 };
-
-/// `{user, since}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Friend {
-    /// The friend, as the caller sees them.
-    pub user: UserSummary,
-    /// RFC 3339.
-    pub since: String,
-}
-
-/// `{from, to, created_at}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FriendRequest {
-    /// Who asked.
-    pub from: UserSummary,
-    /// Who was asked.
-    pub to: UserSummary,
-    /// RFC 3339.
-    pub created_at: String,
-}
+use serde::Serialize;
 
 /// `GET /api/friends`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,11 +36,6 @@ pub enum RequestOutcome {
     AlreadyPending(FriendRequest),
     /// They had asked the caller already: now friends (200).
     BecameFriends(Friend),
-}
-
-async fn exists(tx: &mut Box<dyn SqlTransaction>, sql: &str, params: &[Value]) -> Result<bool> {
-    let rows = tx.query(sql, params).await?;
-    rows.first().map_or(Ok(false), |r| r.get(0))
 }
 
 impl Users<'_> {
@@ -143,23 +119,11 @@ impl Users<'_> {
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
         let ids = [Value::from(me), Value::from(target.id.as_str())];
-        if exists(
-            &mut tx,
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2)
-                                                    OR (blocker_id = ?2 AND blocked_id = ?1))",
-            &ids,
-        )
-        .await?
-        {
+        let relation = relations::between_in(tx.as_mut(), me, &target.id).await?;
+        if relation.blocked {
             return Err(Error::NotFound { what: "user" });
         }
-        if exists(
-            &mut tx,
-            "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_a = ?1 AND user_b = ?2)",
-            &[Value::from(a), Value::from(b)],
-        )
-        .await?
-        {
+        if relation.friends {
             return Err(Error::conflict(
                 "already_friends",
                 "you are already friends",
@@ -213,8 +177,7 @@ impl Users<'_> {
         }
         self.emit(
             vec![me.to_owned(), request.to.id.clone()],
-            EventKind::FriendRequest,
-            json!({ "status": "pending", "request": request }),
+            Event::friend_request_pending(&request),
         )
         .await?;
         Ok(RequestOutcome::Created(request))
@@ -230,21 +193,13 @@ impl Users<'_> {
             since: since.clone(),
         };
         let theirs = Friend {
-            user: self.as_friend_sees(self.me).await?,
+            user: presence::as_friends_see(self.ports, self.me).await?,
             since,
         };
-        self.emit(
-            vec![self.me.id.clone()],
-            EventKind::FriendAdded,
-            json!({ "friend": mine }),
-        )
-        .await?;
-        self.emit(
-            vec![mine.user.id.clone()],
-            EventKind::FriendAdded,
-            json!({ "friend": theirs }),
-        )
-        .await?;
+        self.emit(vec![self.me.id.clone()], Event::friend_added(mine.clone()))
+            .await?;
+        self.emit(vec![mine.user.id.clone()], Event::friend_added(theirs))
+            .await?;
         Ok(mine)
     }
 
@@ -302,13 +257,9 @@ impl Users<'_> {
         throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         self.withdraw(&target.id, &self.me.id).await?;
-        let request = json!({ "from": target, "to": UserSummary::of_self(self.me) });
-        self.emit(
-            vec![self.me.id.clone()],
-            EventKind::FriendRequest,
-            json!({ "status": "declined", "request": request }),
-        )
-        .await
+        let me = UserSummary::of_self(self.me);
+        let event = Event::friend_request_closed(RequestStatus::Declined, &target, &me);
+        self.emit(vec![self.me.id.clone()], event).await
     }
 
     /// Withdraws the caller's pending request to `username`; 404 when there is none.
@@ -316,13 +267,10 @@ impl Users<'_> {
         throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         self.withdraw(&self.me.id, &target.id).await?;
-        let request = json!({ "from": UserSummary::of_self(self.me), "to": target });
-        self.emit(
-            vec![self.me.id.clone(), target.id.clone()],
-            EventKind::FriendRequest,
-            json!({ "status": "cancelled", "request": request }),
-        )
-        .await
+        let me = UserSummary::of_self(self.me);
+        let event = Event::friend_request_closed(RequestStatus::Cancelled, &me, &target);
+        self.emit(vec![self.me.id.clone(), target.id.clone()], event)
+            .await
     }
 
     /// Ends the friendship with `username`; 404 when they are not friends.
@@ -346,16 +294,11 @@ impl Users<'_> {
 
     /// `friend_removed` to both sides, each naming the other.
     pub(super) async fn announce_unfriending(&self, other_id: &str) -> Result<()> {
-        self.emit(
-            vec![self.me.id.clone()],
-            EventKind::FriendRemoved,
-            json!({ "user_id": other_id }),
-        )
-        .await?;
+        self.emit(vec![self.me.id.clone()], Event::friend_removed(other_id))
+            .await?;
         self.emit(
             vec![other_id.to_owned()],
-            EventKind::FriendRemoved,
-            json!({ "user_id": self.me.id }),
+            Event::friend_removed(&self.me.id),
         )
         .await
     }

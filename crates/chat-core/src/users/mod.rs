@@ -8,36 +8,14 @@ mod profile;
 mod search;
 pub(crate) mod summary;
 
-use serde_json::Value as Json;
-
-pub use contacts::{Friend, FriendList, FriendRequest, RequestOutcome};
-pub use profile::Presence;
+pub use contacts::{FriendList, RequestOutcome};
 pub use search::search_sql;
-pub use summary::UserSummary;
+pub use summary::{Friend, FriendRequest, UserSummary};
 
 use crate::{
-    Error, Ports, Result,
-    accounts::User,
-    ports::{Event, EventKind, Value},
+    Error, Ports, Result, accounts::User, ports::Value, relations::hides_from_sql,
+    vocabulary::Event,
 };
-
-/// The two ids of a pair in the order `friendships` stores them (smaller first).
-pub(crate) fn ordered_pair<'s>(x: &'s str, y: &'s str) -> (&'s str, &'s str) {
-    if x < y { (x, y) } else { (y, x) }
-}
-
-/// Ids of `user_id`'s friends.
-pub(crate) async fn friend_ids(ports: &Ports, user_id: &str) -> Result<Vec<String>> {
-    let rows = ports
-        .sql
-        .query(
-            "SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
-             FROM friendships WHERE user_a = ?1 OR user_b = ?1",
-            &[Value::from(user_id)],
-        )
-        .await?;
-    rows.iter().map(|r| r.get(0)).collect()
-}
 
 /// Contact-list operations on behalf of one signed-in user.
 pub struct Users<'a> {
@@ -61,13 +39,8 @@ impl<'a> Users<'a> {
     }
 
     /// Delivers one event to every recipient, through the outbox.
-    async fn emit(&self, recipients: Vec<String>, kind: EventKind, data: Json) -> Result<()> {
-        crate::events::outbox::deliver(self.ports, &recipients, Event::new(kind, data)).await
-    }
-
-    /// Ids of the caller's friends.
-    async fn friend_ids(&self) -> Result<Vec<String>> {
-        friend_ids(self.ports, &self.me.id).await
+    async fn emit(&self, recipients: Vec<String>, event: Event) -> Result<()> {
+        crate::events::outbox::deliver(self.ports, &recipients, event).await
     }
 
     /// The user called `username`, as the caller sees them; 404 when unknown, or when they
@@ -84,10 +57,9 @@ impl<'a> Users<'a> {
             .sql
             .query(
                 &format!(
-                    "SELECT {} FROM users u WHERE u.username = ?3
-                     AND NOT EXISTS (SELECT 1 FROM blocks b
-                                     WHERE b.blocker_id = u.id AND b.blocked_id = ?1)",
-                    summary::columns("u")
+                    "SELECT {} FROM users u WHERE u.username = ?3 AND NOT {}",
+                    summary::columns("u"),
+                    hides_from_sql("u.id", "?1"),
                 ),
                 &params,
             )

@@ -1,53 +1,15 @@
 //! The caller's own profile and chosen presence.
 
-use serde_json::json;
-
-use super::{UserSummary, Users, summary::effective_presence};
+use super::Users;
 use crate::{
     Error, Result,
     accounts::{DisplayName, User},
-    ports::{EventKind, Value},
+    ports::Value,
+    presence::{self, Presence},
+    relations,
     throttle::{self, Action},
+    vocabulary::Event,
 };
-
-/// What a user can choose to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
-    /// Available.
-    Online,
-    /// Away from the keyboard.
-    Away,
-    /// Do not disturb.
-    Busy,
-    /// Looks offline to everyone.
-    Invisible,
-}
-
-impl Presence {
-    /// Parses the API's names; `invalid_presence` otherwise.
-    pub fn parse(raw: &str) -> Result<Self> {
-        match raw {
-            "online" => Ok(Presence::Online),
-            "away" => Ok(Presence::Away),
-            "busy" => Ok(Presence::Busy),
-            "invisible" => Ok(Presence::Invisible),
-            _ => Err(Error::invalid(
-                "invalid_presence",
-                "presence must be online, away, busy or invisible",
-            )),
-        }
-    }
-
-    /// The API's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Presence::Online => "online",
-            Presence::Away => "away",
-            Presence::Busy => "busy",
-            Presence::Invisible => "invisible",
-        }
-    }
-}
 
 /// A status message: 0-140 characters, no control characters.
 fn parse_status_message(raw: &str) -> Result<String> {
@@ -110,15 +72,11 @@ impl Users<'_> {
             )
             .await?;
         let user = self.me().await?;
-        let as_friends_see = self.as_friend_sees(&user).await?;
-        let mut recipients = self.friend_ids().await?;
+        let as_friends_see = presence::as_friends_see(self.ports, &user).await?;
+        let mut recipients = relations::friend_ids(self.ports, &user.id).await?;
         recipients.push(user.id.clone());
-        self.emit(
-            recipients,
-            EventKind::Profile,
-            json!({ "user_id": user.id, "user": as_friends_see }),
-        )
-        .await?;
+        self.emit(recipients, Event::profile(as_friends_see))
+            .await?;
         Ok(user)
     }
 
@@ -139,62 +97,14 @@ impl Users<'_> {
             )
             .await?;
         let user = self.me().await?;
-        let connected = self.is_connected().await?;
-        let seen_before = effective_presence(&before.presence, connected, true);
-        let seen_now = effective_presence(&user.presence, connected, true);
-        if seen_before != seen_now {
-            self.emit(
-                self.friend_ids().await?,
-                EventKind::Presence,
-                json!({ "user_id": user.id, "presence": seen_now }),
-            )
-            .await?;
-        }
-        self.emit(
-            vec![user.id.clone()],
-            EventKind::Presence,
-            json!({ "user_id": user.id, "presence": user.presence }),
-        )
-        .await?;
+        presence::announce_choice(self.ports, &user, before.presence).await?;
         Ok(user)
-    }
-
-    /// `user` (the caller, possibly just updated) as a friend of theirs sees them.
-    pub(super) async fn as_friend_sees(&self, user: &User) -> Result<UserSummary> {
-        let mut summary = UserSummary::of_self(user);
-        let connected = self.is_connected().await?;
-        summary.presence = effective_presence(&user.presence, connected, true).to_owned();
-        Ok(summary)
-    }
-
-    /// Whether the caller has a live event stream.
-    pub(super) async fn is_connected(&self) -> Result<bool> {
-        let rows = self
-            .ports
-            .sql
-            .query(
-                "SELECT EXISTS (SELECT 1 FROM stream_leases
-                                WHERE user_id = ?1 AND expires_at_ms > ?2)",
-                &self.viewer_params(),
-            )
-            .await?;
-        rows.first().map_or(Ok(false), |r| r.get(0))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn presence_names_round_trip_and_others_are_invalid() {
-        for name in ["online", "away", "busy", "invisible"] {
-            assert_eq!(Presence::parse(name).expect("valid").as_str(), name);
-        }
-        for bad in ["offline", "Online", "", "dnd"] {
-            assert!(Presence::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn status_messages_are_short_and_free_of_control_characters() {

@@ -1,7 +1,7 @@
 //! Finding people: by exact username, or by a prefix of username or display name.
 
 use super::{UserSummary, Users, summary};
-use crate::{Error, Result, ports::Value};
+use crate::{Error, Result, ports::Value, relations::hides_from_sql};
 
 /// Most results a search returns.
 pub const SEARCH_LIMIT: i64 = 20;
@@ -9,16 +9,16 @@ pub const SEARCH_LIMIT: i64 = 20;
 /// The SQL of a search: a prefix range on each of the two indexed keys, so SQLite answers
 /// it with two index range scans (MULTI-INDEX OR), never a table scan. `?3` is the prefix,
 /// `?4` the prefix followed by the highest code point, `?5` the limit.
-pub const SEARCH_SQL_WHERE: &str = "((u.username >= ?3 AND u.username < ?4)
-          OR (u.display_name_key >= ?3 AND u.display_name_key < ?4))
-     AND u.id <> ?1
-     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ?1)";
-
 /// The whole search statement (public so a test can EXPLAIN it).
 pub fn search_sql() -> String {
     format!(
-        "SELECT {} FROM users u WHERE {SEARCH_SQL_WHERE} ORDER BY u.username LIMIT ?5",
-        summary::columns("u")
+        "SELECT {} FROM users u
+          WHERE ((u.username >= ?3 AND u.username < ?4)
+                 OR (u.display_name_key >= ?3 AND u.display_name_key < ?4))
+            AND u.id <> ?1 AND NOT {}
+          ORDER BY u.username LIMIT ?5",
+        summary::columns("u"),
+        hides_from_sql("u.id", "?1"),
     )
 }
 

@@ -2,9 +2,7 @@
 
 use super::*;
 
-fn note(n: i64) -> Event {
-    Event::new(EventKind::Notification, json!({ "n": n }))
-}
+use crate::testkit::{note, note_number};
 
 /// Appends `note(n)` for each `n`, one append each, to `user`'s inbox.
 async fn append_notes(inbox: &dyn Inbox, user: &str, ns: std::ops::RangeInclusive<i64>) {
@@ -14,10 +12,7 @@ async fn append_notes(inbox: &dyn Inbox, user: &str, ns: std::ops::RangeInclusiv
 }
 
 fn numbers(events: &[crate::ports::Delivered]) -> Vec<i64> {
-    events
-        .iter()
-        .map(|d| d.event.data["n"].as_i64().expect("n"))
-        .collect()
+    events.iter().map(|d| note_number(&d.event)).collect()
 }
 
 /// Settings with a small retention, so trimming is reached quickly.
@@ -53,7 +48,7 @@ where
         let mut unique = ids.clone();
         unique.dedup();
         assert_eq!(unique.len(), 5, "ids must be distinct: {ids:?}");
-        assert_eq!(got[0].event.kind, EventKind::Notification);
+        assert_eq!(got[0].event.payload.kind(), "notification");
     }
     let start_c = inbox.latest(&c).await.unwrap();
     let nothing = inbox.read(&c, &start_c, Duration::ZERO, 100).await.unwrap();

@@ -5,14 +5,10 @@
 
 use std::{any::Any, future::Future, sync::Arc, time::Duration};
 
-use serde_json::json;
-
 use crate::{
     Error,
     migrations::{self, MIGRATIONS},
-    ports::{
-        Clock, CursorStatus, Event, EventId, EventKind, Inbox, Limiter, Rate, Sql, Value, Verdict,
-    },
+    ports::{Clock, CursorStatus, EventId, Inbox, Limiter, Rate, Sql, Value, Verdict},
     settings::Settings,
 };
 

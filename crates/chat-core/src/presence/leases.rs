@@ -5,14 +5,12 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use super::outbox;
 use crate::{
     Error, Ports, Result,
-    ports::{Event, EventKind, Value},
+    events::outbox,
+    ports::{Value, first_flag},
     time::millis,
-    users::{UserSummary, summary},
+    vocabulary::Event,
 };
 
 /// How long a stream refused for having too many siblings is told to wait: the time a
@@ -43,7 +41,7 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Resul
             std::slice::from_ref(&user),
         )
         .await?;
-    let already_connected = rows.first().map_or(Ok(false), |r| r.get(0))?;
+    let already_connected = first_flag(&rows)?;
     let taken = ports
         .sql
         .execute(
@@ -129,16 +127,9 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
         let invisible: bool = row.get(2)?;
         // An invisible user already looks offline to everyone.
         if !invisible {
-            let friends = crate::users::friend_ids(ports, &user_id).await?;
-            let event = Event {
-                lapse: true,
-                ..Event::new(
-                    EventKind::Presence,
-                    json!({ "user_id": user_id, "presence": "offline" }),
-                )
-            };
-            let key = format!("lapse:{user_id}:{lapsed_at}");
-            outbox::deliver(ports, &friends, event.keyed(key)).await?;
+            let friends = crate::relations::friend_ids(ports, &user_id).await?;
+            let event = Event::lapsed(&user_id).keyed(format!("lapse:{user_id}:{lapsed_at}"));
+            outbox::deliver(ports, &friends, event).await?;
         }
         ports
             .sql
@@ -149,28 +140,4 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
             .await?;
     }
     Ok(())
-}
-
-/// The presence of `user_id` as `viewer` sees it right now, by the one rule every
-/// `user_summary` follows (`users::summary`): their choice while connected, not
-/// invisible and a friend of the viewer; `offline` otherwise, also when they are gone.
-pub(crate) async fn presence_seen_by(ports: &Ports, viewer: &str, user_id: &str) -> Result<String> {
-    let rows = ports
-        .sql
-        .query(
-            &format!(
-                "SELECT {} FROM users u WHERE u.id = ?3",
-                summary::columns("u")
-            ),
-            &[
-                Value::from(viewer),
-                Value::Integer(ports.clock.now_ms()),
-                Value::from(user_id),
-            ],
-        )
-        .await?;
-    match rows.first() {
-        Some(row) => Ok(UserSummary::from_row(row, 0)?.presence),
-        None => Ok("offline".to_owned()),
-    }
 }

@@ -1,0 +1,705 @@
+//! The event vocabulary: every event a stream can send (docs/api.md, "Events"), as typed
+//! payloads with one constructor each. Services build events only here; the inboxes
+//! store them as `{"kind": .., "data": .., ..}` and the stream reads them back typed.
+//!
+//! The payloads serialise to exactly the JSON the API documents; the tests below pin it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    accounts::User,
+    conversations::{Conversation, Message},
+    presence::Presence,
+    time::rfc3339_ms,
+    users::{Friend, FriendRequest, UserSummary},
+};
+
+/// One event with what the bus needs to carry it: the payload (its kind and data), and
+/// delivery rules that never reach the client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened: the SSE `event:` name and `data:` object.
+    #[serde(flatten)]
+    pub payload: Payload,
+    /// Set for live-only events (typing): never replayed, dropped once stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<Ephemeral>,
+    /// Set on the `offline` a lease sweep announces: the stream delivering it asks again
+    /// what the user's presence is (they may have come back since it was written).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lapse: bool,
+    /// The idempotency key: appending an event whose key an inbox already holds adds
+    /// nothing (see [`crate::ports::Inbox::append`]). Not stored in the payload.
+    #[serde(skip)]
+    pub key: Option<String>,
+}
+
+/// When a live-only event was sent and when it goes stale (ms since the epoch). A stream
+/// delivers it only if the stream was already open when it was sent, and only until it
+/// expires: it is never replayed to a resuming client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ephemeral {
+    /// Sent at.
+    pub sent_ms: i64,
+    /// Stale from.
+    pub expires_ms: i64,
+}
+
+/// Every event type with its data. The variant is the SSE `event:` name in snake_case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+#[allow(missing_docs)] // the names are the API's event types, documented in docs/api.md
+pub enum Payload {
+    Message(MessageChange),
+    MessageEdited(MessageChange),
+    MessageDeleted(MessageChange),
+    Typing(Typing),
+    Nudge(Nudge),
+    Read(ReadMark),
+    Presence(PresenceChange),
+    Profile(ProfileChange),
+    FriendRequest(FriendRequestChange),
+    FriendAdded(FriendAdded),
+    FriendRemoved(FriendRemoved),
+    ConversationAdded(ConversationAdded),
+    MemberJoined(MemberJoined),
+    MemberLeft(MemberLeft),
+    /// What a trusted server published: any JSON object.
+    Notification(serde_json::Map<String, serde_json::Value>),
+    Resync(Resync),
+}
+
+/// `message`, `message_edited`, `message_deleted`: the message as it now is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageChange {
+    /// Its conversation.
+    pub conversation_id: String,
+    /// The message (a tombstone once deleted).
+    pub message: Message,
+}
+
+/// `typing`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typing {
+    /// Where.
+    pub conversation_id: String,
+    /// Who.
+    pub user_id: String,
+    /// Their username.
+    pub username: String,
+    /// Their shown name.
+    pub display_name: String,
+    /// Started (true) or stopped (false).
+    pub typing: bool,
+    /// RFC 3339: when the indicator lapses without a repeat.
+    pub expires_at: String,
+}
+
+/// `nudge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nudge {
+    /// The direct conversation.
+    pub conversation_id: String,
+    /// Who nudged.
+    pub user_id: String,
+    /// Their username.
+    pub username: String,
+    /// Their shown name.
+    pub display_name: String,
+    /// RFC 3339.
+    pub sent_at: String,
+}
+
+/// `read`: a member's read mark moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    /// Where.
+    pub conversation_id: String,
+    /// Whose mark.
+    pub user_id: String,
+    /// The newest seq they have read.
+    pub seq: i64,
+}
+
+/// `presence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    /// Whose.
+    pub user_id: String,
+    /// What the recipient sees now (the choice itself on the user's own tabs).
+    pub presence: Presence,
+}
+
+/// `profile`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileChange {
+    /// Whose.
+    pub user_id: String,
+    /// The user as friends see them.
+    pub user: UserSummary,
+}
+
+/// Where a friend request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum RequestStatus {
+    Pending,
+    Declined,
+    Cancelled,
+}
+
+/// `friend_request`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendRequestChange {
+    /// What happened to it.
+    pub status: RequestStatus,
+    /// Who asked whom.
+    pub request: RequestParties,
+}
+
+/// The two sides of a request; `created_at` only while it is pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestParties {
+    /// Who asked.
+    pub from: UserSummary,
+    /// Who was asked.
+    pub to: UserSummary,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+/// `friend_added`: names the other side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendAdded {
+    /// The new friend.
+    pub friend: Friend,
+}
+
+/// `friend_removed`: names the other side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendRemoved {
+    /// The former friend.
+    pub user_id: String,
+}
+
+/// `conversation_added`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationAdded {
+    /// Its id.
+    pub conversation_id: String,
+    /// The conversation as its members see it.
+    pub conversation: Conversation,
+}
+
+/// `member_joined`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberJoined {
+    /// The room.
+    pub conversation_id: String,
+    /// Who joined.
+    pub user_id: String,
+    /// Them, with presence `offline` (one payload for friends and strangers alike).
+    pub user: UserSummary,
+}
+
+/// `member_left`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLeft {
+    /// The room.
+    pub conversation_id: String,
+    /// Who left.
+    pub user_id: String,
+}
+
+/// `resync`: the stream cannot resume where the client asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resync {
+    /// Why, for people reading the stream.
+    pub reason: String,
+}
+
+impl Payload {
+    /// `resync`: events after the client's last id are gone. Sent by the stream itself,
+    /// never stored.
+    pub fn resync() -> Self {
+        Payload::Resync(Resync {
+            reason: "events after the last id are no longer available; reload state".to_owned(),
+        })
+    }
+
+    /// The SSE `event:` name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Message(_) => "message",
+            Payload::MessageEdited(_) => "message_edited",
+            Payload::MessageDeleted(_) => "message_deleted",
+            Payload::Typing(_) => "typing",
+            Payload::Nudge(_) => "nudge",
+            Payload::Read(_) => "read",
+            Payload::Presence(_) => "presence",
+            Payload::Profile(_) => "profile",
+            Payload::FriendRequest(_) => "friend_request",
+            Payload::FriendAdded(_) => "friend_added",
+            Payload::FriendRemoved(_) => "friend_removed",
+            Payload::ConversationAdded(_) => "conversation_added",
+            Payload::MemberJoined(_) => "member_joined",
+            Payload::MemberLeft(_) => "member_left",
+            Payload::Notification(_) => "notification",
+            Payload::Resync(_) => "resync",
+        }
+    }
+
+    /// The SSE `data:` line: the payload's JSON object.
+    pub fn data_json(&self) -> String {
+        fn text(data: &impl Serialize) -> String {
+            // These types always serialise (string keys, no fallible impls).
+            serde_json::to_string(data).unwrap_or_else(|_| "{}".to_owned())
+        }
+        match self {
+            Payload::Message(d) | Payload::MessageEdited(d) | Payload::MessageDeleted(d) => text(d),
+            Payload::Typing(d) => text(d),
+            Payload::Nudge(d) => text(d),
+            Payload::Read(d) => text(d),
+            Payload::Presence(d) => text(d),
+            Payload::Profile(d) => text(d),
+            Payload::FriendRequest(d) => text(d),
+            Payload::FriendAdded(d) => text(d),
+            Payload::FriendRemoved(d) => text(d),
+            Payload::ConversationAdded(d) => text(d),
+            Payload::MemberJoined(d) => text(d),
+            Payload::MemberLeft(d) => text(d),
+            Payload::Notification(d) => text(d),
+            Payload::Resync(d) => text(d),
+        }
+    }
+}
+
+/// The same message as it goes out in events: one payload for every member, so the
+/// sender's presence is not revealed to non-friends (`offline`; presence events carry
+/// the live state).
+fn shared(message: &Message) -> MessageChange {
+    let mut message = message.clone();
+    message.sender.presence = Presence::Offline;
+    MessageChange {
+        conversation_id: message.conversation_id.clone(),
+        message,
+    }
+}
+
+impl Event {
+    /// A durable event: delivered to every stream, replayed on resume.
+    fn durable(payload: Payload) -> Self {
+        Event {
+            payload,
+            ephemeral: None,
+            lapse: false,
+            key: None,
+        }
+    }
+
+    /// The same event under idempotency key `key`.
+    pub fn keyed(self, key: impl Into<String>) -> Self {
+        Event {
+            key: Some(key.into()),
+            ..self
+        }
+    }
+
+    /// `message`: a new message.
+    pub fn message(message: &Message) -> Self {
+        Self::durable(Payload::Message(shared(message)))
+    }
+
+    /// `message_edited`: the message with its new body.
+    pub fn message_edited(message: &Message) -> Self {
+        Self::durable(Payload::MessageEdited(shared(message)))
+    }
+
+    /// `message_deleted`: the tombstone.
+    pub fn message_deleted(tombstone: &Message) -> Self {
+        Self::durable(Payload::MessageDeleted(shared(tombstone)))
+    }
+
+    /// `typing`, live only: sent at `now_ms`, stale (and shown as lapsed) from `expires_ms`.
+    pub fn typing(
+        conversation_id: &str,
+        who: &User,
+        typing: bool,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Self {
+        Event {
+            ephemeral: Some(Ephemeral {
+                sent_ms: now_ms,
+                expires_ms,
+            }),
+            ..Self::durable(Payload::Typing(Typing {
+                conversation_id: conversation_id.to_owned(),
+                user_id: who.id.clone(),
+                username: who.username.clone(),
+                display_name: who.display_name.clone(),
+                typing,
+                expires_at: rfc3339_ms(expires_ms),
+            }))
+        }
+    }
+
+    /// `nudge` from `who`, sent at `now_ms`.
+    pub fn nudge(conversation_id: &str, who: &User, now_ms: i64) -> Self {
+        Self::durable(Payload::Nudge(Nudge {
+            conversation_id: conversation_id.to_owned(),
+            user_id: who.id.clone(),
+            username: who.username.clone(),
+            display_name: who.display_name.clone(),
+            sent_at: rfc3339_ms(now_ms),
+        }))
+    }
+
+    /// `read`: `user_id`'s mark in the conversation is now `seq`.
+    pub fn read(conversation_id: &str, user_id: &str, seq: i64) -> Self {
+        Self::durable(Payload::Read(ReadMark {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user_id.to_owned(),
+            seq,
+        }))
+    }
+
+    /// `presence`: the recipient now sees `user_id` as `presence`.
+    pub fn presence(user_id: &str, presence: Presence) -> Self {
+        Self::durable(Payload::Presence(PresenceChange {
+            user_id: user_id.to_owned(),
+            presence,
+        }))
+    }
+
+    /// The `offline` a lease sweep announces for `user_id`, marked for the stream to
+    /// check again on delivery.
+    pub fn lapsed(user_id: &str) -> Self {
+        Event {
+            lapse: true,
+            ..Self::presence(user_id, Presence::Offline)
+        }
+    }
+
+    /// `profile`: `user` as friends see them now.
+    pub fn profile(user: UserSummary) -> Self {
+        Self::durable(Payload::Profile(ProfileChange {
+            user_id: user.id.clone(),
+            user,
+        }))
+    }
+
+    /// `friend_request` `pending`: the request as stored.
+    pub fn friend_request_pending(request: &FriendRequest) -> Self {
+        Self::friend_request(
+            RequestStatus::Pending,
+            RequestParties {
+                from: request.from.clone(),
+                to: request.to.clone(),
+                created_at: Some(request.created_at.clone()),
+            },
+        )
+    }
+
+    /// `friend_request` `declined` or `cancelled`: the request from `from` to `to` is gone.
+    pub fn friend_request_closed(
+        status: RequestStatus,
+        from: &UserSummary,
+        to: &UserSummary,
+    ) -> Self {
+        Self::friend_request(
+            status,
+            RequestParties {
+                from: from.clone(),
+                to: to.clone(),
+                created_at: None,
+            },
+        )
+    }
+
+    fn friend_request(status: RequestStatus, request: RequestParties) -> Self {
+        Self::durable(Payload::FriendRequest(FriendRequestChange {
+            status,
+            request,
+        }))
+    }
+
+    /// `friend_added`, naming the recipient's new friend.
+    pub fn friend_added(friend: Friend) -> Self {
+        Self::durable(Payload::FriendAdded(FriendAdded { friend }))
+    }
+
+    /// `friend_removed`, naming the recipient's former friend.
+    pub fn friend_removed(user_id: &str) -> Self {
+        Self::durable(Payload::FriendRemoved(FriendRemoved {
+            user_id: user_id.to_owned(),
+        }))
+    }
+
+    /// `conversation_added`: the recipient is now a member of `conversation`.
+    pub fn conversation_added(conversation: Conversation) -> Self {
+        Self::durable(Payload::ConversationAdded(ConversationAdded {
+            conversation_id: conversation.id.clone(),
+            conversation,
+        }))
+    }
+
+    /// `member_joined`: `user` joined the room (their presence is not shown: `offline`).
+    pub fn member_joined(conversation_id: &str, user: &User) -> Self {
+        let mut user = UserSummary::of_self(user);
+        user.presence = Presence::Offline;
+        Self::durable(Payload::MemberJoined(MemberJoined {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user.id.clone(),
+            user,
+        }))
+    }
+
+    /// `member_left`.
+    pub fn member_left(conversation_id: &str, user_id: &str) -> Self {
+        Self::durable(Payload::MemberLeft(MemberLeft {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user_id.to_owned(),
+        }))
+    }
+
+    /// `notification`: what the publish API was given.
+    pub fn notification(body: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self::durable(Payload::Notification(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::conversations::ConversationKind;
+
+    fn summary(name: &str, presence: Presence) -> UserSummary {
+        UserSummary {
+            id: format!("id-{name}"),
+            username: name.to_owned(),
+            display_name: name.to_uppercase(),
+            status_message: String::new(),
+            presence,
+        }
+    }
+
+    fn user(name: &str) -> User {
+        User {
+            id: format!("id-{name}"),
+            username: name.to_owned(),
+            display_name: name.to_uppercase(),
+            status_message: "hi".to_owned(),
+            presence: Presence::Busy,
+            created_at: "2026-01-01T00:00:00.000Z".to_owned(),
+        }
+    }
+
+    fn message() -> Message {
+        Message {
+            id: "m1".to_owned(),
+            conversation_id: "c1".to_owned(),
+            seq: 3,
+            sender: summary("ann", Presence::Online),
+            body: "hello".to_owned(),
+            client_id: "k1".to_owned(),
+            created_at: "2026-01-01T00:00:00.000Z".to_owned(),
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    fn summary_json(name: &str, presence: &str) -> Value {
+        json!({
+            "id": format!("id-{name}"), "username": name, "display_name": name.to_uppercase(),
+            "status_message": "", "presence": presence,
+        })
+    }
+
+    /// The stored form, the wire form, and the round trip through the store, at once.
+    fn check(event: Event, kind: &str, data: Value) {
+        assert_eq!(event.payload.kind(), kind);
+        let wire: Value = serde_json::from_str(&event.payload.data_json()).expect("json");
+        assert_eq!(wire, data, "{kind}");
+        let stored = serde_json::to_value(&event).expect("serialise");
+        assert_eq!(stored["kind"], kind);
+        assert_eq!(stored["data"], data);
+        let read: Event = serde_json::from_value(stored).expect("read back");
+        assert_eq!(read, event.clone().keyed_none(), "{kind}");
+    }
+
+    impl Event {
+        fn keyed_none(self) -> Self {
+            Event { key: None, ..self }
+        }
+    }
+
+    #[test]
+    fn message_events_carry_the_message_with_the_sender_offline() {
+        let message_json = json!({
+            "id": "m1", "conversation_id": "c1", "seq": 3,
+            "sender": summary_json("ann", "offline"), "body": "hello", "client_id": "k1",
+            "created_at": "2026-01-01T00:00:00.000Z", "edited_at": null, "deleted": false,
+        });
+        let data = json!({ "conversation_id": "c1", "message": message_json });
+        check(Event::message(&message()), "message", data.clone());
+        check(
+            Event::message_edited(&message()),
+            "message_edited",
+            data.clone(),
+        );
+        check(Event::message_deleted(&message()), "message_deleted", data);
+    }
+
+    #[test]
+    fn typing_is_live_only_and_says_when_it_lapses() {
+        let event = Event::typing("c1", &user("ann"), true, 1_000, 7_000);
+        assert_eq!(
+            event.ephemeral,
+            Some(Ephemeral {
+                sent_ms: 1_000,
+                expires_ms: 7_000
+            })
+        );
+        check(
+            event,
+            "typing",
+            json!({
+                "conversation_id": "c1", "user_id": "id-ann", "username": "ann",
+                "display_name": "ANN", "typing": true, "expires_at": "1970-01-01T00:00:07.000Z",
+            }),
+        );
+    }
+
+    #[test]
+    fn small_events_have_their_documented_shapes() {
+        check(
+            Event::nudge("c1", &user("ann"), 0),
+            "nudge",
+            json!({ "conversation_id": "c1", "user_id": "id-ann", "username": "ann",
+                    "display_name": "ANN", "sent_at": "1970-01-01T00:00:00.000Z" }),
+        );
+        check(
+            Event::read("c1", "u1", 4),
+            "read",
+            json!({ "conversation_id": "c1", "user_id": "u1", "seq": 4 }),
+        );
+        check(
+            Event::presence("u1", Presence::Away),
+            "presence",
+            json!({ "user_id": "u1", "presence": "away" }),
+        );
+        check(
+            Event::friend_removed("u1"),
+            "friend_removed",
+            json!({ "user_id": "u1" }),
+        );
+        check(
+            Event::member_left("c1", "u1"),
+            "member_left",
+            json!({ "conversation_id": "c1", "user_id": "u1" }),
+        );
+        let mut body = serde_json::Map::new();
+        body.insert("text".into(), json!("deploy done"));
+        check(
+            Event::notification(body),
+            "notification",
+            json!({ "text": "deploy done" }),
+        );
+    }
+
+    #[test]
+    fn a_lapse_is_an_offline_marked_for_a_second_look() {
+        let event = Event::lapsed("u1");
+        assert!(event.lapse);
+        check(
+            event,
+            "presence",
+            json!({ "user_id": "u1", "presence": "offline" }),
+        );
+    }
+
+    #[test]
+    fn people_events_carry_summaries() {
+        check(
+            Event::profile(summary("ann", Presence::Busy)),
+            "profile",
+            json!({ "user_id": "id-ann", "user": summary_json("ann", "busy") }),
+        );
+        check(
+            Event::member_joined("c1", &user("bob")),
+            "member_joined",
+            json!({ "conversation_id": "c1", "user_id": "id-bob", "user": {
+                "id": "id-bob", "username": "bob", "display_name": "BOB",
+                "status_message": "hi", "presence": "offline" } }),
+        );
+        let friend = Friend {
+            user: summary("bob", Presence::Online),
+            since: "2026-01-02T00:00:00.000Z".to_owned(),
+        };
+        check(
+            Event::friend_added(friend),
+            "friend_added",
+            json!({ "friend": { "user": summary_json("bob", "online"),
+                                "since": "2026-01-02T00:00:00.000Z" } }),
+        );
+    }
+
+    #[test]
+    fn friend_requests_carry_created_at_only_while_pending() {
+        let (ann, bob) = (
+            summary("ann", Presence::Offline),
+            summary("bob", Presence::Offline),
+        );
+        let request = FriendRequest {
+            from: ann.clone(),
+            to: bob.clone(),
+            created_at: "2026-01-03T00:00:00.000Z".to_owned(),
+        };
+        check(
+            Event::friend_request_pending(&request),
+            "friend_request",
+            json!({ "status": "pending", "request": {
+                "from": summary_json("ann", "offline"), "to": summary_json("bob", "offline"),
+                "created_at": "2026-01-03T00:00:00.000Z" } }),
+        );
+        check(
+            Event::friend_request_closed(RequestStatus::Cancelled, &ann, &bob),
+            "friend_request",
+            json!({ "status": "cancelled", "request": {
+                "from": summary_json("ann", "offline"), "to": summary_json("bob", "offline") } }),
+        );
+    }
+
+    #[test]
+    fn conversation_added_carries_the_conversation() {
+        let conversation = Conversation {
+            id: "c1".to_owned(),
+            kind: ConversationKind::Room,
+            name: Some("lobby".to_owned()),
+            members: None,
+            last_message: None,
+            unread_count: 0,
+            read_marks: None,
+            created_at: "2026-01-01T00:00:00.000Z".to_owned(),
+        };
+        check(
+            Event::conversation_added(conversation),
+            "conversation_added",
+            json!({ "conversation_id": "c1", "conversation": {
+                "id": "c1", "kind": "room", "name": "lobby", "last_message": null,
+                "unread_count": 0, "created_at": "2026-01-01T00:00:00.000Z" } }),
+        );
+    }
+
+    #[test]
+    fn resync_says_why() {
+        let resync = Payload::resync();
+        assert_eq!(resync.kind(), "resync");
+        assert!(resync.data_json().contains("no longer available"));
+    }
+}
