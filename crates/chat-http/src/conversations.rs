@@ -1,19 +1,18 @@
 //! The conversations area: `/api/conversations/...` and `/api/rooms/...`.
 
-use std::collections::HashMap;
-
 use axum::{
-    Json, Router,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    Router,
+    extract::{Path, State},
     routing::{get, patch, post},
 };
 use chat_core::conversations::{Conversations, HistoryPage};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{ApiError, ApiJson, AppState, Authenticated};
+use crate::{
+    ApiJson, ApiQuery, AppState, Authenticated,
+    reply::{self, Reply},
+};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -33,13 +32,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/rooms/{name_or_id}/join", post(join))
 }
 
-type Reply = Result<Response, ApiError>;
-
 async fn list(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
     let conversations = Conversations::new(&state.ports, &session.user)
         .list()
         .await?;
-    Ok(Json(json!({ "conversations": conversations })).into_response())
+    reply::ok(json!({ "conversations": conversations }))
 }
 
 #[derive(Deserialize)]
@@ -56,12 +53,7 @@ async fn open_direct(
     let (conversation, created) = Conversations::new(&state.ports, &session.user)
         .open_direct(&body.username)
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!(conversation))).into_response())
+    reply::created_or_ok(created, conversation)
 }
 
 async fn get_one(
@@ -72,41 +64,38 @@ async fn get_one(
     let conversation = Conversations::new(&state.ports, &session.user)
         .get(&id)
         .await?;
-    Ok(Json(json!(conversation)).into_response())
+    reply::ok(conversation)
 }
 
 async fn leave(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .leave(&id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
+}
+
+/// `?before_seq=&limit=`, as text: `HistoryPage` says what a bad value is.
+#[derive(Deserialize)]
+struct HistoryQuery {
+    before_seq: Option<String>,
+    limit: Option<String>,
 }
 
 async fn history(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Reply {
-    let Query(query) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "malformed query string",
-        )
-    })?;
-    let page = HistoryPage::parse(
-        query.get("before_seq").map(String::as_str),
-        query.get("limit").map(String::as_str),
-    )?;
+    let page = HistoryPage::parse(query.before_seq.as_deref(), query.limit.as_deref())?;
     let (messages, has_more) = Conversations::new(&state.ports, &session.user)
         .history(&id, page)
         .await?;
-    Ok(Json(json!({ "messages": messages, "has_more": has_more })).into_response())
+    reply::ok(json!({ "messages": messages, "has_more": has_more }))
 }
 
 #[derive(Deserialize)]
@@ -125,12 +114,7 @@ async fn send(
     let (message, created) = Conversations::new(&state.ports, &session.user)
         .send(&id, &body.body, &body.client_id)
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!(message))).into_response())
+    reply::created_or_ok(created, message)
 }
 
 #[derive(Deserialize)]
@@ -148,18 +132,18 @@ async fn edit(
     let message = Conversations::new(&state.ports, &session.user)
         .edit(&id, &message_id, &body.body)
         .await?;
-    Ok(Json(json!(message)).into_response())
+    reply::ok(message)
 }
 
 async fn delete_message(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path((id, message_id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .delete(&id, &message_id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 #[derive(Deserialize)]
@@ -173,11 +157,11 @@ async fn typing(
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TypingBody>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .typing(&id, body.typing)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 #[derive(Deserialize)]
@@ -191,22 +175,22 @@ async fn read(
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReadBody>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .mark_read(&id, body.seq)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 async fn nudge(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .nudge(&id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 #[derive(Deserialize)]
@@ -224,7 +208,7 @@ async fn create_room(
     let room = Conversations::new(&state.ports, &session.user)
         .create_room(body.name.as_deref())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!(room))).into_response())
+    reply::created(room)
 }
 
 async fn join(
@@ -235,5 +219,5 @@ async fn join(
     let room = Conversations::new(&state.ports, &session.user)
         .join(&name_or_id)
         .await?;
-    Ok(Json(json!(room)).into_response())
+    reply::ok(room)
 }

@@ -45,6 +45,61 @@ impl ApiError {
         )
     }
 
+    /// 401 `unauthenticated`: no valid session or token.
+    pub fn unauthenticated() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "authentication required",
+        )
+    }
+
+    /// 403 `csrf`: a write that a cross-site page could have forged.
+    pub fn csrf(message: &str) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "csrf", message)
+    }
+
+    /// 405 `method_not_allowed`.
+    pub fn method_not_allowed(message: &str) -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            message,
+        )
+    }
+
+    /// 415 `unsupported_media_type`: the body is not JSON.
+    pub fn unsupported_media_type() -> Self {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "request body must be application/json",
+        )
+    }
+
+    /// 413 `body_too_large`, naming the limit.
+    pub fn body_too_large(limit_bytes: usize) -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            if limit_bytes.is_multiple_of(1024) {
+                format!("request body must be at most {} KiB", limit_bytes / 1024)
+            } else {
+                format!("request body must be at most {limit_bytes} bytes")
+            },
+        )
+    }
+
+    /// 400 `invalid_json`, with serde's explanation (it names the field and position,
+    /// never server internals).
+    pub fn invalid_json(detail: impl std::fmt::Display) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("invalid JSON body: {detail}"),
+        )
+    }
+
     /// A 500 whose detail is logged, never sent.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         eprintln!("internal error: {detail}");
@@ -72,11 +127,7 @@ impl From<Error> for ApiError {
             Error::Invalid { code, message } => {
                 ApiError::new(StatusCode::BAD_REQUEST, code, message)
             }
-            Error::Unauthenticated => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "authentication required",
-            ),
+            Error::Unauthenticated => ApiError::unauthenticated(),
             Error::InvalidCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -148,11 +199,7 @@ pub(crate) async fn not_found() -> ApiError {
 
 /// Fallback for a known path with the wrong method.
 pub(crate) async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "method not allowed on this route",
-    )
+    ApiError::method_not_allowed("method not allowed on this route")
 }
 
 #[cfg(test)]

@@ -1,21 +1,25 @@
 //! The events area: `GET /api/events` (the SSE stream) and `POST /api/publish/{username}`.
 
-use std::{collections::HashMap, convert::Infallible};
+use std::convert::Infallible;
 
 use axum::{
     Router,
-    body::Body,
-    extract::{Path, Query, Request, State, rejection::QueryRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{
-        IntoResponse, Response,
+        IntoResponse,
         sse::{Event as SseEvent, Sse},
     },
     routing::{get, post},
 };
 use chat_core::events::{Frame, LiveStream, MAX_NOTIFICATION_BYTES, publish_key_matches};
+use serde::Deserialize;
 
-use crate::{ApiError, AppState, Authenticated, auth::bearer, json::is_json};
+use crate::{
+    ApiError, ApiJson, ApiQuery, AppState, Authenticated,
+    extract::bearer,
+    reply::{self, Reply},
+};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -34,16 +38,19 @@ fn to_sse(frame: Frame) -> SseEvent {
     }
 }
 
+/// `?last_event_id=`, for clients that cannot set headers.
+#[derive(Debug, Default, Deserialize)]
+struct EventsQuery {
+    last_event_id: Option<String>,
+}
+
 /// The resume point: the `Last-Event-ID` header (what `EventSource` sends), or the
-/// `last_event_id` query parameter for clients that cannot set headers.
-fn last_event_id<'a>(
-    headers: &'a HeaderMap,
-    query: &'a HashMap<String, String>,
-) -> Option<&'a str> {
+/// `last_event_id` query parameter.
+fn last_event_id<'a>(headers: &'a HeaderMap, query: &'a EventsQuery) -> Option<&'a str> {
     headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .or_else(|| query.get("last_event_id").map(String::as_str))
+        .or(query.last_event_id.as_deref())
         .map(str::trim)
         .filter(|id| !id.is_empty())
 }
@@ -52,10 +59,10 @@ async fn events(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response, ApiError> {
+    query: Result<ApiQuery<EventsQuery>, ApiError>,
+) -> Reply {
     // The only parameter is an optional resume id: a query that does not parse has none.
-    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let query = query.map(|ApiQuery(q)| q).unwrap_or_default();
     let resume = last_event_id(&headers, &query);
     let live = LiveStream::open(state.ports.clone(), session.user, resume).await?;
     let frames = futures::stream::unfold(live, |mut live| async move {
@@ -70,50 +77,39 @@ async fn events(
     Ok(response)
 }
 
+/// A request carrying the configured publish key as its bearer token. Without a
+/// configured key the publish route does not exist (404); a wrong key is 401. Checked
+/// before the body is read.
+struct PublishKey;
+
+impl FromRequestParts<AppState> for PublishKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(configured) = state.ports.settings.publish_key.as_deref() else {
+            return Err(ApiError::not_found("route"));
+        };
+        let presented = match bearer(&parts.headers) {
+            Some(Ok(token)) => token,
+            _ => String::new(),
+        };
+        if !publish_key_matches(&presented, configured) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_publish_key",
+                "a valid publish key is required",
+            ));
+        }
+        Ok(PublishKey)
+    }
+}
+
 async fn publish(
     State(state): State<AppState>,
+    _: PublishKey,
     Path(username): Path<String>,
-    request: Request,
-) -> Result<StatusCode, ApiError> {
-    // Without a configured key the route does not exist.
-    let Some(configured) = state.ports.settings.publish_key.as_deref() else {
-        return Err(ApiError::not_found("route"));
-    };
-    let presented = match bearer(request.headers()) {
-        Some(Ok(token)) => token,
-        _ => String::new(),
-    };
-    if !publish_key_matches(&presented, configured) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_publish_key",
-            "a valid publish key is required",
-        ));
-    }
-    if !is_json(&request) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "request body must be application/json",
-        ));
-    }
-    let body: Body = request.into_body();
-    let bytes = axum::body::to_bytes(body, MAX_NOTIFICATION_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "a notification must be at most 16 KiB",
-            )
-        })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("invalid JSON body: {e}"),
-        )
-    })?;
-    chat_core::events::publish(&state.ports, &username, value).await?;
-    Ok(StatusCode::ACCEPTED)
+    ApiJson(body): ApiJson<serde_json::Value, MAX_NOTIFICATION_BYTES>,
+) -> Reply {
+    chat_core::events::publish(&state.ports, &username, body).await?;
+    reply::accepted()
 }

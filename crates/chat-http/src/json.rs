@@ -1,33 +1,21 @@
 //! `ApiJson<T>`: the JSON body extractor every write route uses. Wrong content type is 415,
-//! an oversized body 413, malformed JSON or unknown fields 400, all in the error shape
-//! (axum's own rejections are plain text).
+//! a body over the route's limit 413, malformed JSON or unknown fields 400, all in the
+//! error shape (axum's own rejections are plain text).
 
-use axum::{
-    extract::{FromRequest, Request},
-    http::{StatusCode, header},
-};
+use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
-use crate::ApiError;
+use crate::{ApiError, extract::is_json};
 
-/// Request bodies over this are refused with 413.
+/// Request bodies over this are refused with 413, unless a route sets its own limit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A JSON request body, deserialised into `T` (declare `T` with `deny_unknown_fields`).
+/// A JSON request body of at most `LIMIT` bytes, deserialised into `T` (declare `T` with
+/// `deny_unknown_fields`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const LIMIT: usize = MAX_BODY_BYTES>(pub T);
 
-/// True when the content type is `application/json`, with or without parameters.
-pub(crate) fn is_json(request: &Request) -> bool {
-    request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
-}
-
-impl<T, S> FromRequest<S> for ApiJson<T>
+impl<T, S, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT>
 where
     T: DeserializeOwned,
     S: Send + Sync,
@@ -35,37 +23,27 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(&request) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "request body must be application/json",
-            ));
+        if !is_json(request.headers()) {
+            return Err(ApiError::unsupported_media_type());
         }
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+        let bytes = axum::body::to_bytes(request.into_body(), LIMIT)
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("request body must be at most {} KiB", MAX_BODY_BYTES / 1024),
-                )
-            })?;
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
-            // serde's messages name the field and position, never server internals.
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("invalid JSON body: {e}"),
-            )
-        })
+            .map_err(|_| ApiError::body_too_large(LIMIT))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(ApiError::invalid_json)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::{Router, body::Body, routing::post};
+    use axum::{
+        Router,
+        body::Body,
+        http::{StatusCode, header},
+        routing::post,
+    };
     use tower::ServiceExt;
 
     #[derive(serde::Deserialize)]
@@ -75,11 +53,24 @@ mod tests {
     }
 
     async fn call(content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, serde_json::Value) {
-        let app: Router = Router::new().route(
-            "/",
-            post(|ApiJson(g): ApiJson<Greeting>| async move { g.name }),
-        );
-        let mut request = axum::http::Request::post("/");
+        call_at("/", content_type, body).await
+    }
+
+    async fn call_at(
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, serde_json::Value) {
+        let app: Router = Router::new()
+            .route(
+                "/",
+                post(|ApiJson(g): ApiJson<Greeting>| async move { g.name }),
+            )
+            .route(
+                "/small",
+                post(|ApiJson(g): ApiJson<Greeting, 16>| async move { g.name }),
+            );
+        let mut request = axum::http::Request::post(path);
         if let Some(ct) = content_type {
             request = request.header(header::CONTENT_TYPE, ct);
         }
@@ -134,5 +125,27 @@ mod tests {
         let (status, json) = call(Some("application/json"), big.into_bytes()).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(json["error"]["code"], "body_too_large");
+    }
+
+    #[tokio::test]
+    async fn a_route_can_set_its_own_limit() {
+        let ok = call_at(
+            "/small",
+            Some("application/json"),
+            br#"{"name":"abc"}"#.to_vec(),
+        )
+        .await;
+        assert_eq!(ok.0, StatusCode::OK);
+        let over = call_at(
+            "/small",
+            Some("application/json"),
+            br#"{"name":"abcdefgh"}"#.to_vec(),
+        )
+        .await;
+        assert_eq!(over.0, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            over.1["error"]["message"],
+            "request body must be at most 16 bytes"
+        );
     }
 }

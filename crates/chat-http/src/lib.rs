@@ -6,8 +6,11 @@ mod auth;
 mod conversations;
 mod error;
 mod events;
+mod extract;
 mod health;
 mod json;
+mod reply;
+mod session_cookie;
 mod state;
 mod users;
 mod web;
@@ -20,9 +23,10 @@ use axum::{
     response::Response,
 };
 
-pub use auth::{Authenticated, ClientIp, SESSION_COOKIE};
 pub use error::ApiError;
+pub use extract::{ApiQuery, Authenticated, ClientIp};
 pub use json::{ApiJson, MAX_BODY_BYTES};
+pub use session_cookie::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 pub use state::AppState;
 
 /// The areas of the API, one per Spin component (see spin.toml for their routes).
@@ -138,7 +142,7 @@ async fn ensure_schema(State(state): State<AppState>, request: Request, next: Ne
 /// browser never tries plain http for this host again (browsers ignore the header on
 /// plain http, so a client claiming https by `X-Forwarded-Proto` gains nothing).
 async fn security_headers(request: Request, next: Next) -> Response {
-    let https = auth::came_over_https(request.uri(), request.headers());
+    let https = extract::came_over_https(request.uri(), request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if https {

@@ -1,10 +1,8 @@
 //! The users area: `/api/me`, `/api/users`, `/api/friends`, `/api/blocks`.
 
 use axum::{
-    Json, Router,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    Router,
+    extract::{Path, State},
     routing::{delete, get, post, put},
 };
 use chat_core::{
@@ -14,7 +12,10 @@ use chat_core::{
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{ApiError, ApiJson, AppState, Authenticated};
+use crate::{
+    ApiJson, ApiQuery, AppState, Authenticated,
+    reply::{self, Reply},
+};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -32,15 +33,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/blocks/{username}", put(block).delete(unblock))
 }
 
-type Reply = Result<Response, ApiError>;
-
-fn ok(body: serde_json::Value) -> Reply {
-    Ok(Json(body).into_response())
-}
-
 async fn me(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
     let user = Users::new(&state.ports, &session.user).me().await?;
-    ok(json!(user))
+    reply::ok(user)
 }
 
 #[derive(Deserialize)]
@@ -60,7 +55,7 @@ async fn update_profile(
     let user = Users::new(&state.ports, &session.user)
         .update_profile(body.display_name.as_deref(), body.status_message.as_deref())
         .await?;
-    ok(json!(user))
+    reply::ok(user)
 }
 
 #[derive(Deserialize)]
@@ -78,7 +73,7 @@ async fn set_presence(
     let user = Users::new(&state.ports, &session.user)
         .set_presence(presence)
         .await?;
-    ok(json!(user))
+    reply::ok(user)
 }
 
 #[derive(Deserialize)]
@@ -90,19 +85,12 @@ struct SearchQuery {
 async fn search(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    query: Result<Query<SearchQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Reply {
-    let Query(query) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "q must be 1-64 characters",
-        )
-    })?;
     let users = Users::new(&state.ports, &session.user)
         .search(&query.q)
         .await?;
-    ok(json!({ "users": users }))
+    reply::ok(json!({ "users": users }))
 }
 
 async fn lookup(
@@ -113,12 +101,12 @@ async fn lookup(
     let user = Users::new(&state.ports, &session.user)
         .lookup(&username)
         .await?;
-    ok(json!(user))
+    reply::ok(user)
 }
 
 async fn friends(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
     let list = Users::new(&state.ports, &session.user).friends().await?;
-    ok(json!(list))
+    reply::ok(list)
 }
 
 #[derive(Deserialize)]
@@ -135,13 +123,11 @@ async fn request_friend(
     let outcome = Users::new(&state.ports, &session.user)
         .request_friend(&body.username)
         .await?;
-    Ok(match outcome {
-        RequestOutcome::Created(request) => {
-            (StatusCode::CREATED, Json(json!(request))).into_response()
-        }
-        RequestOutcome::AlreadyPending(request) => Json(json!(request)).into_response(),
-        RequestOutcome::BecameFriends(friend) => Json(json!({ "friend": friend })).into_response(),
-    })
+    match outcome {
+        RequestOutcome::Created(request) => reply::created(request),
+        RequestOutcome::AlreadyPending(request) => reply::ok(request),
+        RequestOutcome::BecameFriends(friend) => reply::ok(json!({ "friend": friend })),
+    }
 }
 
 async fn accept(
@@ -152,65 +138,65 @@ async fn accept(
     let friend = Users::new(&state.ports, &session.user)
         .accept(&username)
         .await?;
-    ok(json!({ "friend": friend }))
+    reply::ok(json!({ "friend": friend }))
 }
 
 async fn decline(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Users::new(&state.ports, &session.user)
         .decline(&username)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 async fn cancel_request(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Users::new(&state.ports, &session.user)
         .cancel(&username)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 async fn unfriend(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Users::new(&state.ports, &session.user)
         .unfriend(&username)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 async fn blocked(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
     let blocked = Users::new(&state.ports, &session.user).blocked().await?;
-    ok(json!({ "blocked": blocked }))
+    reply::ok(json!({ "blocked": blocked }))
 }
 
 async fn block(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Users::new(&state.ports, &session.user)
         .block(&username)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }
 
 async fn unblock(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Reply {
     Users::new(&state.ports, &session.user)
         .unblock(&username)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    reply::no_content()
 }

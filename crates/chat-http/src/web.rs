@@ -15,60 +15,20 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
      manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-struct Asset {
-    path: &'static str,
-    body: &'static [u8],
-    content_type: &'static str,
-    hash: u64,
-}
+/// The files of `static/`, embedded at compile time (every file there, nothing else).
+#[derive(rust_embed::Embed)]
+#[folder = "../../static"]
+struct Static;
 
-/// FNV-1a, at compile time: a stable ETag per file content.
-const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        i += 1;
+/// The `Content-Type` of a file, from its extension; text is UTF-8.
+fn content_type(path: &str) -> String {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let text = mime.type_() == mime::TEXT || mime.subtype() == mime::JAVASCRIPT;
+    if text && mime.get_param(mime::CHARSET).is_none() {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
     }
-    hash
-}
-
-macro_rules! asset {
-    ($path:literal, $type:literal) => {{
-        const BODY: &[u8] = include_bytes!(concat!("../../../static", $path));
-        Asset {
-            path: $path,
-            body: BODY,
-            content_type: $type,
-            hash: fnv1a(BODY),
-        }
-    }};
-}
-
-/// Every file of `static/`. A test checks this list against the directory.
-const ASSETS: &[Asset] = &[
-    asset!("/index.html", "text/html; charset=utf-8"),
-    asset!("/app.css", "text/css; charset=utf-8"),
-    asset!("/app.js", "text/javascript; charset=utf-8"),
-    asset!("/api.js", "text/javascript; charset=utf-8"),
-    asset!("/limits.js", "text/javascript; charset=utf-8"),
-    asset!("/dom.js", "text/javascript; charset=utf-8"),
-    asset!("/stream.js", "text/javascript; charset=utf-8"),
-    asset!("/state.js", "text/javascript; charset=utf-8"),
-    asset!("/live.js", "text/javascript; charset=utf-8"),
-    asset!("/auth-view.js", "text/javascript; charset=utf-8"),
-    asset!("/contacts-view.js", "text/javascript; charset=utf-8"),
-    asset!("/conversations-view.js", "text/javascript; charset=utf-8"),
-    asset!("/chat-view.js", "text/javascript; charset=utf-8"),
-    asset!("/settings-view.js", "text/javascript; charset=utf-8"),
-    asset!("/favicon.svg", "image/svg+xml"),
-];
-
-/// Paths of the embedded files (for the test that compares them with `static/`).
-#[cfg(test)]
-fn embedded_paths() -> impl Iterator<Item = &'static str> {
-    ASSETS.iter().map(|a| a.path)
 }
 
 /// Serves `static/` for GET and HEAD; unknown `/api/...` paths get the JSON 404.
@@ -78,19 +38,20 @@ pub(crate) async fn serve_static(request: Request) -> Response {
         return ApiError::not_found("route").into_response();
     }
     let path = if path == "/" { "/index.html" } else { path };
-    let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
+    let Some(asset) = path.strip_prefix('/').and_then(Static::get) else {
         return ApiError::not_found("page").into_response();
     };
     let method = request.method();
     if method != Method::GET && method != Method::HEAD {
-        return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "static files are read-only",
-        )
-        .into_response();
+        return ApiError::method_not_allowed("static files are read-only").into_response();
     }
-    let etag = format!("\"{:016x}\"", asset.hash);
+    let hash = asset.metadata.sha256_hash();
+    let etag = format!(
+        "\"{:016x}\"",
+        u64::from_be_bytes([
+            hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
+        ])
+    );
     let fresh = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -101,14 +62,13 @@ pub(crate) async fn serve_static(request: Request) -> Response {
     } else if method == Method::HEAD {
         (StatusCode::OK, Body::empty())
     } else {
-        (StatusCode::OK, Body::from(asset.body))
+        (StatusCode::OK, Body::from(asset.data))
     };
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
+    if let Ok(content_type) = HeaderValue::from_str(&content_type(path)) {
+        headers.insert(header::CONTENT_TYPE, content_type);
+    }
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
@@ -127,23 +87,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_file_in_static_is_embedded_and_nothing_else() {
+    fn every_file_in_static_is_embedded() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static");
         let mut on_disk: Vec<String> = std::fs::read_dir(dir)
             .expect("static/ exists")
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_file())
-            .map(|e| format!("/{}", e.file_name().to_string_lossy()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         on_disk.sort();
-        let mut embedded: Vec<String> = embedded_paths().map(String::from).collect();
+        let mut embedded: Vec<String> = Static::iter().map(String::from).collect();
         embedded.sort();
         assert_eq!(on_disk, embedded);
     }
 
     #[test]
-    fn etags_differ_with_content() {
-        assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
-        assert_eq!(fnv1a(b"same"), fnv1a(b"same"));
+    fn text_is_served_as_utf_8_and_images_as_themselves() {
+        assert_eq!(content_type("/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("/app.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("/app.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("/favicon.svg"), "image/svg+xml");
+        assert_eq!(content_type("/unknown.bin"), "application/octet-stream");
     }
 }

@@ -1,0 +1,128 @@
+//! The session cookie: its two names, reading it from `Cookie`, and the `Set-Cookie` that
+//! opens or clears it (parsed and built by the `cookie` crate).
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use cookie::{Cookie, SameSite, time::Duration};
+
+/// Name of the session cookie over plain http (a laptop's `spin up`).
+pub const SESSION_COOKIE: &str = "chat_session";
+/// Name of the session cookie over https. The `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`: a sibling subdomain or a plain-http
+/// page cannot plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-chat_session";
+
+/// The session cookie's value, if sent: the `__Host-` one first, else the plain one (http,
+/// or a cookie set before the prefix was used).
+pub(crate) fn read(headers: &HeaderMap) -> Option<String> {
+    let cookies = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+    };
+    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
+        .into_iter()
+        .find_map(|wanted| cookies().find(|c| c.name() == wanted))
+        .map(|c| c.value().trim().to_owned())
+}
+
+/// `Set-Cookie` for a session token; `max_age_secs` 0 clears it. Over https it is the
+/// `__Host-` cookie, `Secure`.
+pub(crate) fn set(token: &str, max_age_secs: u64, https: bool) -> HeaderValue {
+    let name = if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
+    named(name, token, max_age_secs, https)
+}
+
+/// `Set-Cookie` clearing the plain cookie on https: one from before the prefix was used
+/// may linger beside the `__Host-` one.
+pub(crate) fn clear_plain() -> HeaderValue {
+    named(SESSION_COOKIE, "", 0, true)
+}
+
+fn named(name: &'static str, value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let max_age = Duration::seconds(i64::try_from(max_age_secs).unwrap_or(i64::MAX));
+    let cookie = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .secure(secure)
+        .build();
+    // Tokens are URL-safe base64 and names ASCII: this cannot fail, but never panic on it.
+    HeaderValue::from_str(&cookie.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("chat_session=; Max-Age=0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for c in cookies {
+            map.append(header::COOKIE, HeaderValue::from_str(c).expect("value"));
+        }
+        map
+    }
+
+    fn attributes(value: &HeaderValue) -> Vec<String> {
+        let mut parts: Vec<String> = value
+            .to_str()
+            .expect("ascii")
+            .split("; ")
+            .map(str::to_owned)
+            .collect();
+        parts.sort();
+        parts
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let h = headers(&["a=1; chat_session=tok; b=2", "c=3"]);
+        assert_eq!(read(&h).as_deref(), Some("tok"));
+        assert_eq!(read(&headers(&["chat_sessionx=1"])), None);
+        assert_eq!(read(&headers(&[])), None);
+    }
+
+    #[test]
+    fn the_host_prefixed_cookie_wins_over_a_plain_one() {
+        let both = headers(&["chat_session=old; __Host-chat_session=new"]);
+        assert_eq!(read(&both).as_deref(), Some("new"));
+        assert_eq!(
+            read(&headers(&["chat_session=old"])).as_deref(),
+            Some("old")
+        );
+    }
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_on_https() {
+        assert_eq!(
+            attributes(&set("tok", 60, false)),
+            [
+                "HttpOnly",
+                "Max-Age=60",
+                "Path=/",
+                "SameSite=Lax",
+                "chat_session=tok"
+            ]
+        );
+        assert_eq!(
+            attributes(&set("tok", 60, true)),
+            [
+                "HttpOnly",
+                "Max-Age=60",
+                "Path=/",
+                "SameSite=Lax",
+                "Secure",
+                "__Host-chat_session=tok"
+            ]
+        );
+        assert!(attributes(&clear_plain()).contains(&"Max-Age=0".to_owned()));
+    }
+}
