@@ -102,8 +102,64 @@ impl Error {
         }
     }
 
+    /// The same error with what was being done in front of its detail, for the failures
+    /// whose detail goes to the log (database, bus, stored data); the others, meant for
+    /// the caller, are left as they are.
+    pub fn context(self, doing: &str) -> Self {
+        match self {
+            Error::Database(d) => Error::Database(format!("{doing}: {d}")),
+            Error::Busy(d) => Error::Busy(format!("{doing}: {d}")),
+            Error::Bus(d) => Error::Bus(format!("{doing}: {d}")),
+            Error::Data(d) => Error::Data(format!("{doing}: {d}")),
+            other => other,
+        }
+    }
+
     /// True for failures of a dependency rather than of the request.
     pub fn is_dependency_failure(&self) -> bool {
         matches!(self, Error::Database(_) | Error::Busy(_) | Error::Bus(_))
+    }
+}
+
+/// `.context("what was being done")` on a domain result (zero2prod's habit): a 5xx in the
+/// log then says which step of which service failed, not only what SQLite or Redis said.
+pub trait ResultExt<T> {
+    /// Adds `doing` to a database, bus or data error (see [`Error::context`]).
+    fn context(self, doing: &str) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for Result<T> {
+    fn context(self, doing: &str) -> Result<T> {
+        self.map_err(|e| e.context(doing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_names_the_step_of_dependency_failures_only() {
+        let failed: Result<()> = Err(Error::Database("disk I/O error".into()));
+        let described = failed.context("storing the message").unwrap_err();
+        assert_eq!(
+            described.to_string(),
+            "database error: storing the message: disk I/O error"
+        );
+        let bus: Result<()> = Err(Error::Bus("connection refused".into()));
+        assert!(
+            bus.context("appending")
+                .unwrap_err()
+                .to_string()
+                .contains("appending: ")
+        );
+        let callers: Result<()> = Err(Error::invalid("invalid_body", "body is empty"));
+        assert_eq!(
+            callers
+                .context("storing the message")
+                .unwrap_err()
+                .to_string(),
+            "body is empty"
+        );
     }
 }

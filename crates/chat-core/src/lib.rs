@@ -23,5 +23,5 @@ pub mod users;
 pub mod vocabulary;
 mod wiring;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, ResultExt};
 pub use wiring::Ports;

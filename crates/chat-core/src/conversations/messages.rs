@@ -3,7 +3,7 @@
 
 use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_client_id};
 use crate::{
-    Error, Ports, Result,
+    Error, Ports, Result, ResultExt,
     events::outbox,
     ids,
     ports::{Rate, Value},
@@ -201,7 +201,10 @@ impl Conversations<'_> {
     ) -> Result<(Message, bool)> {
         let body = parse_body(body)?;
         let client_id = parse_client_id(client_id)?;
-        let context = self.send_context(conversation_id, &client_id).await?;
+        let context = self
+            .send_context(conversation_id, &client_id)
+            .await
+            .context("send: reading the conversation")?;
         if context.direct {
             direct_writing_allowed(context.blocked, context.friends)?;
         }
@@ -213,7 +216,8 @@ impl Conversations<'_> {
         self.ports
             .limiter
             .acquire(&format!("send:{}", self.me.id), rate)
-            .await?
+            .await
+            .context("send: taking the rate limit")?
             .into_result()?;
 
         let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
@@ -237,7 +241,8 @@ impl Conversations<'_> {
                     Value::Integer(now),
                 ],
             )
-            .await?;
+            .await
+            .context("send: storing the message")?;
         let Some(row) = inserted.first() else {
             // A retry with the same client_id got in first: its message is the answer.
             return self.resend(conversation_id, &client_id).await;

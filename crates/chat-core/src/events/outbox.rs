@@ -22,7 +22,7 @@
 
 use std::{collections::HashSet, time::Duration};
 
-use crate::{Error, Ports, Result, ids, ports::Value, time::millis, vocabulary::Event};
+use crate::{Error, Ports, Result, ResultExt, ids, ports::Value, time::millis, vocabulary::Event};
 
 /// How long a stream that took a row for redelivery holds it before another may.
 const CLAIM_FOR: Duration = Duration::from_secs(30);
@@ -102,12 +102,20 @@ async fn append(ports: &Ports, recipients: &[String], event: &Event) -> bool {
 /// heartbeat of the bus coming back, and before a resuming stream reads.
 pub(crate) async fn drain(ports: &Ports) -> Result<()> {
     for _ in 0..BATCHES_PER_ROUND {
-        if settle_messages(ports).await? < BATCH {
+        if settle_messages(ports)
+            .await
+            .context("outbox round: redelivering messages")?
+            < BATCH
+        {
             break;
         }
     }
     for _ in 0..BATCHES_PER_ROUND {
-        if settle_rows(ports).await? < BATCH {
+        if settle_rows(ports)
+            .await
+            .context("outbox round: redelivering events")?
+            < BATCH
+        {
             break;
         }
     }

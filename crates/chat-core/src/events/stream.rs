@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::outbox;
 use crate::{
-    Ports, Result,
+    Ports, Result, ResultExt,
     accounts::User,
     ids,
     ports::{CursorStatus, Delivered, EventId, Value, first_flag},
@@ -82,10 +82,17 @@ impl LiveStream {
         let cursor = match last_event_id {
             Some(id) => {
                 let resumed = EventId(id.to_owned());
-                match inbox.cursor_status(&user.id, &resumed).await? {
+                match inbox
+                    .cursor_status(&user.id, &resumed)
+                    .await
+                    .context("stream open: checking the resume cursor")?
+                {
                     CursorStatus::Resumable => resumed,
                     CursorStatus::Gap => {
-                        let latest = inbox.latest(&user.id).await?;
+                        let latest = inbox
+                            .latest(&user.id)
+                            .await
+                            .context("stream open: finding the inbox end")?;
                         pending.push_back(Frame::Event {
                             id: latest.0.clone(),
                             payload: Box::new(Payload::resync()),
@@ -94,11 +101,16 @@ impl LiveStream {
                     }
                 }
             }
-            None => inbox.latest(&user.id).await?,
+            None => inbox
+                .latest(&user.id)
+                .await
+                .context("stream open: finding the inbox end")?,
         };
 
         let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
-        presence::connect(&ports, &stream_id, &user).await?;
+        presence::connect(&ports, &stream_id, &user)
+            .await
+            .context("stream open: taking the lease")?;
         // Before the first read, so a resuming stream finds what was still pending.
         do_the_rounds(&ports).await;
         let settings = &ports.settings;
@@ -203,7 +215,9 @@ impl LiveStream {
 
     /// Renews this stream's lease and does the rounds.
     async fn heartbeat(&mut self) -> Result<()> {
-        leases::renew(&self.ports, &self.stream_id).await?;
+        leases::renew(&self.ports, &self.stream_id)
+            .await
+            .context("heartbeat: renewing the lease")?;
         do_the_rounds(&self.ports).await;
         Ok(())
     }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::{
-    Error, Ports, Result,
+    Error, Ports, Result, ResultExt,
     events::outbox,
     ports::{Value, first_flag},
     time::millis,
@@ -127,9 +127,13 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
         let invisible: bool = row.get(2)?;
         // An invisible user already looks offline to everyone.
         if !invisible {
-            let friends = crate::relations::friend_ids(ports, &user_id).await?;
+            let friends = crate::relations::friend_ids(ports, &user_id)
+                .await
+                .context("lease sweep: reading friends")?;
             let event = Event::lapsed(&user_id).keyed(format!("lapse:{user_id}:{lapsed_at}"));
-            outbox::deliver(ports, &friends, event).await?;
+            outbox::deliver(ports, &friends, event)
+                .await
+                .context("lease sweep: announcing offline")?;
         }
         ports
             .sql

@@ -11,7 +11,7 @@ pub(crate) mod leases;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Error, Ports, Result,
+    Error, Ports, Result, ResultExt,
     accounts::User,
     events::outbox,
     ports::{FromValue, Value, first_flag},
@@ -136,7 +136,9 @@ pub(crate) async fn connect(ports: &Ports, stream_id: &str, user: &User) -> Resu
     let already_connected = leases::take(ports, stream_id, &user.id).await?;
     if !already_connected && user.presence != Presence::Invisible {
         let friends = crate::relations::friend_ids(ports, &user.id).await?;
-        outbox::deliver(ports, &friends, Event::presence(&user.id, user.presence)).await?;
+        outbox::deliver(ports, &friends, Event::presence(&user.id, user.presence))
+            .await
+            .context("announcing online")?;
     }
     Ok(())
 }
@@ -149,7 +151,9 @@ pub(crate) async fn announce_choice(ports: &Ports, user: &User, before: Presence
     let seen_now = user.presence.seen(connected, true);
     if before.seen(connected, true) != seen_now {
         let friends = crate::relations::friend_ids(ports, &user.id).await?;
-        outbox::deliver(ports, &friends, Event::presence(&user.id, seen_now)).await?;
+        outbox::deliver(ports, &friends, Event::presence(&user.id, seen_now))
+            .await
+            .context("announcing a presence change")?;
     }
     let own_tabs = [user.id.clone()];
     outbox::deliver(ports, &own_tabs, Event::presence(&user.id, user.presence)).await

@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
+use anyhow::Context;
 use chat_native::{config::EnvConfig, host};
 
 const USAGE: &str = "\
@@ -61,24 +62,27 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match serve(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chat-dev: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the database and bus, listens, and serves until Ctrl-C.
+async fn serve(options: Options) -> anyhow::Result<()> {
     let mut config = EnvConfig::new();
     if let Some(url) = &options.redis {
         config = config.with("redis_url", url.clone());
     }
-    let ports = match host::build_ports(&options.db, &config).await {
-        Ok(ports) => ports,
-        Err(e) => {
-            eprintln!("chat-dev: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(options.listen).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("chat-dev: cannot listen on {}: {e}", options.listen);
-            return ExitCode::FAILURE;
-        }
-    };
+    let ports = host::build_ports(&options.db, &config)
+        .await
+        .context("cannot start")?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr().unwrap_or(options.listen);
     let bus = ports.inbox.backend().as_str();
     // Tests read this line to find the port when started with --listen 127.0.0.1:0.
@@ -89,11 +93,7 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match host::serve(listener, ports, shutdown).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("chat-dev: server failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    host::serve(listener, ports, shutdown)
+        .await
+        .context("server failed")
 }
