@@ -102,6 +102,21 @@ impl Error {
         }
     }
 
+    /// 400 `invalid_cursor`: an event id no inbox issued (both bus backends say so).
+    pub fn invalid_cursor() -> Self {
+        Error::invalid("invalid_cursor", "event id is not valid")
+    }
+
+    /// 400 `invalid_target`: the caller named themself where someone else is needed.
+    pub fn invalid_target(message: &str) -> Self {
+        Error::invalid("invalid_target", message)
+    }
+
+    /// 403 `not_friends`: direct conversations and their messages are between friends.
+    pub fn not_friends(message: &str) -> Self {
+        Error::forbidden("not_friends", message)
+    }
+
     /// The same error with what was being done in front of its detail, for the failures
     /// whose detail goes to the log (database, bus, stored data); the others, meant for
     /// the caller, are left as they are.

@@ -28,6 +28,11 @@ impl Username {
     }
 }
 
+/// 400 `invalid_password`, for each rule a password breaks.
+fn invalid_password(message: &str) -> Error {
+    Error::invalid("invalid_password", message)
+}
+
 /// A password: 8-256 characters, not the username. Never logged (no `Debug` of the text).
 #[derive(Clone)]
 pub struct Password(String);
@@ -43,16 +48,10 @@ impl Password {
     pub fn parse(raw: &str, username: &Username) -> Result<Self> {
         let chars = raw.chars().count();
         if !(8..=256).contains(&chars) {
-            return Err(Error::invalid(
-                "invalid_password",
-                "password must be 8-256 characters",
-            ));
+            return Err(invalid_password("password must be 8-256 characters"));
         }
         if raw.eq_ignore_ascii_case(username.as_str()) {
-            return Err(Error::invalid(
-                "invalid_password",
-                "password must not be the username",
-            ));
+            return Err(invalid_password("password must not be the username"));
         }
         Ok(Password(raw.to_owned()))
     }

@@ -282,7 +282,7 @@ impl Inbox for RedisInbox {
         max: usize,
     ) -> Result<Vec<Delivered>> {
         if !is_stream_id(&cursor.0) {
-            return Err(Error::invalid("invalid_cursor", "event id is not valid"));
+            return Err(Error::invalid_cursor());
         }
         let count = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         let block_ms = millis(wait);

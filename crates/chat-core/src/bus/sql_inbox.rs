@@ -244,8 +244,7 @@ impl Inbox for SqlInbox {
         wait: Duration,
         max: usize,
     ) -> Result<Vec<Delivered>> {
-        let after = parse_cursor(cursor)
-            .ok_or_else(|| Error::invalid("invalid_cursor", "event id is not valid"))?;
+        let after = parse_cursor(cursor).ok_or_else(Error::invalid_cursor)?;
         let params = [
             Value::from(user),
             Value::Integer(after),

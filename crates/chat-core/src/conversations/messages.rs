@@ -27,10 +27,7 @@ fn direct_writing_allowed(blocked: bool, friends: bool) -> Result<()> {
         return Err(blocked_error());
     }
     if !friends {
-        return Err(Error::forbidden(
-            "not_friends",
-            "direct messages are between friends",
-        ));
+        return Err(Error::not_friends("direct messages are between friends"));
     }
     Ok(())
 }

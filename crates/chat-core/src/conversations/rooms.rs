@@ -18,8 +18,7 @@ impl Conversations<'_> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let other = Users::new(self.ports, self.me).lookup(username).await?;
         if other.id == self.me.id {
-            return Err(Error::invalid(
-                "invalid_target",
+            return Err(Error::invalid_target(
                 "a direct conversation needs someone else",
             ));
         }
@@ -28,8 +27,7 @@ impl Conversations<'_> {
             .await?
             .friends
         {
-            return Err(Error::forbidden(
-                "not_friends",
+            return Err(Error::not_friends(
                 "direct conversations are between friends",
             ));
         }

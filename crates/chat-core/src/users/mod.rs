@@ -74,10 +74,7 @@ impl<'a> Users<'a> {
     async fn other(&self, username: &str) -> Result<UserSummary> {
         let target = self.visible(username).await?;
         if target.id == self.me.id {
-            return Err(Error::invalid(
-                "invalid_target",
-                "that is you: pick another user",
-            ));
+            return Err(Error::invalid_target("that is you: pick another user"));
         }
         Ok(target)
     }
