@@ -1,65 +1,128 @@
-//! Schema migrations: the numbered files of `migrations/`, embedded at compile time and
-//! applied by whichever request first finds the database behind. Safe when requests race:
-//! each migration runs inside `BEGIN IMMEDIATE`, which lets one writer in at a time, and
-//! re-checks `schema_migrations` once inside.
+//! Schema migrations: `migrations/NNNN_name/NN_what.sql`, a directory per migration and one
+//! statement per file (Spin's SQLite runs one statement per call, so nothing needs
+//! splitting), embedded at compile time and applied by whichever request first finds the
+//! database behind. Safe when requests race: each migration runs inside `BEGIN IMMEDIATE`,
+//! which lets one writer in at a time, and re-checks `schema_migrations` once inside.
+
+use std::{collections::BTreeMap, sync::LazyLock};
+
+use rust_embed::Embed;
 
 use crate::{
     Result,
     ports::{Sql, SqlTransaction, Value},
 };
 
-/// One migration file.
-#[derive(Debug, Clone, Copy)]
+/// Every file of `migrations/`, embedded: the directories are the list, so a new
+/// migration is a new directory and nothing else. Only `*.sql` files are statements.
+#[derive(Embed)]
+#[folder = "../../migrations"]
+struct Files;
+
+/// One migration: a directory of statement files.
+#[derive(Debug, Clone)]
 pub struct Migration {
-    /// The number at the front of its file name.
+    /// The number at the front of its directory name.
     pub version: i64,
-    /// The file name.
-    pub name: &'static str,
-    /// Its SQL: statements separated by `;`.
-    pub sql: &'static str,
+    /// The directory name (recorded in `schema_migrations`).
+    pub name: String,
+    /// Its statements, in file-name order.
+    pub statements: Vec<Statement>,
+    /// Runs outside a transaction: its first file starts with [`Migration::NO_TRANSACTION`].
+    outside_transaction: bool,
+    /// A refused statement is logged and skipped: a file carries [`Migration::BEST_EFFORT`].
+    best_effort: bool,
+}
+
+/// One statement of a migration: one file.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The file name within the migration's directory.
+    pub file: String,
+    /// The SQL, without the file's leading comment lines and its final `;`.
+    pub sql: String,
 }
 
 impl Migration {
-    /// Statements such as `PRAGMA journal_mode` cannot run inside a transaction; a file
-    /// whose first line is this marker runs outside one (it must be idempotent).
+    /// Statements such as `PRAGMA journal_mode` cannot run inside a transaction; a
+    /// migration whose first file starts with this marker runs outside one (it must be
+    /// idempotent).
     pub const NO_TRANSACTION: &'static str = "-- chat:no-transaction";
 
-    /// A file that also carries this marker tunes the database rather than shaping it: a
-    /// statement the host refuses (libSQL/Turso manages its own journal, for one) is
-    /// logged and skipped instead of failing every request.
+    /// A migration with a file that carries this marker tunes the database rather than
+    /// shaping it: a statement the host refuses (libSQL/Turso manages its own journal, for
+    /// one) is logged and skipped instead of failing every request.
     pub const BEST_EFFORT: &'static str = "-- chat:best-effort";
 
-    fn runs_outside_transaction(&self) -> bool {
-        self.sql.trim_start().starts_with(Self::NO_TRANSACTION)
+    /// The migration of directory `name` from its `(file name, text)` pairs; `None` when the
+    /// name does not start with a number.
+    fn new(name: &str, mut files: Vec<(String, String)>) -> Option<Self> {
+        let version = name.split_once('_')?.0.parse().ok()?;
+        files.sort();
+        let outside_transaction = files
+            .first()
+            .is_some_and(|(_, text)| text.trim_start().starts_with(Self::NO_TRANSACTION));
+        let best_effort = files
+            .iter()
+            .any(|(_, text)| text.lines().any(|line| line.trim() == Self::BEST_EFFORT));
+        let statements = files
+            .into_iter()
+            .map(|(file, text)| Statement {
+                sql: statement_of(&text).to_owned(),
+                file,
+            })
+            .collect();
+        Some(Migration {
+            version,
+            name: name.to_owned(),
+            statements,
+            outside_transaction,
+            best_effort,
+        })
     }
 
-    fn is_best_effort(&self) -> bool {
-        self.sql
-            .lines()
-            .any(|line| line.trim() == Self::BEST_EFFORT)
+    fn sets_journal_mode(&self) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.sql.to_ascii_lowercase().contains("journal_mode"))
     }
 }
 
-macro_rules! migration {
-    ($version:literal, $file:literal) => {
-        Migration {
-            version: $version,
-            name: $file,
-            sql: include_str!(concat!("../../../migrations/", $file)),
-        }
-    };
+/// A statement file's SQL: its text from the first line that is not a `--` comment, less
+/// the terminating `;` (comments explain the statement; they are not sent).
+fn statement_of(text: &str) -> &str {
+    let mut rest = text.trim();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    rest.strip_suffix(';').unwrap_or(rest).trim_end()
 }
 
-/// Every migration, in order. Add new files at the end; never edit an applied one.
-pub const MIGRATIONS: &[Migration] = &[
-    migration!(1, "0001_wal.sql"),
-    migration!(2, "0002_bus.sql"),
-    migration!(3, "0003_accounts.sql"),
-    migration!(4, "0004_contacts.sql"),
-    migration!(5, "0005_conversations.sql"),
-    migration!(6, "0006_one_statement_send.sql"),
-    migration!(7, "0007_outbox.sql"),
-];
+/// Every migration, in order: the directories of `migrations/`, read from the embedded
+/// files on first use. Add a new directory at the end; never edit an applied one.
+pub static MIGRATIONS: LazyLock<Vec<Migration>> = LazyLock::new(|| {
+    let mut directories: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for path in Files::iter() {
+        let Some((directory, file)) = path.split_once('/') else {
+            continue;
+        };
+        let Some(embedded) = Files::get(&path).filter(|_| file.ends_with(".sql")) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&embedded.data).into_owned();
+        directories
+            .entry(directory.to_owned())
+            .or_default()
+            .push((file.to_owned(), text));
+    }
+    directories
+        .into_iter()
+        .filter_map(|(name, files)| Migration::new(&name, files))
+        .collect()
+});
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
@@ -89,7 +152,7 @@ pub async fn migrate(sql: &dyn Sql) -> Result<()> {
         &[],
     )
     .await?;
-    for migration in MIGRATIONS {
+    for migration in MIGRATIONS.iter() {
         apply(sql, migration).await?;
     }
     Ok(())
@@ -106,17 +169,20 @@ const RECORD: &str = "INSERT OR IGNORE INTO schema_migrations (version, name, ap
 /// one write transaction, and raised only.
 pub(crate) async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
     let version = Value::Integer(migration.version);
-    let record = [version.clone(), Value::from(migration.name)];
+    let record = [version.clone(), Value::from(migration.name.as_str())];
 
-    if migration.runs_outside_transaction() {
+    if migration.outside_transaction {
         if !sql.query(IS_APPLIED, &[version]).await?.is_empty() {
             return Ok(());
         }
-        for statement in split_statements(migration.sql) {
-            match sql.execute(statement, &[]).await {
+        for statement in &migration.statements {
+            match sql.execute(&statement.sql, &[]).await {
                 Ok(_) => {}
-                Err(e) if migration.is_best_effort() => {
-                    eprintln!("migration {}: skipped `{statement}`: {e}", migration.name);
+                Err(e) if migration.best_effort => {
+                    eprintln!(
+                        "migration {}: skipped {}: {e}",
+                        migration.name, statement.file
+                    );
                 }
                 Err(e) => return Err(e),
             }
@@ -133,8 +199,8 @@ pub(crate) async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
         // Another request applied it while we waited for the write lock.
         return Ok(());
     }
-    for statement in split_statements(migration.sql) {
-        tx.execute(statement, &[]).await?;
+    for statement in &migration.statements {
+        tx.execute(&statement.sql, &[]).await?;
     }
     tx.execute(RECORD, &record).await?;
     raise_version(tx.as_mut(), migration.version).await?;
@@ -160,7 +226,7 @@ async fn raise_version(tx: &mut dyn SqlTransaction, version: i64) -> Result<()> 
 /// libSQL manages its own journal; locally, anything but WAL means readers and the writer
 /// block each other and "busy" answers under load).
 async fn report_journal_mode(sql: &dyn Sql, migration: &Migration) -> Result<()> {
-    if !migration.sql.to_ascii_lowercase().contains("journal_mode") {
+    if !migration.sets_journal_mode() {
         return Ok(());
     }
     let rows = sql.query("PRAGMA journal_mode", &[]).await?;
@@ -177,117 +243,13 @@ async fn report_journal_mode(sql: &dyn Sql, migration: &Migration) -> Result<()>
     Ok(())
 }
 
-/// Splits a migration file into single statements: Spin's SQLite runs one per call.
-///
-/// Semicolons inside quotes, comments and `CREATE TRIGGER ... BEGIN ... END` bodies do not
-/// end a statement. Empty statements and comment-only fragments are dropped.
-pub fn split_statements(sql: &str) -> Vec<&str> {
-    let bytes = sql.as_bytes();
-    let mut statements = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    let mut trigger_depth = 0usize;
-    let mut word_start: Option<usize> = None;
-    let mut in_trigger = false;
-
-    let finish_word = |from: usize, to: usize, in_trigger: &mut bool, depth: &mut usize| {
-        let word = &sql[from..to];
-        if word.eq_ignore_ascii_case("trigger") {
-            *in_trigger = true;
-        } else if *in_trigger
-            && (word.eq_ignore_ascii_case("begin") || word.eq_ignore_ascii_case("case"))
-        {
-            *depth += 1;
-        } else if *in_trigger && word.eq_ignore_ascii_case("end") {
-            *depth = depth.saturating_sub(1);
-        }
-    };
-
-    while i < bytes.len() {
-        let b = bytes[i];
-        let is_word = b.is_ascii_alphanumeric() || b == b'_';
-        if is_word {
-            word_start.get_or_insert(i);
-            i += 1;
-            continue;
-        }
-        if let Some(from) = word_start.take() {
-            finish_word(from, i, &mut in_trigger, &mut trigger_depth);
-        }
-        match b {
-            b'\'' | b'"' | b'`' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b {
-                        // A doubled quote is an escaped quote, not the end.
-                        if bytes.get(i + 1) == Some(&b) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b';' if trigger_depth == 0 => {
-                statements.push(&sql[start..i]);
-                start = i + 1;
-                in_trigger = false;
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    if let Some(from) = word_start {
-        finish_word(from, bytes.len(), &mut in_trigger, &mut trigger_depth);
-    }
-    statements.push(&sql[start.min(sql.len())..]);
-    statements
-        .into_iter()
-        .map(str::trim)
-        .filter(|s| !is_only_comments(s))
-        .map(without_leading_comments)
-        .collect()
-}
-
-/// The statement from its first line that is not a `--` comment.
-fn without_leading_comments(statement: &str) -> &str {
-    let mut rest = statement;
-    while rest.starts_with("--") {
-        rest = rest
-            .split_once('\n')
-            .map_or("", |(_, after)| after)
-            .trim_start();
-    }
-    rest
-}
-
-fn is_only_comments(statement: &str) -> bool {
-    statement
-        .lines()
-        .map(str::trim)
-        .all(|line| line.is_empty() || line.starts_with("--"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn migrations_are_numbered_in_order_from_one() {
+        assert!(!MIGRATIONS.is_empty());
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1);
             assert!(
@@ -299,65 +261,54 @@ mod tests {
     }
 
     #[test]
+    fn statement_files_are_numbered_in_order_from_one_and_each_holds_a_statement() {
+        for m in MIGRATIONS.iter() {
+            assert!(!m.statements.is_empty(), "{} has no statement", m.name);
+            for (i, s) in m.statements.iter().enumerate() {
+                assert!(
+                    s.file.starts_with(&format!("{:02}_", i + 1)) && s.file.ends_with(".sql"),
+                    "{}/{}",
+                    m.name,
+                    s.file
+                );
+                assert!(!s.sql.is_empty(), "{}/{} is empty", m.name, s.file);
+            }
+        }
+    }
+
+    #[test]
     fn the_first_migration_turns_on_wal_outside_a_transaction() {
-        let first = MIGRATIONS[0];
-        assert!(first.runs_outside_transaction());
-        assert!(first.is_best_effort());
+        let first = &MIGRATIONS[0];
+        assert!(first.outside_transaction);
+        assert!(first.best_effort);
+        assert!(first.sets_journal_mode());
         assert!(
-            MIGRATIONS[1..].iter().all(|m| !m.is_best_effort()),
+            MIGRATIONS[1..]
+                .iter()
+                .all(|m| !m.best_effort && !m.outside_transaction),
             "schema is never optional"
         );
-        assert!(first.sql.to_lowercase().contains("journal_mode = wal"));
+        assert_eq!(first.statements[0].sql, "PRAGMA journal_mode = WAL");
     }
 
     #[test]
-    fn statements_split_on_semicolons() {
-        let parts = split_statements("CREATE TABLE a (x);\n\nCREATE TABLE b (y);\n");
-        assert_eq!(parts, ["CREATE TABLE a (x)", "CREATE TABLE b (y)"]);
+    fn a_statement_is_sent_without_its_leading_comments_and_final_semicolon() {
+        assert_eq!(
+            statement_of("-- about a\n-- more\n\nCREATE TABLE a (\n    x -- why\n);\n"),
+            "CREATE TABLE a (\n    x -- why\n)"
+        );
+        assert_eq!(statement_of("SELECT 1"), "SELECT 1");
+        assert_eq!(statement_of("-- nothing here\n"), "");
     }
 
     #[test]
-    fn semicolons_in_quotes_and_comments_do_not_split() {
-        let sql = "INSERT INTO t VALUES ('a;b', \"c;d\"); -- x; y\n/* p; q */ SELECT 'it''s;';";
-        let parts = split_statements(sql);
-        assert_eq!(parts.len(), 2, "{parts:?}");
-        assert_eq!(parts[0], "INSERT INTO t VALUES ('a;b', \"c;d\")");
-        assert!(parts[1].ends_with("SELECT 'it''s;'"), "{parts:?}");
-    }
-
-    #[test]
-    fn trigger_bodies_stay_whole() {
-        let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN
-                     UPDATE b SET n = CASE WHEN n > 0 THEN n + 1 ELSE 1 END;
-                     DELETE FROM c;
-                   END;
-                   CREATE INDEX i ON a (x);";
-        let parts = split_statements(sql);
-        assert_eq!(parts.len(), 2, "{parts:?}");
-        assert!(parts[0].ends_with("END"));
-        assert_eq!(parts[1], "CREATE INDEX i ON a (x)");
-    }
-
-    #[test]
-    fn leading_comment_lines_are_not_part_of_a_statement() {
-        let parts =
-            split_statements("-- about a\n-- more\nCREATE TABLE a (x); -- trailing\nSELECT 1;");
-        assert_eq!(parts, ["CREATE TABLE a (x)", "SELECT 1"]);
-    }
-
-    #[test]
-    fn comment_only_fragments_are_dropped() {
-        assert!(split_statements("-- nothing here\n;\n  ").is_empty());
-    }
-
-    #[test]
-    fn every_embedded_migration_splits_into_statements() {
-        for m in MIGRATIONS {
-            assert!(
-                !split_statements(m.sql).is_empty(),
-                "{} has no statement",
-                m.name
-            );
-        }
+    fn a_trigger_stays_one_statement() {
+        let trigger = MIGRATIONS
+            .iter()
+            .flat_map(|m| &m.statements)
+            .find(|s| s.sql.starts_with("CREATE TRIGGER"))
+            .expect("migration 0006 creates a trigger");
+        assert!(trigger.sql.ends_with("END"), "{}", trigger.sql);
+        assert!(trigger.sql.matches(';').count() >= 2, "its body is whole");
     }
 }

@@ -154,7 +154,7 @@ where
         .await
         .unwrap();
     assert_eq!(recorded.len(), MIGRATIONS.len());
-    for (row, m) in recorded.iter().zip(MIGRATIONS) {
+    for (row, m) in recorded.iter().zip(MIGRATIONS.iter()) {
         assert_eq!(row.get::<i64>(0).unwrap(), m.version);
         assert_eq!(row.get::<String>(1).unwrap(), m.name);
     }

@@ -1,0 +1,1 @@
+CREATE INDEX friendships_by_b ON friendships (user_b);

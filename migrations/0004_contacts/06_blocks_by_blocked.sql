@@ -1,0 +1,1 @@
+CREATE INDEX blocks_by_blocked ON blocks (blocked_id);

@@ -1,0 +1,1 @@
+CREATE INDEX members_by_user ON members (user_id);
