@@ -13,6 +13,7 @@ use chat_core::{
     accounts::{Accounts, User},
     conversations::{Conversation, Conversations},
     events::LiveStream,
+    ids::UserId,
     ports::{BusBackend, CursorStatus, Delivered, EventId, Inbox},
     vocabulary::Event,
 };
@@ -30,7 +31,7 @@ impl Inbox for FailingAppends {
     fn backend(&self) -> BusBackend {
         self.inner.backend()
     }
-    async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
         if !self.failing.load(Ordering::SeqCst) {
             return self.inner.append(recipients, event).await;
         }
@@ -42,15 +43,15 @@ impl Inbox for FailingAppends {
     async fn settled(&self, keys: &[String]) -> Result<Vec<String>> {
         self.inner.settled(keys).await
     }
-    async fn latest(&self, user: &str) -> Result<EventId> {
+    async fn latest(&self, user: &UserId) -> Result<EventId> {
         self.inner.latest(user).await
     }
-    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus> {
+    async fn cursor_status(&self, user: &UserId, cursor: &EventId) -> Result<CursorStatus> {
         self.inner.cursor_status(user, cursor).await
     }
     async fn read(
         &self,
-        user: &str,
+        user: &UserId,
         cursor: &EventId,
         wait: Duration,
         max: usize,

@@ -22,6 +22,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use chat_core::{
     Ports,
+    ids::UserId,
     ports::{Delivered, EventId},
     settings::Settings,
 };
@@ -166,7 +167,7 @@ impl TestServer {
     pub async fn inbox_mark(&self, user_id: &str) -> EventId {
         self.ports
             .inbox
-            .latest(user_id)
+            .latest(&UserId::from_raw(user_id))
             .await
             .expect("inbox latest")
     }
@@ -175,7 +176,7 @@ impl TestServer {
     pub async fn events_since(&self, user_id: &str, mark: &EventId) -> Vec<Delivered> {
         self.ports
             .inbox
-            .read(user_id, mark, Duration::ZERO, 1000)
+            .read(&UserId::from_raw(user_id), mark, Duration::ZERO, 1000)
             .await
             .expect("inbox read")
     }

@@ -1,9 +1,83 @@
-//! Identifiers and secrets: UUIDv7 for rows, random hex for private rooms and tokens.
+//! Identifiers and secrets: the id newtypes that cross module borders ([`UserId`],
+//! [`ConversationId`], [`MessageId`]), UUIDv7 for rows, random hex for private rooms and
+//! tokens.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use crate::{
     Result,
-    ports::{Clock, Random},
+    ports::{Clock, FromValue, Random, Value},
 };
+
+/// Declares an id newtype over its text: serialised as the bare string (today's JSON),
+/// stored as TEXT, shown as itself. An id that arrives in a request is wrapped as it is,
+/// not validated: it only ever names a row to look up, and one that names nothing is a
+/// 404, exactly as before the ids were typed.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id spelled `raw` (a path segment, a stored column, a test's fixture).
+            pub fn from_raw(raw: impl Into<String>) -> Self {
+                Self(raw.into())
+            }
+
+            /// A new id: a UUIDv7 from the injected clock and random source.
+            pub fn generate(clock: &dyn Clock, random: &dyn Random) -> Result<Self> {
+                uuid_v7(clock, random).map(Self)
+            }
+
+            /// The id's text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromValue for $name {
+            fn from_value(value: &Value) -> std::result::Result<Self, String> {
+                String::from_value(value).map(Self)
+            }
+        }
+
+        impl From<&$name> for Value {
+            fn from(id: &$name) -> Self {
+                Value::Text(id.0.clone())
+            }
+        }
+
+        impl From<$name> for Value {
+            fn from(id: $name) -> Self {
+                Value::Text(id.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A user (`users.id`): a UUIDv7.
+    UserId
+);
+id_type!(
+    /// A conversation (`conversations.id`): a UUIDv7, or 64 hex digits for a private room
+    /// (its id is its link, so it must not be guessable).
+    ConversationId
+);
+id_type!(
+    /// A message (`messages.id`): a UUIDv7, so the outbox walks messages in time order.
+    MessageId
+);
 
 /// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds from the injected clock, then 74
 /// bits from the injected random source (the `uuid` crate sets version and variant).
@@ -78,6 +152,19 @@ mod tests {
         let early = uuid_v7(&FixedClock::at(1_000), &random).expect("id");
         let late = uuid_v7(&FixedClock::at(2_000), &random).expect("id");
         assert!(early < late);
+    }
+
+    #[test]
+    fn an_id_is_its_text_in_json_and_in_sql() {
+        let id = UserId::from_raw("0190-abc");
+        assert_eq!(serde_json::to_value(&id).expect("json"), "0190-abc");
+        assert_eq!(
+            serde_json::from_str::<UserId>("\"0190-abc\"").expect("parse"),
+            id
+        );
+        assert_eq!(Value::from(&id), Value::Text("0190-abc".into()));
+        assert_eq!(UserId::from_value(&Value::from(&id)), Ok(id.clone()));
+        assert_eq!(id.to_string(), "0190-abc");
     }
 
     #[test]

@@ -6,11 +6,12 @@
 
 use crate::{
     Result,
+    ids::UserId,
     ports::{Row, SqlTransaction, Value},
 };
 
 /// The two ids of a pair in the order `friendships` stores them (smaller first).
-pub(crate) fn ordered_pair<'s>(x: &'s str, y: &'s str) -> (&'s str, &'s str) {
+pub(crate) fn ordered_pair<'s>(x: &'s UserId, y: &'s UserId) -> (&'s UserId, &'s UserId) {
     if x < y { (x, y) } else { (y, x) }
 }
 
@@ -73,7 +74,11 @@ fn between_sql() -> String {
 }
 
 /// The relation between `x` and `y`, in one statement.
-pub(crate) async fn between(sql: &dyn crate::ports::Sql, x: &str, y: &str) -> Result<Relation> {
+pub(crate) async fn between(
+    sql: &dyn crate::ports::Sql,
+    x: &UserId,
+    y: &UserId,
+) -> Result<Relation> {
     let rows = sql
         .query(&between_sql(), &[Value::from(x), Value::from(y)])
         .await?;
@@ -82,7 +87,11 @@ pub(crate) async fn between(sql: &dyn crate::ports::Sql, x: &str, y: &str) -> Re
 
 /// The relation between `x` and `y`, read inside a write transaction (which then acts on
 /// what it read, with no other writer in between).
-pub(crate) async fn between_in(tx: &mut dyn SqlTransaction, x: &str, y: &str) -> Result<Relation> {
+pub(crate) async fn between_in(
+    tx: &mut dyn SqlTransaction,
+    x: &UserId,
+    y: &UserId,
+) -> Result<Relation> {
     let rows = tx
         .query(&between_sql(), &[Value::from(x), Value::from(y)])
         .await?;
@@ -90,7 +99,7 @@ pub(crate) async fn between_in(tx: &mut dyn SqlTransaction, x: &str, y: &str) ->
 }
 
 /// Ids of `user_id`'s friends.
-pub(crate) async fn friend_ids(ports: &crate::Ports, user_id: &str) -> Result<Vec<String>> {
+pub(crate) async fn friend_ids(ports: &crate::Ports, user_id: &UserId) -> Result<Vec<UserId>> {
     let rows = ports
         .sql
         .query(
@@ -108,7 +117,8 @@ mod tests {
 
     #[test]
     fn pairs_are_ordered_the_way_friendships_stores_them() {
-        assert_eq!(ordered_pair("b", "a"), ("a", "b"));
-        assert_eq!(ordered_pair("a", "b"), ("a", "b"));
+        let (a, b) = (UserId::from_raw("a"), UserId::from_raw("b"));
+        assert_eq!(ordered_pair(&b, &a), (&a, &b));
+        assert_eq!(ordered_pair(&a, &b), (&a, &b));
     }
 }

@@ -5,7 +5,7 @@
 //! then a steady trickle. Past them the request gets 429 with `Retry-After` and changes
 //! nothing.
 
-use crate::{Ports, Result, ports::Rate};
+use crate::{Ports, Result, ids::UserId, ports::Rate};
 
 /// A write that fans out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Action {
 }
 
 /// Takes a token for `action` by `who` (a user id); 429 when the bucket is empty.
-pub async fn take(ports: &Ports, action: Action, who: &str) -> Result<()> {
+pub async fn take(ports: &Ports, action: Action, who: &UserId) -> Result<()> {
     ports
         .limiter
         .acquire(&format!("{}:{who}", action.key()), action.rate())

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     accounts::User,
     conversations::{Conversation, Message},
+    ids::{ConversationId, UserId},
     presence::Presence,
     time::rfc3339_ms,
     users::{Friend, FriendRequest, UserSummary},
@@ -73,7 +74,7 @@ pub enum Payload {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageChange {
     /// Its conversation.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// The message (a tombstone once deleted).
     pub message: Message,
 }
@@ -82,9 +83,9 @@ pub struct MessageChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Typing {
     /// Where.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Who.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Their username.
     pub username: String,
     /// Their shown name.
@@ -99,9 +100,9 @@ pub struct Typing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Nudge {
     /// The direct conversation.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Who nudged.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Their username.
     pub username: String,
     /// Their shown name.
@@ -114,9 +115,9 @@ pub struct Nudge {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadMark {
     /// Where.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Whose mark.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The newest seq they have read.
     pub seq: i64,
 }
@@ -125,7 +126,7 @@ pub struct ReadMark {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceChange {
     /// Whose.
-    pub user_id: String,
+    pub user_id: UserId,
     /// What the recipient sees now (the choice itself on the user's own tabs).
     pub presence: Presence,
 }
@@ -134,7 +135,7 @@ pub struct PresenceChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileChange {
     /// Whose.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The user as friends see them.
     pub user: UserSummary,
 }
@@ -181,14 +182,14 @@ pub struct FriendAdded {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FriendRemoved {
     /// The former friend.
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// `conversation_added`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationAdded {
     /// Its id.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// The conversation as its members see it.
     pub conversation: Conversation,
 }
@@ -197,9 +198,9 @@ pub struct ConversationAdded {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberJoined {
     /// The room.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Who joined.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Them, with presence `offline` (one payload for friends and strangers alike).
     pub user: UserSummary,
 }
@@ -208,9 +209,9 @@ pub struct MemberJoined {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberLeft {
     /// The room.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Who left.
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// `resync`: the stream cannot resume where the client asked.
@@ -324,7 +325,7 @@ impl Event {
 
     /// `typing`, live only: sent at `now_ms`, stale (and shown as lapsed) from `expires_ms`.
     pub fn typing(
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         who: &User,
         typing: bool,
         now_ms: i64,
@@ -347,7 +348,7 @@ impl Event {
     }
 
     /// `nudge` from `who`, sent at `now_ms`.
-    pub fn nudge(conversation_id: &str, who: &User, now_ms: i64) -> Self {
+    pub fn nudge(conversation_id: &ConversationId, who: &User, now_ms: i64) -> Self {
         Self::durable(Payload::Nudge(Nudge {
             conversation_id: conversation_id.to_owned(),
             user_id: who.id.clone(),
@@ -358,7 +359,7 @@ impl Event {
     }
 
     /// `read`: `user_id`'s mark in the conversation is now `seq`.
-    pub fn read(conversation_id: &str, user_id: &str, seq: i64) -> Self {
+    pub fn read(conversation_id: &ConversationId, user_id: &UserId, seq: i64) -> Self {
         Self::durable(Payload::Read(ReadMark {
             conversation_id: conversation_id.to_owned(),
             user_id: user_id.to_owned(),
@@ -367,7 +368,7 @@ impl Event {
     }
 
     /// `presence`: the recipient now sees `user_id` as `presence`.
-    pub fn presence(user_id: &str, presence: Presence) -> Self {
+    pub fn presence(user_id: &UserId, presence: Presence) -> Self {
         Self::durable(Payload::Presence(PresenceChange {
             user_id: user_id.to_owned(),
             presence,
@@ -376,7 +377,7 @@ impl Event {
 
     /// The `offline` a lease sweep announces for `user_id`, marked for the stream to
     /// check again on delivery.
-    pub fn lapsed(user_id: &str) -> Self {
+    pub fn lapsed(user_id: &UserId) -> Self {
         Event {
             lapse: true,
             ..Self::presence(user_id, Presence::Offline)
@@ -432,7 +433,7 @@ impl Event {
     }
 
     /// `friend_removed`, naming the recipient's former friend.
-    pub fn friend_removed(user_id: &str) -> Self {
+    pub fn friend_removed(user_id: &UserId) -> Self {
         Self::durable(Payload::FriendRemoved(FriendRemoved {
             user_id: user_id.to_owned(),
         }))
@@ -447,7 +448,7 @@ impl Event {
     }
 
     /// `member_joined`: `user` joined the room (their presence is not shown: `offline`).
-    pub fn member_joined(conversation_id: &str, user: &User) -> Self {
+    pub fn member_joined(conversation_id: &ConversationId, user: &User) -> Self {
         let mut user = UserSummary::of_self(user);
         user.presence = Presence::Offline;
         Self::durable(Payload::MemberJoined(MemberJoined {
@@ -458,7 +459,7 @@ impl Event {
     }
 
     /// `member_left`.
-    pub fn member_left(conversation_id: &str, user_id: &str) -> Self {
+    pub fn member_left(conversation_id: &ConversationId, user_id: &UserId) -> Self {
         Self::durable(Payload::MemberLeft(MemberLeft {
             conversation_id: conversation_id.to_owned(),
             user_id: user_id.to_owned(),
@@ -476,11 +477,19 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::conversations::ConversationKind;
+    use crate::{conversations::ConversationKind, ids::MessageId};
+
+    fn c1() -> ConversationId {
+        ConversationId::from_raw("c1")
+    }
+
+    fn u1() -> UserId {
+        UserId::from_raw("u1")
+    }
 
     fn summary(name: &str, presence: Presence) -> UserSummary {
         UserSummary {
-            id: format!("id-{name}"),
+            id: UserId::from_raw(format!("id-{name}")),
             username: name.to_owned(),
             display_name: name.to_uppercase(),
             status_message: String::new(),
@@ -490,7 +499,7 @@ mod tests {
 
     fn user(name: &str) -> User {
         User {
-            id: format!("id-{name}"),
+            id: UserId::from_raw(format!("id-{name}")),
             username: name.to_owned(),
             display_name: name.to_uppercase(),
             status_message: "hi".to_owned(),
@@ -501,8 +510,8 @@ mod tests {
 
     fn message() -> Message {
         Message {
-            id: "m1".to_owned(),
-            conversation_id: "c1".to_owned(),
+            id: MessageId::from_raw("m1"),
+            conversation_id: c1(),
             seq: 3,
             sender: summary("ann", Presence::Online),
             body: "hello".to_owned(),
@@ -557,7 +566,7 @@ mod tests {
 
     #[test]
     fn typing_is_live_only_and_says_when_it_lapses() {
-        let event = Event::typing("c1", &user("ann"), true, 1_000, 7_000);
+        let event = Event::typing(&c1(), &user("ann"), true, 1_000, 7_000);
         assert_eq!(
             event.ephemeral,
             Some(Ephemeral {
@@ -578,28 +587,28 @@ mod tests {
     #[test]
     fn small_events_have_their_documented_shapes() {
         check(
-            Event::nudge("c1", &user("ann"), 0),
+            Event::nudge(&c1(), &user("ann"), 0),
             "nudge",
             json!({ "conversation_id": "c1", "user_id": "id-ann", "username": "ann",
                     "display_name": "ANN", "sent_at": "1970-01-01T00:00:00.000Z" }),
         );
         check(
-            Event::read("c1", "u1", 4),
+            Event::read(&c1(), &u1(), 4),
             "read",
             json!({ "conversation_id": "c1", "user_id": "u1", "seq": 4 }),
         );
         check(
-            Event::presence("u1", Presence::Away),
+            Event::presence(&u1(), Presence::Away),
             "presence",
             json!({ "user_id": "u1", "presence": "away" }),
         );
         check(
-            Event::friend_removed("u1"),
+            Event::friend_removed(&u1()),
             "friend_removed",
             json!({ "user_id": "u1" }),
         );
         check(
-            Event::member_left("c1", "u1"),
+            Event::member_left(&c1(), &u1()),
             "member_left",
             json!({ "conversation_id": "c1", "user_id": "u1" }),
         );
@@ -614,7 +623,7 @@ mod tests {
 
     #[test]
     fn a_lapse_is_an_offline_marked_for_a_second_look() {
-        let event = Event::lapsed("u1");
+        let event = Event::lapsed(&u1());
         assert!(event.lapse);
         check(
             event,
@@ -631,7 +640,7 @@ mod tests {
             json!({ "user_id": "id-ann", "user": summary_json("ann", "busy") }),
         );
         check(
-            Event::member_joined("c1", &user("bob")),
+            Event::member_joined(&c1(), &user("bob")),
             "member_joined",
             json!({ "conversation_id": "c1", "user_id": "id-bob", "user": {
                 "id": "id-bob", "username": "bob", "display_name": "BOB",
@@ -678,7 +687,7 @@ mod tests {
     #[test]
     fn conversation_added_carries_the_conversation() {
         let conversation = Conversation {
-            id: "c1".to_owned(),
+            id: c1(),
             kind: ConversationKind::Room,
             name: Some("lobby".to_owned()),
             members: None,

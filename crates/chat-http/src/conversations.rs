@@ -5,7 +5,10 @@ use axum::{
     extract::{Path, State},
     routing::{get, patch, post},
 };
-use chat_core::conversations::{Conversations, HistoryPage};
+use chat_core::{
+    conversations::{Conversations, HistoryPage},
+    ids::{ConversationId, MessageId},
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -59,7 +62,7 @@ async fn open_direct(
 async fn get_one(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
 ) -> Reply {
     let conversation = Conversations::new(&state.ports, &session.user)
         .get(&id)
@@ -70,7 +73,7 @@ async fn get_one(
 async fn leave(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .leave(&id)
@@ -88,7 +91,7 @@ struct HistoryQuery {
 async fn history(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Reply {
     let page = HistoryPage::parse(query.before_seq.as_deref(), query.limit.as_deref())?;
@@ -108,7 +111,7 @@ struct SendBody {
 async fn send(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<SendBody>,
 ) -> Reply {
     let (message, created) = Conversations::new(&state.ports, &session.user)
@@ -126,7 +129,7 @@ struct EditBody {
 async fn edit(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path((id, message_id)): Path<(String, String)>,
+    Path((id, message_id)): Path<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> Reply {
     let message = Conversations::new(&state.ports, &session.user)
@@ -138,7 +141,7 @@ async fn edit(
 async fn delete_message(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path((id, message_id)): Path<(String, String)>,
+    Path((id, message_id)): Path<(ConversationId, MessageId)>,
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .delete(&id, &message_id)
@@ -155,7 +158,7 @@ struct TypingBody {
 async fn typing(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<TypingBody>,
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
@@ -173,7 +176,7 @@ struct ReadBody {
 async fn read(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
@@ -185,7 +188,7 @@ async fn read(
 async fn nudge(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<ConversationId>,
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .nudge(&id)

@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use chat_core::{
     Ports,
+    ids::UserId,
     ports::{OsRandom, RedisCommands},
     settings::Settings,
     vocabulary::Event,
@@ -51,7 +52,7 @@ async fn appends_are_published_once_with_their_recipients() {
     let event = Event::notification(body);
     ports
         .inbox
-        .append(&["u1".into(), "u2".into(), "u1".into()], &event)
+        .append(&["u1", "u2", "u1"].map(UserId::from_raw), &event)
         .await
         .unwrap();
 

@@ -13,6 +13,7 @@ use std::{
 
 use chat_core::{
     bus::RedisInbox,
+    ids::UserId,
     ports::{CursorStatus, EventId, Inbox, RedisArg, RedisCommands},
     settings::Settings,
     testkit::note,
@@ -28,7 +29,7 @@ async fn a_redis_that_lost_its_data_yields_a_gap_not_a_silent_resume() {
     let mut server = RedisServer::start();
     let redis = Arc::new(NativeRedis::new(&server.url()).unwrap());
     let inbox = RedisInbox::new(redis, &Settings::default());
-    let user = "u-lost".to_owned();
+    let user = UserId::from_raw("u-lost");
     let users = [user.clone()];
     inbox.append(&users, &note(1)).await.unwrap();
     inbox.append(&users, &note(2)).await.unwrap();

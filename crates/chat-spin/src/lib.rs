@@ -9,6 +9,7 @@ mod sqlite;
 
 use std::{sync::Arc, time::Duration};
 
+use anyhow::Context;
 use axum::Router;
 use axum::{
     body::Body,
@@ -16,7 +17,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chat_core::{
-    Ports, Result,
+    Ports,
     ports::{OsRandom, RedisCommands, SystemClock},
     settings::Settings,
 };
@@ -47,7 +48,9 @@ pub async fn serve(area: fn(AppState) -> Router, incoming: IncomingRequest, out:
 async fn respond(area: fn(AppState) -> Router, request: Request<Body>) -> Response {
     let ports = match build_ports().await {
         Ok(ports) => ports,
-        Err(e) => return ApiError::from(e).into_response(),
+        // A deployment fault, not the client's: the whole chain goes to the log, an opaque
+        // 500 to the client.
+        Err(e) => return ApiError::internal(format!("{e:#}")).into_response(),
     };
     let router = area(AppState::new(ports));
     match router.oneshot(request).await {
@@ -137,9 +140,12 @@ async fn sleep(duration: Duration) {
 }
 
 /// The ports over Spin's SQLite database `default`, its variables, and Redis when
-/// `redis_url` is set.
-pub async fn build_ports() -> Result<Ports> {
-    let settings = Settings::load(&SpinConfig).await?;
+/// `redis_url` is set. Fails only on the deployment's configuration (an application-level
+/// error, hence `anyhow`): a variable the host cannot read or a value out of range.
+pub async fn build_ports() -> anyhow::Result<Ports> {
+    let settings = Settings::load(&SpinConfig)
+        .await
+        .context("reading the chat settings from this component's Spin variables")?;
     let sql = Arc::new(SpinSql::default_database());
     let redis: Option<Arc<dyn RedisCommands>> = settings
         .redis_url

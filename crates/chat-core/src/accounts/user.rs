@@ -2,14 +2,14 @@
 
 use serde::Serialize;
 
-use crate::{Result, ports::Row, presence::Presence, time::rfc3339_ms};
+use crate::{Result, ids::UserId, ports::Row, presence::Presence, time::rfc3339_ms};
 
 /// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
 /// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// UUIDv7.
-    pub id: String,
+    pub id: UserId,
     /// Lower-case username.
     pub username: String,
     /// Shown name.

@@ -3,6 +3,8 @@
 //! SQLite tables. Hosts only supply the raw connections; `Ports::assemble` (wiring.rs)
 //! picks.
 
+use crate::ids::UserId;
+
 mod redis_inbox;
 mod redis_limiter;
 mod sql_inbox;
@@ -14,11 +16,11 @@ pub use sql_inbox::SqlInbox;
 pub use sql_limiter::SqlLimiter;
 
 /// Recipients without duplicates, in their first order.
-fn unique(recipients: &[String]) -> Vec<&str> {
+fn unique(recipients: &[UserId]) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     recipients
         .iter()
-        .map(String::as_str)
+        .map(UserId::as_str)
         .filter(|r| seen.insert(*r))
         .collect()
 }

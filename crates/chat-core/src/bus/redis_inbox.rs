@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
+    ids::UserId,
     ports::{
         APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, EventId, Inbox, RedisArg,
         RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
@@ -189,7 +190,7 @@ impl Inbox for RedisInbox {
         BusBackend::Redis
     }
 
-    async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
         let recipients = unique(recipients);
         if recipients.is_empty() {
             return Ok(());
@@ -231,13 +232,13 @@ impl Inbox for RedisInbox {
             .collect())
     }
 
-    async fn latest(&self, user: &str) -> Result<EventId> {
+    async fn latest(&self, user: &UserId) -> Result<EventId> {
         let reply = self
             .redis
             .execute(
                 "XREVRANGE",
                 vec![
-                    key(user).into(),
+                    key(user.as_str()).into(),
                     "+".into(),
                     "-".into(),
                     "COUNT".into(),
@@ -252,7 +253,7 @@ impl Inbox for RedisInbox {
             .map_or_else(|| EventId("0-0".into()), |d| d.id))
     }
 
-    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus> {
+    async fn cursor_status(&self, user: &UserId, cursor: &EventId) -> Result<CursorStatus> {
         if !is_stream_id(&cursor.0) {
             return Ok(CursorStatus::Gap);
         }
@@ -263,7 +264,7 @@ impl Inbox for RedisInbox {
                 vec![
                     CURSOR_SCRIPT.into(),
                     1.into(),
-                    key(user).into(),
+                    key(user.as_str()).into(),
                     cursor.0.as_str().into(),
                 ],
             )
@@ -276,7 +277,7 @@ impl Inbox for RedisInbox {
 
     async fn read(
         &self,
-        user: &str,
+        user: &UserId,
         cursor: &EventId,
         wait: Duration,
         max: usize,
@@ -291,7 +292,11 @@ impl Inbox for RedisInbox {
         if block_ms > 0 {
             args.extend(["BLOCK".into(), block_ms.into()]);
         }
-        args.extend(["STREAMS".into(), key(user).into(), cursor.0.as_str().into()]);
+        args.extend([
+            "STREAMS".into(),
+            key(user.as_str()).into(),
+            cursor.0.as_str().into(),
+        ]);
         let reply = if block_ms > 0 {
             self.redis.execute_blocking("XREAD", args).await?
         } else {

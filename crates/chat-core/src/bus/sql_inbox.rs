@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
+    ids::UserId,
     ports::{BusBackend, Clock, CursorStatus, Delivered, EventId, Inbox, Sql, Value},
     settings::Settings,
     time::millis,
@@ -137,7 +138,7 @@ impl Inbox for SqlInbox {
         BusBackend::Sqlite
     }
 
-    async fn append(&self, recipients: &[String], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
         let recipients = unique(recipients);
         if recipients.is_empty() {
             return Ok(());
@@ -196,7 +197,7 @@ impl Inbox for SqlInbox {
         rows.iter().map(|r| r.get(0)).collect()
     }
 
-    async fn latest(&self, user: &str) -> Result<EventId> {
+    async fn latest(&self, user: &UserId) -> Result<EventId> {
         let rows = self
             .sql
             .query(
@@ -211,7 +212,7 @@ impl Inbox for SqlInbox {
         Ok(EventId(id.to_string()))
     }
 
-    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus> {
+    async fn cursor_status(&self, user: &UserId, cursor: &EventId) -> Result<CursorStatus> {
         let Some(cursor) = parse_cursor(cursor) else {
             return Ok(CursorStatus::Gap);
         };
@@ -239,7 +240,7 @@ impl Inbox for SqlInbox {
 
     async fn read(
         &self,
-        user: &str,
+        user: &UserId,
         cursor: &EventId,
         wait: Duration,
         max: usize,

@@ -5,7 +5,7 @@ use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_c
 use crate::{
     Error, Ports, Result, ResultExt,
     events::outbox,
-    ids,
+    ids::{ConversationId, MessageId, UserId},
     ports::{Rate, Value},
     presence::Presence,
     relations::{self, are_friends_sql, blocked_either_way_sql},
@@ -37,7 +37,7 @@ struct SendContext {
     direct: bool,
     blocked: bool,
     friends: bool,
-    member_ids: Vec<String>,
+    member_ids: Vec<UserId>,
     already_sent: bool,
 }
 
@@ -76,8 +76,8 @@ fn event_of(message: &Message) -> Event {
 /// the message is gone.
 pub(crate) async fn message_event(
     ports: &Ports,
-    message_id: &str,
-) -> Result<Option<(Vec<String>, Event)>> {
+    message_id: &MessageId,
+) -> Result<Option<(Vec<UserId>, Event)>> {
     // No viewer (?1): an event's sender summary never depends on one (`Event::message`).
     let rows = ports
         .sql
@@ -100,14 +100,17 @@ pub(crate) async fn message_event(
         return Ok(None);
     };
     let message = Message::from_row(row, 0)?;
-    let members: Option<String> = row.get(Message::COLUMN_COUNT)?;
-    let members = members
-        .unwrap_or_default()
+    let members = spaced_ids(row.get(Message::COLUMN_COUNT)?);
+    Ok(Some((members, event_of(&message))))
+}
+
+/// The ids of a `group_concat(user_id, ' ')` column (NULL when there are none).
+fn spaced_ids(list: Option<String>) -> Vec<UserId> {
+    list.unwrap_or_default()
         .split(' ')
         .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
-    Ok(Some((members, event_of(&message))))
+        .map(UserId::from_raw)
+        .collect()
 }
 
 /// How long a `typing: true` lasts without being repeated.
@@ -130,7 +133,11 @@ impl Conversations<'_> {
         rows.first().map(|r| Message::from_row(r, 0)).transpose()
     }
 
-    async fn message(&self, conversation_id: &str, message_id: &str) -> Result<Message> {
+    async fn message(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<Message> {
         self.message_where(
             "m.conversation_id = ?3 AND m.id = ?4",
             vec![Value::from(conversation_id), Value::from(message_id)],
@@ -141,7 +148,7 @@ impl Conversations<'_> {
 
     async fn by_client_id(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         client_id: &str,
     ) -> Result<Option<Message>> {
         self.message_where(
@@ -157,7 +164,12 @@ impl Conversations<'_> {
         let Some((a, b)) = direct_key.split_once(':') else {
             return Err(Error::Data(format!("malformed direct key {direct_key}")));
         };
-        let relation = relations::between(self.ports.sql.as_ref(), a, b).await?;
+        let relation = relations::between(
+            self.ports.sql.as_ref(),
+            &UserId::from_raw(a),
+            &UserId::from_raw(b),
+        )
+        .await?;
         Ok((relation.blocked, relation.friends))
     }
 
@@ -192,7 +204,7 @@ impl Conversations<'_> {
     /// microseconds instead of timing out on each other.
     pub async fn send(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         body: &str,
         client_id: &str,
     ) -> Result<(Message, bool)> {
@@ -217,7 +229,7 @@ impl Conversations<'_> {
             .context("send: taking the rate limit")?
             .into_result()?;
 
-        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = MessageId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.now();
         let inserted = self
             .ports
@@ -230,9 +242,9 @@ impl Conversations<'_> {
                  ON CONFLICT DO NOTHING
                  RETURNING seq",
                 &[
-                    Value::from(id.as_str()),
+                    Value::from(&id),
                     Value::from(conversation_id),
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::from(body.as_str()),
                     Value::from(client_id.as_str()),
                     Value::Integer(now),
@@ -268,7 +280,11 @@ impl Conversations<'_> {
     /// either way, between friends; its members (read now, so a member who joins while
     /// this send runs finds the message in history rather than live); and whether this
     /// `client_id` was already sent. 404 unless the caller is a member.
-    async fn send_context(&self, conversation_id: &str, client_id: &str) -> Result<SendContext> {
+    async fn send_context(
+        &self,
+        conversation_id: &ConversationId,
+        client_id: &str,
+    ) -> Result<SendContext> {
         let rows = self
             .ports
             .sql
@@ -284,17 +300,11 @@ impl Conversations<'_> {
         let row = rows.first().ok_or(Error::NotFound {
             what: "conversation",
         })?;
-        let members: Option<String> = row.get(3)?;
         Ok(SendContext {
             direct: row.get(0)?,
             blocked: row.get(1)?,
             friends: row.get(2)?,
-            member_ids: members
-                .unwrap_or_default()
-                .split(' ')
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            member_ids: spaced_ids(row.get(3)?),
             already_sent: row.get(4)?,
         })
     }
@@ -302,7 +312,11 @@ impl Conversations<'_> {
     /// The answer to a retried send: the message stored the first time, delivered now if
     /// the first attempt was cut before its event went out (the inbox refuses a second
     /// copy, so racing retries deliver it once).
-    async fn resend(&self, conversation_id: &str, client_id: &str) -> Result<(Message, bool)> {
+    async fn resend(
+        &self,
+        conversation_id: &ConversationId,
+        client_id: &str,
+    ) -> Result<(Message, bool)> {
         let existing = self
             .by_client_id(conversation_id, client_id)
             .await?
@@ -317,7 +331,7 @@ impl Conversations<'_> {
     /// A page of history, oldest first, and whether older messages remain.
     pub async fn history(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         page: HistoryPage,
     ) -> Result<(Vec<Message>, bool)> {
         self.membership(conversation_id).await?;
@@ -353,8 +367,8 @@ impl Conversations<'_> {
     /// `not_author` for others' messages.
     async fn own_message(
         &self,
-        conversation_id: &str,
-        message_id: &str,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
     ) -> Result<(Membership, Message)> {
         let membership = self.membership(conversation_id).await?;
         let message = self.message(conversation_id, message_id).await?;
@@ -370,8 +384,8 @@ impl Conversations<'_> {
     /// Replaces the body of an own message; 409 `message_deleted` for tombstones.
     pub async fn edit(
         &self,
-        conversation_id: &str,
-        message_id: &str,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
         body: &str,
     ) -> Result<Message> {
         let body = parse_body(body)?;
@@ -406,7 +420,11 @@ impl Conversations<'_> {
 
     /// Deletes an own message, leaving a tombstone (`deleted: true`, empty body) in its
     /// place. Deleting a tombstone again changes nothing.
-    pub async fn delete(&self, conversation_id: &str, message_id: &str) -> Result<()> {
+    pub async fn delete(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<()> {
         let (_, message) = self.own_message(conversation_id, message_id).await?;
         if message.deleted {
             return Ok(());
@@ -429,7 +447,7 @@ impl Conversations<'_> {
 
     /// Tells the other members the caller is (or stopped) typing. Never stored as
     /// history; the event says when it lapses without a repeat. Rate limited.
-    pub async fn typing(&self, conversation_id: &str, typing: bool) -> Result<()> {
+    pub async fn typing(&self, conversation_id: &ConversationId, typing: bool) -> Result<()> {
         let membership = self.membership(conversation_id).await?;
         self.check_not_blocked(&membership).await?;
         throttle::take(self.ports, Action::Typing, &self.me.id).await?;
@@ -443,7 +461,7 @@ impl Conversations<'_> {
     /// same block and friendship rules as sending. A durable event, so a nudge sent while
     /// the other side reconnects still arrives; the page only shakes for recent ones.
     /// Rate limited per sender: a burst of 3, then one every 10 s.
-    pub async fn nudge(&self, conversation_id: &str) -> Result<()> {
+    pub async fn nudge(&self, conversation_id: &ConversationId) -> Result<()> {
         let membership = self.membership(conversation_id).await?;
         let Some(key) = &membership.direct_key else {
             return Err(Error::invalid(
@@ -460,7 +478,7 @@ impl Conversations<'_> {
 
     /// Moves the caller's read mark forward to `seq` (never back, never past the newest
     /// message). Every member, the caller's tabs included, gets `read` when it moved.
-    pub async fn mark_read(&self, conversation_id: &str, seq: i64) -> Result<()> {
+    pub async fn mark_read(&self, conversation_id: &ConversationId, seq: i64) -> Result<()> {
         if seq < 0 {
             return Err(Error::invalid("invalid_seq", "seq must be 0 or more"));
         }

@@ -17,6 +17,7 @@ pub use model::{Conversation, ConversationKind, Message};
 use crate::{
     Error, Ports, Result,
     accounts::User,
+    ids::{ConversationId, UserId},
     ports::{Row, Value},
     users::{UserSummary, summary},
     vocabulary::Event,
@@ -54,7 +55,7 @@ impl<'a> Conversations<'a> {
 
     /// Delivers a durable event through the outbox; a live-only one (typing) straight to
     /// the inboxes, since a late one is worth nothing.
-    async fn emit(&self, recipients: Vec<String>, event: Event) -> Result<()> {
+    async fn emit(&self, recipients: Vec<UserId>, event: Event) -> Result<()> {
         if recipients.is_empty() {
             return Ok(());
         }
@@ -65,7 +66,7 @@ impl<'a> Conversations<'a> {
     }
 
     /// The conversation if the caller is a member; 404 otherwise, whether or not it exists.
-    async fn membership(&self, conversation_id: &str) -> Result<Membership> {
+    async fn membership(&self, conversation_id: &ConversationId) -> Result<Membership> {
         let rows = self
             .ports
             .sql
@@ -89,7 +90,7 @@ impl<'a> Conversations<'a> {
     }
 
     /// Ids of every member.
-    async fn member_ids(&self, conversation_id: &str) -> Result<Vec<String>> {
+    async fn member_ids(&self, conversation_id: &ConversationId) -> Result<Vec<UserId>> {
         let rows = self
             .ports
             .sql
@@ -102,14 +103,14 @@ impl<'a> Conversations<'a> {
     }
 
     /// Ids of every member but the caller: who hears about the caller's own doings.
-    async fn other_member_ids(&self, conversation_id: &str) -> Result<Vec<String>> {
+    async fn other_member_ids(&self, conversation_id: &ConversationId) -> Result<Vec<UserId>> {
         let mut others = self.member_ids(conversation_id).await?;
         others.retain(|m| *m != self.me.id);
         Ok(others)
     }
 
     /// Members as the caller sees them, in joining order.
-    async fn members(&self, conversation_id: &str) -> Result<Vec<UserSummary>> {
+    async fn members(&self, conversation_id: &ConversationId) -> Result<Vec<UserSummary>> {
         let rows = self
             .ports
             .sql
@@ -126,7 +127,7 @@ impl<'a> Conversations<'a> {
     }
 
     /// Every member's read mark: user id to the highest seq they have read.
-    async fn read_marks(&self, conversation_id: &str) -> Result<BTreeMap<String, i64>> {
+    async fn read_marks(&self, conversation_id: &ConversationId) -> Result<BTreeMap<UserId, i64>> {
         let rows = self
             .ports
             .sql
@@ -140,7 +141,7 @@ impl<'a> Conversations<'a> {
 
     /// The caller's conversations (or one of them), newest activity first, with the last
     /// message and unread count in the same query.
-    async fn load(&self, only: Option<&str>) -> Result<Vec<Conversation>> {
+    async fn load(&self, only: Option<&ConversationId>) -> Result<Vec<Conversation>> {
         let filter = if only.is_some() { "AND c.id = ?3" } else { "" };
         let sql = format!(
             "SELECT {}, {} FROM members me
@@ -173,7 +174,7 @@ impl<'a> Conversations<'a> {
     }
 
     /// One conversation with its members; 404 unless the caller is a member.
-    pub async fn get(&self, conversation_id: &str) -> Result<Conversation> {
+    pub async fn get(&self, conversation_id: &ConversationId) -> Result<Conversation> {
         self.load(Some(conversation_id))
             .await?
             .into_iter()

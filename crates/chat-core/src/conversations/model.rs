@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Result,
+    ids::{ConversationId, MessageId, UserId},
     ports::{FromValue, Row, Value},
     time::rfc3339_ms,
     users::{UserSummary, summary},
@@ -15,9 +16,9 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// UUIDv7.
-    pub id: String,
+    pub id: MessageId,
     /// Its conversation.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Position in the conversation: 1, 2, 3, ... without gaps.
     pub seq: i64,
     /// Who sent it.
@@ -90,7 +91,7 @@ impl FromValue for ConversationKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
-    pub id: String,
+    pub id: ConversationId,
     /// `direct` or `room`.
     pub kind: ConversationKind,
     /// A public room's name; null otherwise.
@@ -105,7 +106,7 @@ pub struct Conversation {
     /// Each member's read mark (user id to seq), where the response includes members of
     /// one conversation: the page shows "Seen" from it after a reload.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_marks: Option<std::collections::BTreeMap<String, i64>>,
+    pub read_marks: Option<std::collections::BTreeMap<UserId, i64>>,
     /// RFC 3339.
     pub created_at: String,
 }

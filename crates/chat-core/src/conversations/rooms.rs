@@ -3,6 +3,7 @@
 use super::{Conversation, ConversationKind, Conversations, RoomName};
 use crate::{
     Error, Result, ids,
+    ids::ConversationId,
     ports::Value,
     relations::{self, ordered_pair},
     throttle::{self, Action},
@@ -33,7 +34,7 @@ impl Conversations<'_> {
         }
         let key = format!("{a}:{b}");
         let now = self.now();
-        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let mut tx = self.ports.sql.begin().await?;
         let created = tx
             .execute(
@@ -54,7 +55,7 @@ impl Conversations<'_> {
                 &[Value::from(key.as_str())],
             )
             .await?;
-        let id: String = rows
+        let id: ConversationId = rows
             .first()
             .ok_or_else(|| Error::Data("direct conversation vanished".into()))?
             .get(0)?;
@@ -62,11 +63,7 @@ impl Conversations<'_> {
             tx.execute(
                 "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
                  VALUES (?1, ?2, ?3)",
-                &[
-                    Value::from(id.as_str()),
-                    Value::from(member),
-                    Value::Integer(now),
-                ],
+                &[Value::from(&id), Value::from(member), Value::Integer(now)],
             )
             .await?;
         }
@@ -88,8 +85,10 @@ impl Conversations<'_> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let name = name.map(RoomName::parse).transpose()?;
         let id = match name {
-            Some(_) => ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?,
-            None => ids::random_hex(self.ports.random.as_ref(), 32)?,
+            Some(_) => {
+                ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?
+            }
+            None => ConversationId::from_raw(ids::random_hex(self.ports.random.as_ref(), 32)?),
         };
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
@@ -151,7 +150,7 @@ impl Conversations<'_> {
                 ],
             )
             .await?;
-        let id: String = rows
+        let id: ConversationId = rows
             .first()
             .ok_or(Error::NotFound { what: "room" })?
             .get(0)?;
@@ -193,7 +192,7 @@ impl Conversations<'_> {
 
     /// Leaves a room (400 `not_a_room` for direct conversations). Remaining members and the
     /// caller's own tabs get `member_left`.
-    pub async fn leave(&self, conversation_id: &str) -> Result<()> {
+    pub async fn leave(&self, conversation_id: &ConversationId) -> Result<()> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let membership = self.membership(conversation_id).await?;
         if membership.kind != ConversationKind::Room {

@@ -22,7 +22,13 @@
 
 use std::{collections::HashSet, time::Duration};
 
-use crate::{Error, Ports, Result, ResultExt, ids, ports::Value, time::millis, vocabulary::Event};
+use crate::{
+    Error, Ports, Result, ResultExt,
+    ids::{self, MessageId, UserId},
+    ports::Value,
+    time::millis,
+    vocabulary::Event,
+};
 
 /// How long a stream that took a row for redelivery holds it before another may.
 const CLAIM_FOR: Duration = Duration::from_secs(30);
@@ -33,13 +39,13 @@ const BATCH: usize = 200;
 const BATCHES_PER_ROUND: usize = 5;
 
 /// The idempotency key of a message's event.
-pub(crate) fn message_key(message_id: &str) -> String {
+pub(crate) fn message_key(message_id: &MessageId) -> String {
     format!("message:{message_id}")
 }
 
 /// Records `event` for `recipients`, then appends it. A failed append is not the
 /// caller's failure: the event is recorded, and a stream's round delivers it.
-pub(crate) async fn deliver(ports: &Ports, recipients: &[String], event: Event) -> Result<()> {
+pub(crate) async fn deliver(ports: &Ports, recipients: &[UserId], event: Event) -> Result<()> {
     if recipients.is_empty() {
         return Ok(());
     }
@@ -67,13 +73,13 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[String], event: Event) 
 
 /// Appends a stored message's event (keyed [`message_key`]). A failure is logged: the
 /// rounds deliver it, or the client's retry of the send does.
-pub(crate) async fn deliver_message(ports: &Ports, recipients: &[String], event: Event) {
+pub(crate) async fn deliver_message(ports: &Ports, recipients: &[UserId], event: Event) {
     append(ports, recipients, &event).await;
 }
 
 /// Whether the rounds have yet to vouch for a message's event: a retried send then
 /// appends it again (harmless: the inbox refuses a second copy).
-pub(crate) async fn message_pending(ports: &Ports, message_id: &str) -> Result<bool> {
+pub(crate) async fn message_pending(ports: &Ports, message_id: &MessageId) -> Result<bool> {
     let rows = ports
         .sql
         .query(
@@ -85,7 +91,7 @@ pub(crate) async fn message_pending(ports: &Ports, message_id: &str) -> Result<b
 }
 
 /// Appends a keyed event; logs a failure. Returns whether it went in.
-async fn append(ports: &Ports, recipients: &[String], event: &Event) -> bool {
+async fn append(ports: &Ports, recipients: &[UserId], event: &Event) -> bool {
     match ports.inbox.append(recipients, event).await {
         Ok(()) => true,
         Err(e) => {
@@ -142,9 +148,9 @@ async fn settle_messages(ports: &Ports) -> Result<usize> {
     }
     let ids = rows
         .iter()
-        .map(|r| r.get::<String>(0))
+        .map(|r| r.get::<MessageId>(0))
         .collect::<Result<Vec<_>>>()?;
-    let keys: Vec<String> = ids.iter().map(|id| message_key(id)).collect();
+    let keys: Vec<String> = ids.iter().map(message_key).collect();
     let settled: HashSet<String> = ports.inbox.settled(&keys).await?.into_iter().collect();
     let mut delivered_up_to = None;
     for (id, key) in ids.iter().zip(&keys) {
@@ -255,8 +261,8 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
 }
 
 /// A row's recipients and event; `None` (logged) when either does not decode.
-fn decode(key: &str, recipients: &str, event: &str) -> Option<(Vec<String>, Event)> {
-    let decoded = serde_json::from_str::<Vec<String>>(recipients)
+fn decode(key: &str, recipients: &str, event: &str) -> Option<(Vec<UserId>, Event)> {
+    let decoded = serde_json::from_str::<Vec<UserId>>(recipients)
         .and_then(|recipients| Ok((recipients, serde_json::from_str::<Event>(event)?.keyed(key))));
     match decoded {
         Ok(pending) => Some(pending),

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     Error, Ports, Result,
     accounts::Username,
+    ids::UserId,
     ports::Value,
     throttle::{self, Action},
     vocabulary::Event,
@@ -44,7 +45,7 @@ pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> 
             &[Value::from(username.as_str())],
         )
         .await?;
-    let user_id: String = rows.first().ok_or(not_found)?.get(0)?;
+    let user_id: UserId = rows.first().ok_or(not_found)?.get(0)?;
     throttle::take(ports, Action::PublishTo, &user_id).await?;
     super::outbox::deliver(ports, &[user_id], Event::notification(body)).await
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, vocabulary::Event};
+use crate::{Result, ids::UserId, vocabulary::Event};
 
 /// Where an event sits in one user's inbox. Opaque to clients, increasing per user; the
 /// format belongs to the backend (`<ms>-<seq>` for Redis Streams, a number for SQLite).
@@ -79,7 +79,7 @@ pub trait Inbox: Send + Sync {
     /// succeeded, appending under that key again adds nothing (for at least
     /// [`APPEND_DEDUP_WINDOW`]), so a retry after a lost reply or a cut request never
     /// delivers twice.
-    async fn append(&self, recipients: &[String], event: &Event) -> Result<()>;
+    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()>;
 
     /// Of `keys`, those whose append is in (the recipients hold the event), in any order.
     /// The outbox asks this of the rows it is about to retry and drops those reported;
@@ -88,16 +88,16 @@ pub trait Inbox: Send + Sync {
 
     /// The id of the newest event in `user`'s inbox: a new stream reads after it, so it
     /// sees exactly the events appended from now on.
-    async fn latest(&self, user: &str) -> Result<EventId>;
+    async fn latest(&self, user: &UserId) -> Result<EventId>;
 
     /// Whether reading after `cursor` would miss nothing.
-    async fn cursor_status(&self, user: &str, cursor: &EventId) -> Result<CursorStatus>;
+    async fn cursor_status(&self, user: &UserId, cursor: &EventId) -> Result<CursorStatus>;
 
     /// Up to `max` events after `cursor`, oldest first. When there are none yet, waits up
     /// to `wait` for one to arrive; returns an empty list if none did.
     async fn read(
         &self,
-        user: &str,
+        user: &UserId,
         cursor: &EventId,
         wait: Duration,
         max: usize,

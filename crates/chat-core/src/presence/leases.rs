@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::{
     Error, Ports, Result, ResultExt,
     events::outbox,
+    ids::UserId,
     ports::{Value, first_flag},
     time::millis,
     vocabulary::Event,
@@ -23,7 +24,7 @@ const TOO_MANY_STREAMS_RETRY: Duration = Duration::from_secs(5);
 /// `streams_per_user` live leases: past that, 429 (the count and the insert are one
 /// statement, so racing opens cannot exceed it). Leases of tabs closed without a word
 /// count until they lapse, so the cap is well above the tabs one person has open.
-pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &str) -> Result<bool> {
+pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &UserId) -> Result<bool> {
     let now = ports.clock.now_ms();
     let user = Value::from(user_id);
     // The user's own dead leases go first: no background job sweeps them.
@@ -122,7 +123,7 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
         )
         .await?;
     for row in lapsed {
-        let user_id: String = row.get(0)?;
+        let user_id: UserId = row.get(0)?;
         let lapsed_at: i64 = row.get(1)?;
         let invisible: bool = row.get(2)?;
         // An invisible user already looks offline to everyone.

@@ -14,6 +14,7 @@ use crate::{
     Error, Ports, Result, ResultExt,
     accounts::User,
     events::outbox,
+    ids::UserId,
     ports::{FromValue, Value, first_flag},
     users::{UserSummary, summary},
     vocabulary::Event,
@@ -86,7 +87,7 @@ impl FromValue for Presence {
 }
 
 /// Whether `user_id` has a live event stream.
-pub(crate) async fn is_connected(ports: &Ports, user_id: &str) -> Result<bool> {
+pub(crate) async fn is_connected(ports: &Ports, user_id: &UserId) -> Result<bool> {
     let rows = ports
         .sql
         .query(
@@ -109,7 +110,7 @@ pub(crate) async fn as_friends_see(ports: &Ports, user: &User) -> Result<UserSum
 
 /// The presence of `user_id` as `viewer` sees it right now, by the same rule every
 /// `user_summary` follows (`users::summary`); `offline` also when the user is gone.
-pub(crate) async fn seen_by(ports: &Ports, viewer: &str, user_id: &str) -> Result<Presence> {
+pub(crate) async fn seen_by(ports: &Ports, viewer: &UserId, user_id: &UserId) -> Result<Presence> {
     let rows = ports
         .sql
         .query(

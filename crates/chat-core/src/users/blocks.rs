@@ -4,6 +4,7 @@
 use super::{UserSummary, Users, summary};
 use crate::{
     Result,
+    ids::UserId,
     ports::Value,
     relations::ordered_pair,
     throttle::{self, Action},
@@ -33,7 +34,7 @@ impl Users<'_> {
     pub async fn block(&self, username: &str) -> Result<()> {
         throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
-        let me = self.me.id.as_str();
+        let me = &self.me.id;
         let ids = [Value::from(me), Value::from(target.id.as_str())];
         let (a, b) = ordered_pair(me, &target.id);
         let mut tx = self.ports.sql.begin().await?;
@@ -64,8 +65,8 @@ impl Users<'_> {
         }
         let me_summary = UserSummary::of_self(self.me);
         for row in withdrawn {
-            let from: String = row.get(0)?;
-            let (from, to) = if from == me {
+            let from: UserId = row.get(0)?;
+            let (from, to) = if &from == me {
                 (&me_summary, &target)
             } else {
                 (&target, &me_summary)

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::{
     Error, Result,
+    ids::UserId,
     ports::Value,
     presence,
     relations::{self, ordered_pair},
@@ -114,7 +115,7 @@ impl Users<'_> {
     pub async fn request_friend(&self, username: &str) -> Result<RequestOutcome> {
         throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
-        let me = self.me.id.as_str();
+        let me = &self.me.id;
         let (a, b) = ordered_pair(me, &target.id);
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
@@ -234,7 +235,7 @@ impl Users<'_> {
     }
 
     /// Deletes the pending request `from` -> `to`; 404 when there is none.
-    async fn withdraw(&self, from: &str, to: &str) -> Result<()> {
+    async fn withdraw(&self, from: &UserId, to: &UserId) -> Result<()> {
         let removed = self
             .ports
             .sql
@@ -293,7 +294,7 @@ impl Users<'_> {
     }
 
     /// `friend_removed` to both sides, each naming the other.
-    pub(super) async fn announce_unfriending(&self, other_id: &str) -> Result<()> {
+    pub(super) async fn announce_unfriending(&self, other_id: &UserId) -> Result<()> {
         self.emit(vec![self.me.id.clone()], Event::friend_removed(other_id))
             .await?;
         self.emit(

@@ -13,7 +13,7 @@ pub use search::search_sql;
 pub use summary::{Friend, FriendRequest, UserSummary};
 
 use crate::{
-    Error, Ports, Result, accounts::User, ports::Value, relations::hides_from_sql,
+    Error, Ports, Result, accounts::User, ids::UserId, ports::Value, relations::hides_from_sql,
     vocabulary::Event,
 };
 
@@ -39,7 +39,7 @@ impl<'a> Users<'a> {
     }
 
     /// Delivers one event to every recipient, through the outbox.
-    async fn emit(&self, recipients: Vec<String>, event: Event) -> Result<()> {
+    async fn emit(&self, recipients: Vec<UserId>, event: Event) -> Result<()> {
         crate::events::outbox::deliver(self.ports, &recipients, event).await
     }
 

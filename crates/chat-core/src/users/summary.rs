@@ -4,13 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, accounts::User, ports::Row, presence::Presence, relations::are_friends_sql};
+use crate::{
+    Result, accounts::User, ids::UserId, ports::Row, presence::Presence, relations::are_friends_sql,
+};
 
 /// `{id, username, display_name, status_message, presence}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     /// UUIDv7.
-    pub id: String,
+    pub id: UserId,
     /// Lower-case username.
     pub username: String,
     /// Shown name.

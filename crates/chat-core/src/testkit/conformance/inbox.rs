@@ -2,10 +2,13 @@
 
 use super::*;
 
-use crate::testkit::{note, note_number};
+use crate::{
+    ids::UserId,
+    testkit::{note, note_number},
+};
 
 /// Appends `note(n)` for each `n`, one append each, to `user`'s inbox.
-async fn append_notes(inbox: &dyn Inbox, user: &str, ns: std::ops::RangeInclusive<i64>) {
+async fn append_notes(inbox: &dyn Inbox, user: &UserId, ns: std::ops::RangeInclusive<i64>) {
     for n in ns {
         inbox.append(&[user.to_owned()], &note(n)).await.unwrap();
     }
@@ -268,7 +271,7 @@ where
 {
     let bus = make(Settings::default()).await;
     let inbox = bus.port.as_ref();
-    let users: Vec<String> = (0..450).map(|i| user(&format!("m{i}"))).collect();
+    let users: Vec<UserId> = (0..450).map(|i| user(&format!("m{i}"))).collect();
     inbox.append(&users, &note(42)).await.unwrap();
     for u in [&users[0], &users[399], &users[449]] {
         let got = inbox

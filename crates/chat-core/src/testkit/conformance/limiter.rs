@@ -16,7 +16,7 @@ where
 {
     let clock = Arc::new(FixedClock::at(1_700_000_000_000));
     let lim = make(clock.clone()).await;
-    let key = user("burst");
+    let key = unique("burst");
     let rate = Rate::bucket(3, 2.0);
     for _ in 0..3 {
         assert!(lim.port.acquire(&key, rate).await.unwrap().is_allowed());
@@ -35,7 +35,7 @@ where
 {
     let clock = Arc::new(FixedClock::at(1_700_000_000_000));
     let lim = make(clock.clone()).await;
-    let key = user("refill");
+    let key = unique("refill");
     let rate = Rate::per_window(2, Duration::from_secs(60));
     assert!(lim.port.acquire(&key, rate).await.unwrap().is_allowed());
     assert!(lim.port.acquire(&key, rate).await.unwrap().is_allowed());
@@ -70,7 +70,7 @@ where
 {
     let clock = Arc::new(FixedClock::at(1_700_000_000_000));
     let lim = make(clock).await;
-    let key = user("check");
+    let key = unique("check");
     let rate = Rate::bucket(1, 0.1);
     for _ in 0..3 {
         assert!(lim.port.check(&key, rate).await.unwrap().is_allowed());
@@ -87,7 +87,7 @@ where
 {
     let clock = Arc::new(FixedClock::at(1_700_000_000_000));
     let lim = make(clock).await;
-    let (k1, k2) = (user("k1"), user("k2"));
+    let (k1, k2) = (unique("k1"), unique("k2"));
     let rate = Rate::bucket(1, 0.001);
     assert!(lim.port.acquire(&k1, rate).await.unwrap().is_allowed());
     assert!(!lim.port.acquire(&k1, rate).await.unwrap().is_allowed());
@@ -106,7 +106,7 @@ where
 {
     let clock = Arc::new(FixedClock::at(1_700_000_000_000));
     let lim = make(clock).await;
-    let key = user("race");
+    let key = unique("race");
     let rate = Rate::bucket(5, 0.001);
     let attempts = (0..24).map(|_| lim.port.acquire(&key, rate));
     let results = futures::future::join_all(attempts).await;

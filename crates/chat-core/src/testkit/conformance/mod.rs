@@ -26,11 +26,16 @@ pub struct Fixture<T: ?Sized> {
     pub guard: Box<dyn Any + Send + Sync>,
 }
 
-/// Users unique to one test, so suites may share a backend.
-fn user(name: &str) -> String {
+/// A name unique to one test (a user, a limiter key), so suites may share a backend.
+fn unique(name: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     format!("{name}-{}-{n}", std::process::id())
+}
+
+/// A user id no other case (or earlier run against the same Redis) uses.
+fn user(name: &str) -> crate::ids::UserId {
+    crate::ids::UserId::from_raw(unique(name))
 }
 
 #[macro_export]
