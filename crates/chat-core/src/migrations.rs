@@ -57,7 +57,7 @@ impl Migration {
     /// The migration of directory `name` from its `(file name, text)` pairs; `None` when the
     /// name does not start with a number.
     fn new(name: &str, mut files: Vec<(String, String)>) -> Option<Self> {
-        let version = name.split_once('_')?.0.parse().ok()?;
+        let version = version_of(name)?;
         files.sort();
         let outside_transaction = files
             .first()
@@ -88,6 +88,18 @@ impl Migration {
     }
 }
 
+/// The number at the front of a migration directory's name (`0004_contacts` is 4).
+fn version_of(directory: &str) -> Option<i64> {
+    directory.split_once('_')?.0.parse().ok()
+}
+
+/// The migration directory of an embedded statement file's path (`0004_contacts` of
+/// `0004_contacts/01_friendships.sql`); `None` for anything that is not a statement file.
+fn directory_of(path: &str) -> Option<(&str, &str)> {
+    path.split_once('/')
+        .filter(|(_, file)| file.ends_with(".sql"))
+}
+
 /// A statement file's SQL: its text from the first line that is not a `--` comment, less
 /// the terminating `;` (comments explain the statement; they are not sent).
 fn statement_of(text: &str) -> &str {
@@ -106,10 +118,10 @@ fn statement_of(text: &str) -> &str {
 pub static MIGRATIONS: LazyLock<Vec<Migration>> = LazyLock::new(|| {
     let mut directories: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for path in Files::iter() {
-        let Some((directory, file)) = path.split_once('/') else {
+        let Some((directory, file)) = directory_of(&path) else {
             continue;
         };
-        let Some(embedded) = Files::get(&path).filter(|_| file.ends_with(".sql")) else {
+        let Some(embedded) = Files::get(&path) else {
             continue;
         };
         let text = String::from_utf8_lossy(&embedded.data).into_owned();
@@ -124,9 +136,14 @@ pub static MIGRATIONS: LazyLock<Vec<Migration>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The newest schema version this build knows.
+/// The newest schema version this build knows. Read from the embedded file names alone:
+/// every request on Spin is a fresh instance that asks this before anything else, and most
+/// find the database current, so they never need [`MIGRATIONS`] read and parsed.
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    Files::iter()
+        .filter_map(|path| directory_of(&path).and_then(|(directory, _)| version_of(directory)))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The schema version recorded in the database header (`PRAGMA user_version`).
@@ -258,6 +275,14 @@ mod tests {
                 m.name
             );
         }
+    }
+
+    #[test]
+    fn the_latest_version_is_the_last_migration() {
+        assert_eq!(
+            latest_version(),
+            MIGRATIONS.last().map(|m| m.version).expect("migrations")
+        );
     }
 
     #[test]
