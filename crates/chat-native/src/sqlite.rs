@@ -93,8 +93,8 @@ impl NativeSql {
     }
 }
 
-/// Runs one statement to completion; returns its rows and the change count.
-fn run(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<(Vec<Row>, u64)> {
+/// Runs one statement to completion; returns its rows.
+fn run(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
     let mut statement = conn.prepare_cached(sql).map_err(db_error)?;
     let columns = statement.column_count();
     let params = rusqlite::params_from_iter(params.into_iter().map(to_sqlite));
@@ -108,8 +108,7 @@ fn run(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<(Vec<Row>, u6
         }
         out.push(Row(values));
     }
-    drop(rows);
-    Ok((out, conn.changes()))
+    Ok(out)
 }
 
 fn to_sqlite(value: Value) -> rusqlite::types::Value {
@@ -135,15 +134,8 @@ fn from_sqlite(value: ValueRef<'_>) -> Value {
 
 #[async_trait::async_trait]
 impl Sql for NativeSql {
-    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        let (sql, params) = (sql.to_owned(), params.to_vec());
-        self.blocking(move |db| {
-            let conn = db.take()?;
-            let result = run(&conn, &sql, params);
-            db.give_back(conn);
-            result.map(|(_, changes)| changes)
-        })
-        .await
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<()> {
+        self.query(sql, params).await.map(drop)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
@@ -152,7 +144,7 @@ impl Sql for NativeSql {
             let conn = db.take()?;
             let result = run(&conn, &sql, params);
             db.give_back(conn);
-            result.map(|(rows, _)| rows)
+            result
         })
         .await
     }
@@ -180,7 +172,7 @@ struct NativeTransaction {
 }
 
 impl NativeTransaction {
-    async fn run(&mut self, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64)> {
+    async fn run(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let conn = self
             .conn
             .take()
@@ -199,12 +191,12 @@ impl NativeTransaction {
 
 #[async_trait::async_trait]
 impl SqlTransaction for NativeTransaction {
-    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        self.run(sql, params).await.map(|(_, changes)| changes)
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        self.run(sql, params).await.map(drop)
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        self.run(sql, params).await.map(|(rows, _)| rows)
+        self.run(sql, params).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

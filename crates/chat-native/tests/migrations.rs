@@ -15,7 +15,7 @@ struct RefusesJournalMode(Arc<NativeSql>);
 
 #[async_trait::async_trait]
 impl Sql for RefusesJournalMode {
-    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<()> {
         if sql.to_lowercase().contains("pragma journal_mode =") {
             return Err(Error::Database("not authorized".into()));
         }

@@ -1,9 +1,10 @@
-//! The `Sql` port on `spin_sdk::sqlite3` (the `spin:sqlite@3.0.0` interface: the one with
-//! a change count). Spin opens a fresh connection per `open` and sets no pragmas, so each
-//! connection gets its busy timeout and sync mode here. A request opens its connection on
-//! its first statement, and a stream gives it back while it waits (see [`SpinSql::release`]):
-//! each open connection holds three descriptors (database, WAL, shared memory) and a page
-//! cache of its own.
+//! The `Sql` port on `spin_sdk::sqlite3` (the `spin:sqlite@3.0.0` interface), whichever
+//! database the runtime config gives `default`: Spin's own SQLite file, or a libSQL server
+//! (sqld, Turso) that Spin reaches over HTTP, one round trip per statement. Spin opens a
+//! fresh connection per `open` and sets no pragmas, so a connection that writes gets them
+//! here. A request opens its connection on its first statement, and a stream gives it back
+//! while it waits (see [`SpinSql::release`]): each open local connection holds three
+//! descriptors (database, WAL, shared memory) and a page cache of its own.
 
 use std::sync::{Arc, Mutex};
 
@@ -52,9 +53,25 @@ fn open(database: &str) -> Result<Connection> {
     Connection::open(database).map_err(db_error)
 }
 
+/// Whether the host refused a statement as one it does not pass on: Spin's libSQL client
+/// parses each statement before sending it and refuses the pragmas a server owns
+/// (`synchronous`, `journal_mode`, `busy_timeout`) without a round trip.
+fn unsupported(error: &Error) -> bool {
+    matches!(error, Error::Database(detail) if detail.contains("unsupported statement"))
+}
+
+/// Sends [`WRITER_PRAGMAS`]. On a libSQL server the first of them is refused by the client
+/// (see [`unsupported`]); the server's own connections already run what they ask for
+/// (`synchronous = NORMAL` in WAL mode, foreign keys enforced: sqld 0.24 answers
+/// `PRAGMA synchronous` with 1 and `PRAGMA foreign_keys` with 1), so the rest is not sent
+/// either: each would be an HTTP round trip that changes nothing.
 fn tune_for_writing(conn: &Connection) -> Result<()> {
     for pragma in WRITER_PRAGMAS {
-        run(conn, pragma, &[])?;
+        match run(conn, pragma, &[]) {
+            Ok(_) => {}
+            Err(e) if unsupported(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -80,13 +97,6 @@ fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         .into_iter()
         .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
         .collect())
-}
-
-/// Runs one statement and returns how many rows it changed (one more host call, so only
-/// where the caller asks).
-fn run_counting(conn: &Connection, sql: &str, params: &[Value]) -> Result<u64> {
-    run(conn, sql, params)?;
-    Ok(conn.changes())
 }
 
 /// The component's SQLite database (`sqlite_databases = ["default"]`).
@@ -149,8 +159,8 @@ impl SpinSql {
 
 #[async_trait::async_trait]
 impl Sql for SpinSql {
-    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        run_counting(&*self.connection(sql)?, sql, params)
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<()> {
+        run(&*self.connection(sql)?, sql, params).map(drop)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
@@ -162,27 +172,43 @@ impl Sql for SpinSql {
         let conn = open(&self.database)?;
         tune_for_writing(&conn)?;
         run(&conn, "BEGIN IMMEDIATE", &[])?;
-        Ok(Box::new(SpinTransaction { conn }))
+        Ok(Box::new(SpinTransaction { conn, open: true }))
     }
 }
 
-/// A transaction on its own connection. Dropping it closes the connection, and SQLite
-/// rolls back whatever was not committed.
+/// A transaction on its own connection.
 struct SpinTransaction {
     conn: Connection,
+    /// Until COMMIT succeeded: dropping it then rolls back.
+    open: bool,
 }
 
 #[async_trait::async_trait]
 impl SqlTransaction for SpinTransaction {
-    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        run_counting(&self.conn, sql, params)
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        run(&self.conn, sql, params).map(drop)
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         run(&self.conn, sql, params)
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
-        run(&self.conn, "COMMIT", &[]).map(drop)
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        run(&self.conn, "COMMIT", &[])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SpinTransaction {
+    /// Rolls back what was not committed, explicitly: closing a local SQLite connection
+    /// would do it, but a libSQL server keeps the transaction (and its write lock) open on
+    /// its side of the stream until the stream expires, seconds later, stalling every
+    /// other writer of the cluster meanwhile. A failed ROLLBACK leaves the server's expiry
+    /// as the last resort; there is nobody left to tell.
+    fn drop(&mut self) {
+        if self.open {
+            let _ = run(&self.conn, "ROLLBACK", &[]);
+        }
     }
 }

@@ -182,8 +182,9 @@ impl<'a> Accounts<'a> {
             let changed = self
                 .ports
                 .sql
-                .execute(
-                    "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_hash = ?3",
+                .query(
+                    "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_hash = ?3
+                     RETURNING 1",
                     &[
                         Value::from(rehashed.as_str()),
                         Value::from(user.id.as_str()),
@@ -191,7 +192,7 @@ impl<'a> Accounts<'a> {
                     ],
                 )
                 .await?;
-            if changed == 0 {
+            if changed.is_empty() {
                 // The password changed while this attempt was being checked.
                 return Err(Error::InvalidCredentials);
             }

@@ -124,11 +124,12 @@ impl Accounts<'_> {
         let opened = self
             .ports
             .sql
-            .execute(
+            .query(
                 "INSERT INTO sessions
                    (id, user_id, token_hash, created_at_ms, last_seen_at_ms, expires_at_ms, user_agent)
                  SELECT ?1, u.id, ?3, ?4, ?4, ?5, ?6 FROM users u
-                  WHERE u.id = ?2 AND (?7 IS NULL OR u.password_hash = ?7)",
+                  WHERE u.id = ?2 AND (?7 IS NULL OR u.password_hash = ?7)
+                 RETURNING 1",
                 &[
                     Value::from(session_id.as_str()),
                     Value::from(user.id.as_str()),
@@ -140,7 +141,7 @@ impl Accounts<'_> {
                 ],
             )
             .await?;
-        if opened == 0 {
+        if opened.is_empty() {
             return Err(Error::InvalidCredentials);
         }
         Ok(SignedIn {
@@ -196,7 +197,7 @@ impl Accounts<'_> {
         })
     }
 
-    pub(super) async fn delete_session(&self, id: &str) -> Result<u64> {
+    pub(super) async fn delete_session(&self, id: &str) -> Result<()> {
         self.ports
             .sql
             .execute("DELETE FROM sessions WHERE id = ?1", &[Value::from(id)])
@@ -205,7 +206,7 @@ impl Accounts<'_> {
 
     /// Revokes the session.
     pub async fn logout(&self, session: &Session) -> Result<()> {
-        self.delete_session(&session.id).await.map(drop)
+        self.delete_session(&session.id).await
     }
 
     /// The user's live sessions, most recently used first.
@@ -244,12 +245,12 @@ impl Accounts<'_> {
         let deleted = self
             .ports
             .sql
-            .execute(
-                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
+            .query(
+                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING 1",
                 &[Value::from(id), Value::from(session.user.id.as_str())],
             )
             .await?;
-        if deleted == 0 {
+        if deleted.is_empty() {
             return Err(Error::NotFound { what: "session" });
         }
         Ok(())

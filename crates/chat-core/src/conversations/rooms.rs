@@ -36,11 +36,12 @@ impl Conversations<'_> {
         let now = self.now();
         let id = ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let mut tx = self.ports.sql.begin().await?;
-        let created = tx
-            .execute(
+        let created = !tx
+            .query(
                 "INSERT INTO conversations (id, kind, direct_key, created_at_ms, last_activity_ms)
                  VALUES (?1, 'direct', ?2, ?3, ?3)
-                 ON CONFLICT (direct_key) DO NOTHING",
+                 ON CONFLICT (direct_key) DO NOTHING
+                 RETURNING 1",
                 &[
                     Value::from(id),
                     Value::from(key.as_str()),
@@ -48,7 +49,7 @@ impl Conversations<'_> {
                 ],
             )
             .await?
-            > 0;
+            .is_empty();
         let rows = tx
             .query(
                 "SELECT id FROM conversations WHERE direct_key = ?1",
@@ -93,10 +94,11 @@ impl Conversations<'_> {
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
         let created = tx
-            .execute(
+            .query(
                 "INSERT INTO conversations (id, kind, name, created_at_ms, last_activity_ms)
                  VALUES (?1, 'room', ?2, ?3, ?3)
-                 ON CONFLICT DO NOTHING",
+                 ON CONFLICT DO NOTHING
+                 RETURNING 1",
                 &[
                     Value::from(id.as_str()),
                     Value::from(name.as_ref().map(RoomName::as_str)),
@@ -104,7 +106,7 @@ impl Conversations<'_> {
                 ],
             )
             .await?;
-        if created == 0 {
+        if created.is_empty() {
             return Err(Error::conflict(
                 "room_exists",
                 "a room with that name exists",
@@ -154,13 +156,14 @@ impl Conversations<'_> {
             .first()
             .ok_or(Error::NotFound { what: "room" })?
             .get(0)?;
-        let joined = self
+        let joined = !self
             .ports
             .sql
-            .execute(
+            .query(
                 "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
                  SELECT ?1, ?2, ?3
-                  WHERE (SELECT count(*) FROM members WHERE conversation_id = ?1) < ?4",
+                  WHERE (SELECT count(*) FROM members WHERE conversation_id = ?1) < ?4
+                 RETURNING 1",
                 &[
                     Value::from(id.as_str()),
                     Value::from(self.me.id.as_str()),
@@ -169,7 +172,7 @@ impl Conversations<'_> {
                 ],
             )
             .await?
-            > 0;
+            .is_empty();
         if !joined && self.membership(&id).await.is_err() {
             return Err(Error::conflict(
                 "room_full",

@@ -266,10 +266,10 @@ async fn rounds_are_due(ports: &Ports) -> Result<bool> {
     }
     let taken = ports
         .sql
-        .execute(
-            "UPDATE rounds_turn SET next_at_ms = ?1 + ?2 WHERE next_at_ms <= ?1",
+        .query(
+            "UPDATE rounds_turn SET next_at_ms = ?1 + ?2 WHERE next_at_ms <= ?1 RETURNING 1",
             &[now, Value::Integer(interval)],
         )
         .await?;
-    Ok(taken == 1)
+    Ok(taken.len() == 1)
 }

@@ -152,14 +152,19 @@ pub fn first_flag(rows: &[Row]) -> Result<bool> {
     rows.first().map_or(Ok(false), |row| row.get(0))
 }
 
-/// Statements against the application's SQLite database.
+/// Statements against the application's SQLite database (a local file, or a libSQL
+/// server reached over HTTP).
 ///
 /// Every call drains the statement completely, so constraint errors always surface as
 /// [`Error::Database`] (Spin reports them only once the rows are consumed).
+///
+/// There is no change count: Spin's libSQL client reports the count of an earlier
+/// statement (it only updates it on a path Spin does not take), so a statement whose
+/// effect decides what happens next says `RETURNING` and the caller counts its rows.
 #[async_trait::async_trait]
 pub trait Sql: Send + Sync {
-    /// Runs one statement; returns how many rows it changed (for INSERT/UPDATE/DELETE).
-    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs one statement whose rows, if any, nobody needs.
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<()>;
     /// Runs one statement and returns every row it yields.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Starts a write transaction (`BEGIN IMMEDIATE`) on a connection of its own.
@@ -170,8 +175,8 @@ pub trait Sql: Send + Sync {
 /// An open write transaction. Statements run on its own connection, in order.
 #[async_trait::async_trait]
 pub trait SqlTransaction: Send {
-    /// Runs one statement inside the transaction; returns the rows it changed.
-    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs one statement inside the transaction.
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()>;
     /// Runs one query inside the transaction.
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Makes the transaction's changes durable.

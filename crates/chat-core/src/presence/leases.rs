@@ -45,10 +45,11 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &UserId) -> Re
     let already_connected = first_flag(&rows)?;
     let taken = ports
         .sql
-        .execute(
+        .query(
             "INSERT INTO stream_leases (stream_id, user_id, expires_at_ms)
              SELECT ?1, ?2, ?3
-              WHERE (SELECT count(*) FROM stream_leases WHERE user_id = ?2) < ?4",
+              WHERE (SELECT count(*) FROM stream_leases WHERE user_id = ?2) < ?4
+             RETURNING 1",
             &[
                 Value::from(stream_id),
                 user,
@@ -57,7 +58,7 @@ pub(crate) async fn take(ports: &Ports, stream_id: &str, user_id: &UserId) -> Re
             ],
         )
         .await?;
-    if taken == 0 {
+    if taken.is_empty() {
         return Err(Error::RateLimited {
             retry_after: TOO_MANY_STREAMS_RETRY,
         });

@@ -44,12 +44,13 @@ impl Users<'_> {
             &[ids[0].clone(), ids[1].clone(), Value::Integer(self.now())],
         )
         .await?;
-        let unfriended = tx
-            .execute(
-                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2",
+        let unfriended = !tx
+            .query(
+                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2 RETURNING 1",
                 &[Value::from(a), Value::from(b)],
             )
-            .await?;
+            .await?
+            .is_empty();
         let withdrawn = tx
             .query(
                 "DELETE FROM friend_requests
@@ -60,7 +61,7 @@ impl Users<'_> {
             .await?;
         tx.commit().await?;
 
-        if unfriended > 0 {
+        if unfriended {
             self.announce_unfriending(&target.id).await?;
         }
         let me_summary = UserSummary::of_self(self.me);

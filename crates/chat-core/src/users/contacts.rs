@@ -130,13 +130,14 @@ impl Users<'_> {
                 "you are already friends",
             ));
         }
-        let theirs_removed = tx
-            .execute(
-                "DELETE FROM friend_requests WHERE from_id = ?2 AND to_id = ?1",
+        let theirs_removed = !tx
+            .query(
+                "DELETE FROM friend_requests WHERE from_id = ?2 AND to_id = ?1 RETURNING 1",
                 &ids,
             )
-            .await?;
-        if theirs_removed > 0 {
+            .await?
+            .is_empty();
+        if theirs_removed {
             tx.execute(
                 "INSERT OR IGNORE INTO friendships (user_a, user_b, since_ms) VALUES (?1, ?2, ?3)",
                 &[Value::from(a), Value::from(b), Value::Integer(now)],
@@ -148,17 +149,19 @@ impl Users<'_> {
                 .await
                 .map(RequestOutcome::BecameFriends);
         }
-        let inserted = tx
-            .execute(
+        let inserted = !tx
+            .query(
                 "INSERT OR IGNORE INTO friend_requests (from_id, to_id, created_at_ms)
-                 VALUES (?1, ?2, ?3)",
+                 VALUES (?1, ?2, ?3)
+                 RETURNING 1",
                 &[
                     Value::from(me),
                     Value::from(target.id.as_str()),
                     Value::Integer(now),
                 ],
             )
-            .await?;
+            .await?
+            .is_empty();
         let created_ms: i64 = tx
             .query(
                 "SELECT created_at_ms FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
@@ -173,7 +176,7 @@ impl Users<'_> {
             to: target,
             created_at: rfc3339_ms(created_ms),
         };
-        if inserted == 0 {
+        if !inserted {
             return Ok(RequestOutcome::AlreadyPending(request));
         }
         self.emit(
@@ -212,15 +215,15 @@ impl Users<'_> {
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
         let removed = tx
-            .execute(
-                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+            .query(
+                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 RETURNING 1",
                 &[
                     Value::from(target.id.as_str()),
                     Value::from(self.me.id.as_str()),
                 ],
             )
             .await?;
-        if removed == 0 {
+        if removed.is_empty() {
             return Err(Error::NotFound {
                 what: "friend request",
             });
@@ -239,12 +242,12 @@ impl Users<'_> {
         let removed = self
             .ports
             .sql
-            .execute(
-                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
+            .query(
+                "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 RETURNING 1",
                 &[Value::from(from), Value::from(to)],
             )
             .await?;
-        if removed == 0 {
+        if removed.is_empty() {
             return Err(Error::NotFound {
                 what: "friend request",
             });
@@ -282,12 +285,12 @@ impl Users<'_> {
         let removed = self
             .ports
             .sql
-            .execute(
-                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2",
+            .query(
+                "DELETE FROM friendships WHERE user_a = ?1 AND user_b = ?2 RETURNING 1",
                 &[Value::from(a), Value::from(b)],
             )
             .await?;
-        if removed == 0 {
+        if removed.is_empty() {
             return Err(Error::NotFound { what: "friend" });
         }
         self.announce_unfriending(&target.id).await
