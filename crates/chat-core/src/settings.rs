@@ -40,7 +40,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("pubsub_channel", "chat-events"),
     spec("stream_seconds", "25"),
     spec("heartbeat_seconds", "15"),
-    spec("presence_ttl_seconds", "45"),
+    spec("presence_ttl_seconds", "30"),
     spec("inbox_retention", "1000"),
     spec("signups_per_ip_per_hour", "20"),
     spec("login_failures_per_user", "10"),
@@ -254,7 +254,7 @@ mod tests {
         assert_eq!(s.pubsub_channel, "chat-events");
         assert_eq!(s.stream_duration, Duration::from_secs(25));
         assert_eq!(s.heartbeat_interval, Duration::from_secs(15));
-        assert_eq!(s.presence_ttl, Duration::from_secs(45));
+        assert_eq!(s.presence_ttl, Duration::from_secs(30));
         assert_eq!(s.inbox_retention, 1000);
         assert_eq!(s.signups_per_ip_per_hour, 20);
         assert_eq!(s.login_failures_per_user, 10);

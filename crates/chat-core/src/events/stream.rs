@@ -6,8 +6,10 @@
 //! - opening takes a lease and, if the user had no live stream, tells friends they are on;
 //! - opening and every heartbeat renew the lease, sweep lapsed leases (any user's: their
 //!   friends get a durable `offline` in their inboxes, so it reaches them across their own
-//!   reconnects) and redeliver what the outbox still holds. Lease time + heartbeat bound
-//!   how long a ghost can linger (45 + 15 s by default).
+//!   reconnects) and redeliver what the outbox still holds. A heartbeat renews only once
+//!   its comment was written, so a client that is gone renews at most once more (when its
+//!   socket still took a write); heartbeat + lease time + heartbeat bound how long a ghost
+//!   can linger (15 + 30 + 15 = 60 s by default).
 
 use std::time::Duration;
 
@@ -54,6 +56,9 @@ pub struct LiveStream {
     started_ms: i64,
     ends_ms: i64,
     next_heartbeat_ms: i64,
+    /// A heartbeat comment went out: renew and do the rounds when the next frame is asked
+    /// for, which is once the comment was written.
+    renew_due: bool,
     pending: std::collections::VecDeque<Frame>,
     finished: bool,
 }
@@ -128,6 +133,7 @@ impl LiveStream {
         Ok(LiveStream {
             ends_ms,
             next_heartbeat_ms: first_heartbeat_ms,
+            renew_due: false,
             ports,
             user,
             stream_id,
@@ -140,6 +146,11 @@ impl LiveStream {
 
     /// The next frame, waiting for one; `None` once the stream has ended by itself.
     pub async fn next(&mut self) -> Option<Frame> {
+        if std::mem::take(&mut self.renew_due)
+            && let Err(e) = self.heartbeat().await
+        {
+            eprintln!("event stream {}: heartbeat: {e}", self.stream_id);
+        }
         loop {
             if let Some(frame) = self.pending.pop_front() {
                 return Some(frame);
@@ -158,9 +169,9 @@ impl LiveStream {
             }
             if now >= self.next_heartbeat_ms {
                 self.next_heartbeat_ms = now + millis(self.ports.settings.heartbeat_interval);
-                if let Err(e) = self.heartbeat().await {
-                    eprintln!("event stream {}: heartbeat: {e}", self.stream_id);
-                }
+                // The comment first: a stream whose client left fails to write it and is
+                // never asked for another frame, so it does not keep a dead tab's lease.
+                self.renew_due = true;
                 self.pending.push_back(Frame::Comment("heartbeat"));
                 continue;
             }
