@@ -1,9 +1,15 @@
 # The two commands of the quick start, and the checks CI runs.
-.PHONY: run test check
+.PHONY: run test check cluster
 
 # Run the chat on http://127.0.0.1:3000 (Spin if installed, else the native host).
 run:
 	scripts/run.sh $(ARGS)
+
+# Run a local cluster on http://127.0.0.1:3000: sqld, Redis, three `spin up` processes and
+# HAProxy in front (Ctrl-C stops it all). Needs Node.js, haproxy, redis-server, sqld, Spin.
+cluster:
+	scripts/prerequisites.sh build
+	node scripts/cluster.mjs $(ARGS)
 
 # Run every test (installs the wasm32-wasip2 target and redis-server if missing).
 test:

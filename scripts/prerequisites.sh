@@ -21,6 +21,8 @@ fi
 # System packages the tests need, by the command that shows each is there.
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The cluster's load balancer (the cluster tests; sqld and Spin come from ../shared/bin).
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)

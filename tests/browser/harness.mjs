@@ -3,33 +3,24 @@
 // restarts it on demand, and opens Debian's Chromium through playwright-core with one
 // signed-up user per browser context.
 //
-// CHAT_BROWSER_HOST picks the server: `chat-dev` (default), `spin` or `spin-redis`.
+// CHAT_BROWSER_HOST picks the server: `chat-dev` (default), `spin` or `spin-redis`, or
+// `cluster` / `cluster-redis`: three `spin up` processes on one sqld behind HAProxy
+// (scripts/cluster.mjs), reached through the proxy.
 // CHAT_SPIN is the Spin CLI to use (scripts/test.sh finds it); CHROMIUM the browser.
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync, openSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { Cluster, freePort } from "../../scripts/cluster.mjs";
 
 // (not import.meta.dirname: it arrived in Node 20.11, and any Node 20 should do)
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const HOST = process.env.CHAT_BROWSER_HOST ?? "chat-dev";
 /** The same host in Redis mode, for the tests that need Redis whatever the run's mode. */
 export const HOST_WITH_REDIS = HOST.endsWith("-redis") ? HOST : `${HOST}-redis`;
-
-async function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function waitFor(check, what, timeoutMs = 30_000) {
   const until = Date.now() + timeoutMs;
@@ -72,6 +63,7 @@ export class ChatServer {
    * whose SQLite database and Redis this one uses too (a second instance of one service).
    */
   static async start(host = HOST, { settings = {}, share = null } = {}) {
+    if (host.startsWith("cluster")) return ClusterServer.startCluster(host, settings);
     const server = new ChatServer(host);
     server.extraSettings = settings;
     server.port = await freePort();
@@ -174,6 +166,43 @@ export class ChatServer {
     const response = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null };
+  }
+}
+
+/**
+ * The cluster behind the same face: `base` is HAProxy's address, `kill`/`launch` take all
+ * three processes down and up, and `cluster` reaches each part (nodeBase, killNode,
+ * startNode, restartSqld) for the tests that aim at one process.
+ */
+class ClusterServer extends ChatServer {
+  static async startCluster(host, settings) {
+    const server = new ClusterServer(host);
+    server.cluster = await Cluster.start({ embedded: !host.endsWith("-redis"), settings: { ...SETTINGS, ...settings } });
+    server.port = server.cluster.port;
+    server.dir = server.cluster.dir;
+    server.redisUrl = server.cluster.redisUrl;
+    server.redis = server.cluster.redis;
+    return server;
+  }
+
+  async launch() {
+    await Promise.all(this.cluster.nodes.map((_, i) => this.cluster.startNode(i)));
+  }
+
+  async kill() {
+    await Promise.all(this.cluster.nodes.map((_, i) => this.cluster.killNode(i)));
+  }
+
+  async killRedis() {
+    await this.cluster.killRedis();
+  }
+
+  async restartRedis() {
+    await this.cluster.restartRedis();
+  }
+
+  async stop() {
+    await this.cluster.stop();
   }
 }
 

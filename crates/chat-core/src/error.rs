@@ -61,9 +61,10 @@ pub enum Error {
     /// The SQL store failed (a bug, a full disk, a corrupt file). Detail is for the log only.
     #[error("database error: {0}")]
     Database(String),
-    /// The SQL store stayed locked by other writers for the whole busy timeout: the server
-    /// is overloaded, the request changed nothing and may be retried (503). Detail is for
-    /// the log only.
+    /// The SQL store could not take the statement now: locked by other writers for the
+    /// whole busy timeout (overload), or a database server that did not answer (down or
+    /// restarting). The request may be retried (503 with Retry-After). Detail is for the
+    /// log only.
     #[error("database busy: {0}")]
     Busy(String),
     /// The event bus (Redis, or the SQLite inbox) could not be reached or failed.

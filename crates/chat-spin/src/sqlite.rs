@@ -16,8 +16,13 @@ use spin_sdk::sqlite3::{Connection, Value as SpinValue};
 
 fn db_error(e: impl std::fmt::Debug) -> Error {
     let detail = format!("{e:?}");
-    // The busy timeout ran out: the request may be retried, it is not a defect.
-    if detail.contains("database is locked") || detail.contains("database is busy") {
+    // The busy timeout ran out, or a libSQL server did not answer (down, restarting: its
+    // client reports "Hrana: `http error: ..."): the request may be retried, it is not a
+    // defect.
+    if detail.contains("database is locked")
+        || detail.contains("database is busy")
+        || detail.contains("http error")
+    {
         Error::Busy(detail)
     } else {
         Error::Database(detail)

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Scenarios i, ii and iv (Redis mode) in three set-ups on this machine: one `spin up` on
+# its local SQLite file; one `spin up` on sqld; three `spin up` on sqld behind HAProxy
+# (scripts/cluster.mjs, cluster/haproxy.cfg). Writes the table between the
+# "cluster:begin/end" markers of docs/benchmarks.md and the raw lines to
+# docs/benchmarks/cluster.jsonl.
+#
+#   bench/cluster.sh [--quick] [--scenarios "i ii iv"] [--setups "sqlite-1 sqld-1 sqld-3"]
+#
+# Server CPU counts every process of the service but Redis (reported apart): the Spin
+# processes, and sqld and HAProxy where they run. "sqld-1" is the cluster with the load
+# sent to one process directly (the two others idle); "sqld-3" sends it through HAProxy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+seconds=15; scenarios="i ii iv"; setups="sqlite-1 sqld-1 sqld-3"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) seconds=5 ;;
+    --scenarios) scenarios=$2; shift ;;
+    --setups) setups=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ! why_not="$(node scripts/cluster.mjs --check 2>&1)"; then
+  echo "error: $why_not" >&2
+  exit 1
+fi
+spin_cli="$(scripts/find-spin.sh)"
+scripts/prerequisites.sh build
+echo "==> building the components and the load generator"
+cargo build --locked --target wasm32-wasip2 --release -p auth -p users -p conversations -p events -p web
+cargo build --locked --release -p chat-bench --bin load
+
+work=$(mktemp -d /tmp/chat-cluster-bench.XXXXXX)
+results="$work/cluster.jsonl"
+lifted=(messages_per_second=100000 messages_burst=100000 signups_per_ip_per_hour=1000000 password_hashes_per_second=1000000)
+group=""; cluster_pid=""; redis_pid=""
+stop_all() {
+  # spin up's process group; the cluster script stops its own children on SIGINT.
+  if [ -n "$group" ]; then kill -KILL -- "-$group" 2>/dev/null || true; fi
+  if [ -n "$cluster_pid" ]; then kill -INT "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; fi
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  group=""; cluster_pid=""; redis_pid=""
+  sleep 1
+}
+trap stop_all EXIT
+
+# One `spin up` on its own SQLite file and a fresh Redis; sets url, pids and redis_pid.
+start_sqlite() {
+  local state="$work/state-$1" port=3077 redis_port=6397
+  mkdir -p "$state"
+  redis-server --port "$redis_port" --save '' --appendonly no --logfile "$state/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  local args=(up --state-dir "$state" --listen "127.0.0.1:$port" --variable "redis_url=redis://127.0.0.1:$redis_port"
+    --variable "redis_host=127.0.0.1:$redis_port")
+  for v in "${lifted[@]}"; do args+=(--variable "$v"); done
+  setsid "$spin_cli" "${args[@]}" >"$state/spin.out" 2>"$state/spin.err" &
+  group=$!
+  for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.2; done
+  url="http://127.0.0.1:$port"
+  pids="$group,$(pgrep -P "$group" | paste -sd, -)"
+}
+
+# The cluster (fresh sqld and Redis); sets url, pids and redis_arg from its cluster.json.
+start_cluster() {
+  local dir="$work/cluster-$1-$2" args=(--no-build --port 3078)
+  for v in "${lifted[@]}"; do args+=(--variable "$v"); done
+  node scripts/cluster.mjs "${args[@]}" --dir "$dir" >"$work/cluster-$1-$2.out" 2>&1 &
+  cluster_pid=$!
+  for _ in $(seq 600); do [ -s "$dir/cluster.json" ] && break; sleep 0.2; done
+  [ -s "$dir/cluster.json" ] || { echo "error: the cluster did not start; see $work/cluster-$1-$2.out" >&2; exit 1; }
+  read -r url pids redis_arg < <(python3 - "$dir/cluster.json" "$1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+one = sys.argv[2] == "sqld-1"
+url = c["nodes"][0]["base"] if one else c["base"]
+nodes = c["nodes"][:1] if one else c["nodes"]
+pids = [p for n in nodes for p in n["pids"]] + [c["sqld"]["pid"]] + ([] if one else [c["proxy"]["pid"]])
+print(url, ",".join(map(str, pids)), c["redis"]["pid"])
+PY
+)
+}
+
+for setup in $setups; do
+  for scenario in $scenarios; do
+    echo "==> $setup / $scenario"
+    redis_arg=""
+    case $setup in
+      sqlite-1) start_sqlite "$scenario"; redis_arg=$redis_pid ;;
+      sqld-1 | sqld-3) start_cluster "$setup" "$scenario" ;;
+      *) echo "unknown set-up $setup" >&2; exit 2 ;;
+    esac
+    "$root/target/release/load" --url "$url" --pids "$pids" --redis-pid "$redis_arg" --out "$results" \
+      --quiet --label "$setup" --scenario "$scenario" --seconds "$seconds" || echo "warning: $setup/$scenario failed" >&2
+    stop_all
+  done
+done
+
+fragment="$work/fragment.md"
+python3 - "$results" >"$fragment" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print("| set-up | scenario | sent / acknowledged | delivered / expected | lost | doubled | p50 ms | p99 ms | server CPU % | CPU us per delivery | Redis CPU % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    lat = r.get("latency") or {}
+    print(f"| {r['label']} | {r['scenario']} ({r['rooms']} x {r['per_room']} at {r['rate']:g}/s) | {r['sent']} / {r['acknowledged']} "
+          f"| {r['delivered']} / {r['expected']} | {r['loss']:.4f} | {r['duplicates']} | {lat.get('p50', 0):.1f} | {lat.get('p99', 0):.1f} "
+          f"| {r['server_cpu_percent']:.0f} | {r['server_cpu_us_per_delivery']:.0f} | {r['redis_cpu_percent']:.0f} |")
+PY
+{
+  echo "<!-- cluster:begin (written by bench/cluster.sh; edits here are overwritten) -->"
+  echo
+  echo "Run $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD) on $(nproc) cores, $("$spin_cli" --version | head -1), sqld 0.24.32, HAProxy 2.6, $(redis-server --version | cut -d' ' -f1-3); Redis mode; the load generator on the same machine."
+  echo
+  cat "$fragment"
+  echo
+  echo "<!-- cluster:end -->"
+} >"$work/section.md"
+python3 - "$work/section.md" <<'PY'
+import re, sys
+section = open(sys.argv[1]).read().rstrip("\n")
+path = "docs/benchmarks.md"
+text = open(path).read()
+pattern = re.compile(r"<!-- cluster:begin.*?<!-- cluster:end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+mkdir -p docs/benchmarks
+cp "$results" docs/benchmarks/cluster.jsonl
+cat "$fragment"
+echo "==> wrote docs/benchmarks.md (cluster section) and docs/benchmarks/cluster.jsonl (raw lines in $work)"
