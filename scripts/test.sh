@@ -61,10 +61,11 @@ fi
 
 # A cluster (scripts/cluster.mjs): three `spin up` processes on one libSQL server (sqld)
 # behind HAProxy. Redis mode: the black-box through the proxy, fault injection (a process,
-# sqld and Redis killed and restarted), the cross-process cases and the page; embedded
-# mode: the black-box and fault injection.
+# sqld and Redis killed and restarted), the cross-process cases and the browser suite
+# (all but instances.test.mjs, whose two instances the cluster replaces); embedded mode:
+# the black-box and fault injection.
 if why_not="$(node scripts/cluster.mjs --check 2>&1)"; then
-  echo "==> HTTP black-box, fault injection, cross-process cases and the page through the cluster, Redis mode"
+  echo "==> HTTP black-box, fault injection, cross-process cases and the browser suite through the cluster, Redis mode"
   (cd tests/browser && CHAT_BROWSER_HOST=cluster-redis npm run cluster --silent)
   echo "==> HTTP black-box and fault injection through the cluster, embedded mode"
   (cd tests/browser && CHAT_BROWSER_HOST=cluster npm run api --silent)

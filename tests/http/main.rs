@@ -10,4 +10,5 @@ mod events;
 mod foundation;
 mod fuzz;
 mod manifest;
+mod per_request;
 mod users;

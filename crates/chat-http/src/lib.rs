@@ -127,15 +127,17 @@ where
         .with_state(state)
 }
 
-/// Applies pending migrations before the first request that needs the database.
+/// Applies pending migrations before the first request that needs the database (see
+/// [`extract::check_schema`]: a request with a session token pays nothing extra for it).
 async fn ensure_schema(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/")
-        && request.uri().path() != "/api/health"
-        && let Err(e) = state.ensure_schema().await
+    let (mut parts, body) = request.into_parts();
+    if parts.uri.path().starts_with("/api/")
+        && parts.uri.path() != "/api/health"
+        && let Err(e) = extract::check_schema(&state, &parts.headers, &mut parts.extensions).await
     {
         return axum::response::IntoResponse::into_response(ApiError::from(e));
     }
-    next.run(request).await
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Headers every response carries; over https also `Strict-Transport-Security`, so the

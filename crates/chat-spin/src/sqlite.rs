@@ -16,12 +16,15 @@ use spin_sdk::sqlite3::{Connection, Value as SpinValue};
 
 fn db_error(e: impl std::fmt::Debug) -> Error {
     let detail = format!("{e:?}");
-    // The busy timeout ran out, or a libSQL server did not answer (down, restarting: its
-    // client reports "Hrana: `http error: ..."): the request may be retried, it is not a
-    // defect.
+    // The busy timeout ran out; or a libSQL server did not answer (down, restarting: its
+    // client reports "Hrana: `http error: ..."), or turned the statement away because it
+    // had as many connections or requests as it takes (sqld: 128 of each by default): the
+    // request may be retried, it is not a defect.
     if detail.contains("database is locked")
         || detail.contains("database is busy")
         || detail.contains("http error")
+        || detail.contains("Too many concurrent requests")
+        || detail.contains("Timed out while opening database connection")
     {
         Error::Busy(detail)
     } else {
