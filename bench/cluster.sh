@@ -5,16 +5,17 @@
 # "cluster:begin/end" markers of docs/benchmarks.md and the raw lines to
 # docs/benchmarks/cluster.jsonl.
 #
-#   bench/cluster.sh [--quick] [--scenarios "i ii iv"] [--setups "sqlite-1 sqld-1 sqld-3"]
+#   bench/cluster.sh [--quick] [--scenarios "i ii iv ramp"] [--setups "sqlite-1 sqld-1 sqld-3"]
 #
-# Server CPU counts every process of the service but Redis (reported apart): the Spin
-# processes, and sqld and HAProxy where they run. "sqld-1" is the cluster with the load
-# sent to one process directly (the two others idle); "sqld-3" sends it through HAProxy.
+# Server CPU counts the Spin processes, and HAProxy where it runs; sqld and Redis are
+# reported apart. "sqld-1" is the cluster with the load sent to one process directly (the
+# two others idle); "sqld-3" sends it through HAProxy. `ramp` is iv's shape at 100, 200,
+# ... msg/s until p99 passes 100 ms or anything is lost or refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-seconds=15; scenarios="i ii iv"; setups="sqlite-1 sqld-1 sqld-3"
+seconds=15; scenarios="i ii iv ramp"; setups="sqlite-1 sqld-1 sqld-3"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) seconds=5 ;;
@@ -66,7 +67,8 @@ start_sqlite() {
   pids="$group,$(pgrep -P "$group" | paste -sd, -)"
 }
 
-# The cluster (fresh sqld and Redis); sets url, pids and redis_arg from its cluster.json.
+# The cluster (fresh sqld and Redis); sets url, pids, redis_arg and database_arg from its
+# cluster.json.
 start_cluster() {
   local dir="$work/cluster-$1-$2" args=(--no-build --port 3078)
   for v in "${lifted[@]}"; do args+=(--variable "$v"); done
@@ -74,14 +76,14 @@ start_cluster() {
   cluster_pid=$!
   for _ in $(seq 600); do [ -s "$dir/cluster.json" ] && break; sleep 0.2; done
   [ -s "$dir/cluster.json" ] || { echo "error: the cluster did not start; see $work/cluster-$1-$2.out" >&2; exit 1; }
-  read -r url pids redis_arg < <(python3 - "$dir/cluster.json" "$1" <<'PY'
+  read -r url pids redis_arg database_arg < <(python3 - "$dir/cluster.json" "$1" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 one = sys.argv[2] == "sqld-1"
 url = c["nodes"][0]["base"] if one else c["base"]
 nodes = c["nodes"][:1] if one else c["nodes"]
-pids = [p for n in nodes for p in n["pids"]] + [c["sqld"]["pid"]] + ([] if one else [c["proxy"]["pid"]])
-print(url, ",".join(map(str, pids)), c["redis"]["pid"])
+pids = [p for n in nodes for p in n["pids"]] + ([] if one else [c["proxy"]["pid"]])
+print(url, ",".join(map(str, pids)), c["redis"]["pid"], c["sqld"]["pid"])
 PY
 )
 }
@@ -89,14 +91,16 @@ PY
 for setup in $setups; do
   for scenario in $scenarios; do
     echo "==> $setup / $scenario"
-    redis_arg=""
+    redis_arg=""; database_arg=""
     case $setup in
       sqlite-1) start_sqlite "$scenario"; redis_arg=$redis_pid ;;
       sqld-1 | sqld-3) start_cluster "$setup" "$scenario" ;;
       *) echo "unknown set-up $setup" >&2; exit 2 ;;
     esac
-    "$root/target/release/load" --url "$url" --pids "$pids" --redis-pid "$redis_arg" --out "$results" \
-      --quiet --label "$setup" --scenario "$scenario" --seconds "$seconds" || echo "warning: $setup/$scenario failed" >&2
+    args=(--url "$url" --pids "$pids" --redis-pid "$redis_arg" --out "$results" --quiet --label "$setup" --scenario "$scenario")
+    [ -n "$database_arg" ] && args+=(--database-pid "$database_arg")
+    if [ "$scenario" = ramp ]; then args+=(--seconds 10 --from 100 --step 100); else args+=(--seconds "$seconds"); fi
+    "$root/target/release/load" "${args[@]}" || echo "warning: $setup/$scenario failed" >&2
     stop_all
   done
 done
@@ -105,13 +109,21 @@ fragment="$work/fragment.md"
 python3 - "$results" >"$fragment" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print("| set-up | scenario | sent / acknowledged | delivered / expected | lost | doubled | p50 ms | p99 ms | server CPU % | CPU us per delivery | Redis CPU % |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| set-up | scenario | sent / acknowledged | delivered / expected | p50 ms | p99 ms | Spin (+HAProxy) CPU % | us per delivery | sqld CPU % | Redis CPU % |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     lat = r.get("latency") or {}
     print(f"| {r['label']} | {r['scenario']} ({r['rooms']} x {r['per_room']} at {r['rate']:g}/s) | {r['sent']} / {r['acknowledged']} "
-          f"| {r['delivered']} / {r['expected']} | {r['loss']:.4f} | {r['duplicates']} | {lat.get('p50', 0):.1f} | {lat.get('p99', 0):.1f} "
-          f"| {r['server_cpu_percent']:.0f} | {r['server_cpu_us_per_delivery']:.0f} | {r['redis_cpu_percent']:.0f} |")
+          f"| {r['delivered']} / {r['expected']} | {lat.get('p50', 0):.1f} | {lat.get('p99', 0):.1f} "
+          f"| {r['server_cpu_percent']:.0f} | {r['server_cpu_us_per_delivery']:.0f} | {r.get('database_cpu_percent', 0):.0f} | {r['redis_cpu_percent']:.0f} |")
+held = {}
+for r in rows:
+    if r["scenario"] == "ramp" and r["loss"] == 0 and r["failed"] == 0 and (r.get("latency") or {}).get("p99", 1e9) <= 100:
+        held[r["label"]] = max(held.get(r["label"], 0), r["rate"])
+if held:
+    print()
+    print("Highest rate held in the ramp (iv's shape; p99 at most 100 ms, nothing lost or refused): "
+          + "; ".join(f"{label} {rate:g} msg/s" for label, rate in held.items()) + ".")
 PY
 {
   echo "<!-- cluster:begin (written by bench/cluster.sh; edits here are overwritten) -->"

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p chat-bench --bin load -- --url http://127.0.0.1:3000 --scenario iv \
-//!     [--rate 500] [--seconds 15] [--warmup 2] [--pids 123,124] [--redis-pid 99] \
+//!     [--rate 500] [--seconds 15] [--warmup 2] [--pids 123,124] [--redis-pid 99] [--database-pid 98] \
 //!     [--label redis] [--out results.jsonl] [--quiet]
 //! ```
 //!
@@ -119,6 +119,7 @@ async fn main() -> Result<()> {
     let meters = Meters {
         server: Processes::new(args.pids("pids")?),
         redis: Processes::new(args.pids("redis-pid")?),
+        database: Processes::new(args.pids("database-pid")?),
     };
     if meters.server.is_empty() {
         eprintln!("note: no --pids given, so no server CPU or memory figures");

@@ -103,6 +103,9 @@ pub struct Summary {
     pub redis_cpu_percent: f64,
     /// Redis resident memory at the end, MiB.
     pub redis_rss_mib: f64,
+    /// The database server's CPU over the window (sqld; 0 for a local file), % of one core.
+    #[serde(default)]
+    pub database_cpu_percent: f64,
     /// This benchmark's own CPU, % of one core.
     pub client_cpu_percent: f64,
     /// Idle scenario: streams held open.
@@ -158,7 +161,7 @@ impl Summary {
             l.p50, l.p95, l.p99, l.max, l.mean, self.post.p50, self.post.p99, self.in_flight_max
         );
         println!(
-            "  server CPU {:.0}% ({:.0} us per delivery), RSS {:.0}/{:.0}/{:.0} MiB (start/max/end), descriptors at most {}; Redis CPU {:.0}% RSS {:.0} MiB; this client CPU {:.0}%; stream reconnects {}, failed opens {}",
+            "  server CPU {:.0}% ({:.0} us per delivery), RSS {:.0}/{:.0}/{:.0} MiB (start/max/end), descriptors at most {}; Redis CPU {:.0}% RSS {:.0} MiB; database server CPU {:.0}%; this client CPU {:.0}%; stream reconnects {}, failed opens {}",
             self.server_cpu_percent,
             self.server_cpu_us_per_delivery,
             self.server_rss_mib[0],
@@ -167,6 +170,7 @@ impl Summary {
             self.server_descriptors_max,
             self.redis_cpu_percent,
             self.redis_rss_mib,
+            self.database_cpu_percent,
             self.client_cpu_percent,
             self.stream_reconnects,
             self.stream_failures

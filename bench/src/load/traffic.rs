@@ -46,6 +46,8 @@ pub struct Meters {
     pub server: Processes,
     /// Redis, reported apart.
     pub redis: Processes,
+    /// A database server (sqld), reported apart; none for a local SQLite file.
+    pub database: Processes,
 }
 
 /// What one step's messages did, message by message (`k` = the k-th send of the step).
@@ -357,6 +359,11 @@ impl Traffic {
             ],
             redis_cpu_percent: cpu_percent(window.redis_cpu_start, window.redis_cpu_end, seconds),
             redis_rss_mib: meters.redis.rss_kib() as f64 / 1024.0,
+            database_cpu_percent: cpu_percent(
+                window.database_cpu_start,
+                window.database_cpu_end,
+                seconds,
+            ),
             client_cpu_percent: cpu_percent(
                 window.client_cpu_start,
                 window.client_cpu_end,
@@ -384,6 +391,8 @@ struct Window {
     server_cpu_end: f64,
     redis_cpu_start: f64,
     redis_cpu_end: f64,
+    database_cpu_start: f64,
+    database_cpu_end: f64,
     client_cpu_start: f64,
     client_cpu_end: f64,
     rss_start_kib: u64,
@@ -410,6 +419,7 @@ fn window_open(window: &Mutex<Window>, meters: &Meters, client: &Processes) {
         w.opened = Some(Instant::now());
         w.server_cpu_start = meters.server.cpu_seconds();
         w.redis_cpu_start = meters.redis.cpu_seconds();
+        w.database_cpu_start = meters.database.cpu_seconds();
         w.client_cpu_start = client.cpu_seconds();
         w.rss_start_kib = meters.server.rss_kib();
         w.rss_max_kib = w.rss_start_kib;
@@ -421,6 +431,7 @@ fn window_close(window: &Mutex<Window>, meters: &Meters, client: &Processes) {
         w.closed = Some(Instant::now());
         w.server_cpu_end = meters.server.cpu_seconds();
         w.redis_cpu_end = meters.redis.cpu_seconds();
+        w.database_cpu_end = meters.database.cpu_seconds();
         w.client_cpu_end = client.cpu_seconds();
         w.rss_end_kib = meters.server.rss_kib();
         w.rss_max_kib = w.rss_max_kib.max(w.rss_end_kib);
