@@ -181,7 +181,13 @@ export class Cluster {
       this.runtimeConfig,
       `[sqlite_database.default]\ntype = "libsql"\nurl = "http://127.0.0.1:${this.sqlUrlPort ?? this.sqldPort}"\ntoken = "local-sqld-checks-no-token"\n`,
     );
-    this.sqld = new Child("sqld", tools.sqld, ["-d", join(dir, "sqld-data"), "--http-listen-addr", `127.0.0.1:${this.sqldPort}`, "--no-welcome"], { dir });
+    // Every Spin request holds a sqld connection of its own while it runs (a Hrana stream),
+    // so sqld's default of 128 at once turned away 150 of 400 streams reconnecting together
+    // through the three processes (503, Retry-After); with 1024, 12 (writers that waited
+    // out sqld's 100 ms lock timeout).
+    const sqldArgs = ["-d", join(dir, "sqld-data"), "--http-listen-addr", `127.0.0.1:${this.sqldPort}`, "--no-welcome"];
+    sqldArgs.push("--max-concurrent-connections", "1024", "--max-concurrent-requests", "1024");
+    this.sqld = new Child("sqld", tools.sqld, sqldArgs, { dir });
     this.redis = this.redisPort
       ? new Child("redis", tools.redis, ["--port", String(this.redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { dir })
       : null;

@@ -25,6 +25,9 @@ fn db_error(e: impl std::fmt::Debug) -> Error {
         || detail.contains("http error")
         || detail.contains("Too many concurrent requests")
         || detail.contains("Timed out while opening database connection")
+        // The server dropped this connection's stream after ten idle seconds (a request
+        // starved of CPU that long): what ran on it is rolled back.
+        || detail.contains("STREAM_EXPIRED")
     {
         Error::Busy(detail)
     } else {
@@ -163,16 +166,28 @@ impl SpinSql {
             slot.take();
         }
     }
+
+    /// Runs `sql` on the request's connection. A connection that failed for a reason that
+    /// passes ([`Error::Busy`]: a libSQL server gone, restarting, full, or one that expired
+    /// this connection's stream) is given up, so the next statement (a stream's next
+    /// heartbeat) opens a fresh one instead of failing the same way for good.
+    fn run_here(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let result = run(&*self.connection(sql)?, sql, params);
+        if matches!(result, Err(Error::Busy(_))) {
+            self.release();
+        }
+        result
+    }
 }
 
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<()> {
-        run(&*self.connection(sql)?, sql, params).map(drop)
+        self.run_here(sql, params).map(drop)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&*self.connection(sql)?, sql, params)
+        self.run_here(sql, params)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
