@@ -100,7 +100,8 @@ for setup in $setups; do
     args=(--url "$url" --pids "$pids" --redis-pid "$redis_arg" --out "$results" --quiet --label "$setup" --scenario "$scenario")
     [ -n "$database_arg" ] && args+=(--database-pid "$database_arg")
     if [ "$scenario" = ramp ]; then args+=(--seconds 10 --from 100 --step 100); else args+=(--seconds "$seconds"); fi
-    "$root/target/release/load" "${args[@]}" || echo "warning: $setup/$scenario failed" >&2
+    # A set-up that cannot even finish the scenario's set-up is reported, not waited on.
+    timeout 900 "$root/target/release/load" "${args[@]}" || echo "warning: $setup/$scenario failed or timed out" >&2
     stop_all
   done
 done

@@ -271,9 +271,13 @@ async function deliver(id, pending) {
     changed("chat", "conversations");
   } catch (error) {
     pending.state = "failed";
-    pending.offline = error.status === 0;
+    // No answer, or 503 (the service, or every process behind a load balancer, is away
+    // for a moment): sent again by itself once the event stream is back; the client id
+    // keeps it single.
+    pending.offline = error.status === 0 || error.status === 503;
     pending.error =
       error.status === 0 ? "No connection."
+      : error.status === 503 ? "The service is unavailable; it is sent once it is back."
       : error.status === 429 ? `Sending too fast: wait ${error.retryAfter || 1} s.`
       : error.message;
     changed("chat");
