@@ -135,15 +135,7 @@ PY
   echo
   echo "<!-- cluster:end -->"
 } >"$work/section.md"
-python3 - "$work/section.md" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read().rstrip("\n")
-path = "docs/benchmarks.md"
-text = open(path).read()
-pattern = re.compile(r"<!-- cluster:begin.*?<!-- cluster:end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+python3 bench/put-section.py cluster "$work/section.md"
 mkdir -p docs/benchmarks
 cp "$results" docs/benchmarks/cluster.jsonl
 cat "$fragment"

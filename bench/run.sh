@@ -131,15 +131,7 @@ fragment="$work/fragment.md"
   echo
   echo "<!-- load:end -->"
 } > "$work/section.md"
-python3 - "$work/section.md" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read().rstrip("\n")
-path = "docs/benchmarks.md"
-text = open(path).read()
-pattern = re.compile(r"<!-- load:begin.*?<!-- load:end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+python3 bench/put-section.py load "$work/section.md"
 cp "$results" docs/benchmarks/results.jsonl
 [ -f "$demo_results" ] && cp "$demo_results" docs/benchmarks/demo.jsonl
 echo "==> wrote docs/benchmarks.md and docs/benchmarks/ (raw figures in $work)"

@@ -36,7 +36,8 @@ export async function freePort() {
   });
 }
 
-async function waitFor(check, what, timeoutMs = 60_000) {
+/** Resolves once `check()` is truthy (errors count as not yet); fails after `timeoutMs`. */
+export async function waitFor(check, what, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -14,26 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { Cluster, freePort } from "../../scripts/cluster.mjs";
+import { Cluster, freePort, waitFor } from "../../scripts/cluster.mjs";
 
 // (not import.meta.dirname: it arrived in Node 20.11, and any Node 20 should do)
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const HOST = process.env.CHAT_BROWSER_HOST ?? "chat-dev";
 /** The same host in Redis mode, for the tests that need Redis whatever the run's mode. */
 export const HOST_WITH_REDIS = HOST.endsWith("-redis") ? HOST : `${HOST}-redis`;
-
-async function waitFor(check, what, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Settings every run uses: many signups from one address, the defaults otherwise. */
 const SETTINGS = { signups_per_ip_per_hour: "10000", messages_burst: "1000" };
