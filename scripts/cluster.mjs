@@ -182,12 +182,12 @@ export class Cluster {
       this.runtimeConfig,
       `[sqlite_database.default]\ntype = "libsql"\nurl = "http://127.0.0.1:${this.sqlUrlPort ?? this.sqldPort}"\ntoken = "local-sqld-checks-no-token"\n`,
     );
-    // Every Spin request holds a sqld connection of its own while it runs (a Hrana stream),
-    // so sqld's default of 128 at once turned away 150 of 400 streams reconnecting together
-    // through the three processes (503, Retry-After); with 1024, 12 (writers that waited
-    // out sqld's 100 ms lock timeout).
+    // sqld's own limits (128 connections and 128 requests at once) stay: every Spin request
+    // holds a connection while it runs, and at 1024 a burst of 400 stream opens was let in
+    // only for sqld to spend both cores on writers waiting for its lock (setup of the iv
+    // load stalled for minutes); at 128 the excess is turned away at once with 503 and
+    // Retry-After, and comes back.
     const sqldArgs = ["-d", join(dir, "sqld-data"), "--http-listen-addr", `127.0.0.1:${this.sqldPort}`, "--no-welcome"];
-    sqldArgs.push("--max-concurrent-connections", "1024", "--max-concurrent-requests", "1024");
     this.sqld = new Child("sqld", tools.sqld, sqldArgs, { dir });
     this.redis = this.redisPort
       ? new Child("redis", tools.redis, ["--port", String(this.redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { dir })
