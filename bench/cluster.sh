@@ -10,7 +10,9 @@
 # Server CPU counts the Spin processes, and HAProxy where it runs; sqld and Redis are
 # reported apart. "sqld-1" is the cluster with the load sent to one process directly (the
 # two others idle); "sqld-3" sends it through HAProxy. `ramp` is iv's shape at 100, 200,
-# ... msg/s until p99 passes 100 ms or anything is lost or refused.
+# ... msg/s until p99 passes 100 ms or anything is lost or refused. On the sqld set-ups,
+# iv's set-up (400 users, 400 streams) may never finish (docs/benchmarks.md says why):
+# each load run is cut after 15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

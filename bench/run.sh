@@ -121,7 +121,7 @@ fragment="$work/fragment.md"
 {
   echo "<!-- load:begin (written by bench/run.sh; edits here are overwritten) -->"
   echo
-  echo -n "Run $(date -u +%Y-%m-%d) on $(nproc) cores, $("$spin_cli" --version | head -1), $(redis-server --version | cut -d' ' -f1-3); the load generator on the same machine."
+  echo -n "Run $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD) on $(nproc) cores, $("$spin_cli" --version | head -1), $(redis-server --version | cut -d' ' -f1-3); the load generator on the same machine."
   if [ "$demo" = yes ]; then
     echo -n " Cloudflare's demo (workerd, its durable storage on local disk, its per-IP limiter off) was run by the same script with the anchor kit's harness, scenario by scenario in the same session."
   fi
