@@ -96,14 +96,15 @@ class Child {
   }
 }
 
-/** Answers once something listens on `port` and `check` (an HTTP GET) says yes. */
-async function httpOk(url, ok = (status) => status === 200) {
+/** Whether a GET of `url` answers 200 (throws while nothing listens). */
+async function httpOk(url) {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   await response.arrayBuffer();
-  return ok(response.status);
+  return response.status === 200;
 }
 
-async function portClosed(port) {
+/** Whether nothing answers HTTP on loopback `port` any more. */
+export async function portClosed(port) {
   try {
     await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) });
     return false;
@@ -124,7 +125,6 @@ export class Cluster {
     cluster.dir = dir ?? mkdtempSync(join(tmpdir(), "chat-cluster-"));
     cluster.ownsDir = !dir;
     mkdirSync(cluster.dir, { recursive: true });
-    cluster.embedded = embedded;
     cluster.port = port || (await freePort());
     cluster.sqldPort = await freePort();
     cluster.redisPort = embedded ? null : await freePort();

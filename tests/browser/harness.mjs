@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { Cluster, freePort, waitFor } from "../../scripts/cluster.mjs";
+import { Cluster, freePort, portClosed, waitFor } from "../../scripts/cluster.mjs";
 
 // (not import.meta.dirname: it arrived in Node 20.11, and any Node 20 should do)
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -113,14 +113,7 @@ export class ChatServer {
     }
     await this.exited;
     // The port is free once nothing answers on it (a child may outlive the parent briefly).
-    await waitFor(async () => {
-      try {
-        await fetch(`${this.base}/api/health`);
-        return false;
-      } catch {
-        return true;
-      }
-    }, "the old server to stop");
+    await waitFor(() => portClosed(this.port), "the old server to stop");
   }
 
   /** Kills the server and starts it again on the same port with the same database. */
