@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every load scenario against real `spin up`, in both bus modes, and writes the
 # figures into docs/benchmarks.md (between its "load:begin/end" markers) with SVG plots in
-# docs/benchmarks/. Each scenario gets a fresh `spin up` (fresh SQLite state dir, and a
-# fresh Redis in Redis mode) with the send and signup limits lifted through variables.
+# docs/benchmarks/. Each bus mode gets one `spin up` (fresh SQLite state dir, and a fresh
+# Redis in Redis mode) kept running through all its scenarios, as a real server would be,
+# with the send and signup limits lifted through variables.
 #
-#   bench/run.sh [--demo] [--quick] [--modes "redis embedded"] [--scenarios "i ii iii iv ramp idle cost"]
+#   bench/run.sh [--demo] [--quick] [--fresh] [--flavour wasip3|wasip2] [--modes "redis embedded"]
+#                [--scenarios "i ii iii iv ramp idle cost"]
 #
+# --fresh: a fresh server for every scenario instead. --flavour: which build to measure
+# (scripts/build.sh; wasip3, the default, needs Spin 4).
 # --demo also runs Cloudflare's edge chat demo (../shared/anchor) on the same scenarios,
 # one after the other on this machine, and puts it beside ours in the tables and plots.
 # --quick: 5 s windows, for trying the script itself. Needs redis-server and a Spin CLI.
@@ -13,11 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-demo=no; seconds=15; modes="redis embedded"; scenarios="i ii iii iv ramp idle cost"
+demo=no; seconds=15; modes="redis embedded"; scenarios="i ii iii iv ramp idle cost"; fresh=no
+flavour=wasip3
 while [ $# -gt 0 ]; do
   case $1 in
     --demo) demo=yes ;;
     --quick) seconds=5 ;;
+    --fresh) fresh=yes ;;
+    --flavour) flavour=$2; shift ;;
     --modes) modes=$2; shift ;;
     --scenarios) scenarios=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -31,8 +38,8 @@ if ! spin_cli="$(scripts/find-spin.sh)"; then
 fi
 command -v redis-server >/dev/null || { echo "error: redis-server is needed (apt-get install redis-server)" >&2; exit 1; }
 scripts/prerequisites.sh build
-echo "==> building the components and the load generator"
-cargo build --locked --target wasm32-wasip2 --release -p auth -p users -p conversations -p events -p web
+echo "==> building the components ($flavour) and the load generator"
+scripts/build.sh "$flavour"
 cargo build --locked --release -p chat-bench --bin load --bin report
 
 work=$(mktemp -d /tmp/chat-bench.XXXXXX)
@@ -60,7 +67,7 @@ start() {
     for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     vars+=(SPIN_VARIABLE_REDIS_URL="redis://127.0.0.1:$redis_port" SPIN_VARIABLE_REDIS_HOST="127.0.0.1:$redis_port")
   fi
-  env "${vars[@]}" setsid "$spin_cli" up --state-dir "$state" --listen "127.0.0.1:$port" \
+  env "${vars[@]}" CHAT_SPIN="$spin_cli" CHAT_FLAVOUR="$flavour" setsid scripts/spin-up.sh --state-dir "$state" --listen "127.0.0.1:$port" \
     >"$state/spin.out" 2>"$state/spin.err" &
   spin_pgid=$!
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.2; done
@@ -77,7 +84,7 @@ for mode in $modes; do
   for scenario in $scenarios; do
     if [ "$scenario" = cost ] && [ "$mode" != redis ]; then continue; fi
     echo "==> $mode / $scenario"
-    start "$mode" "$scenario"
+    if [ "$fresh" = yes ] || [ -z "$spin_pgid" ]; then start "$mode" "$scenario"; fi
     case $scenario in
       ramp)
         if [ "$mode" = redis ]; then steps="--from 300 --step 100"; else steps="--from 100 --step 100"; fi
@@ -87,8 +94,8 @@ for mode in $modes; do
       *) load --label "$mode" --scenario "$scenario" --seconds "$seconds" || echo "warning: $mode/$scenario failed" >&2 ;;
     esac
   done
+  stop_all
 done
-stop_all
 
 report_args=(--results "$results")
 if [ "$demo" = yes ]; then
@@ -121,7 +128,7 @@ fragment="$work/fragment.md"
 {
   echo "<!-- load:begin (written by bench/run.sh; edits here are overwritten) -->"
   echo
-  echo -n "Run $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD) on $(nproc) cores, $("$spin_cli" --version | head -1), $(redis-server --version | cut -d' ' -f1-3); the load generator on the same machine."
+  echo -n "Run $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD) on $(nproc) cores, $("$spin_cli" --version | head -1), the $flavour build, $(redis-server --version | cut -d' ' -f1-3); the load generator on the same machine; one server per bus mode kept through its scenarios$([ "$fresh" = yes ] && echo " (--fresh: one per scenario)")."
   if [ "$demo" = yes ]; then
     echo -n " Cloudflare's demo (workerd, its durable storage on local disk, its per-IP limiter off) was run by the same script with the anchor kit's harness, scenario by scenario in the same session."
   fi

@@ -199,9 +199,10 @@ export class Cluster {
         ...this.settings,
         ...(this.redisUrl ? { redis_url: this.redisUrl, redis_host: `127.0.0.1:${this.redisPort}` } : {}),
       };
-      const args = ["up", "--from", join(ROOT, "spin.toml"), "--listen", `127.0.0.1:${port}`, "--runtime-config-file", this.runtimeConfig, "--state-dir", join(dir, `node${i + 1}-state`)];
+      const args = ["--listen", `127.0.0.1:${port}`, "--runtime-config-file", this.runtimeConfig, "--state-dir", join(dir, `node${i + 1}-state`)];
       for (const [k, v] of Object.entries(variables)) args.push("--variable", `${k}=${v}`);
-      return new Child(`node${i + 1}`, tools.spin, args, { dir });
+      // scripts/spin-up.sh: the flavour's manifest (CHAT_FLAVOUR) and its Spin settings.
+      return new Child(`node${i + 1}`, join(ROOT, "scripts/spin-up.sh"), args, { dir, env: { CHAT_SPIN: tools.spin } });
     });
     const config = join(ROOT, "cluster");
     this.proxy = new Child("haproxy", tools.haproxy, ["-f", join(config, "haproxy.cfg"), "-db"], {
@@ -296,8 +297,9 @@ async function main(argv) {
   }
   if (option("--check")) process.exit(0);
   if (!option("--no-build")) {
-    console.log("==> building the components (spin build)");
-    const built = spawnSync(tools.spin, ["build", "--from", join(ROOT, "spin.toml")], { cwd: ROOT, stdio: "inherit" });
+    const flavour = process.env.CHAT_FLAVOUR || "wasip3";
+    console.log(`==> building the components (scripts/build.sh ${flavour})`);
+    const built = spawnSync(join(ROOT, "scripts/build.sh"), [flavour], { cwd: ROOT, stdio: "inherit" });
     if (built.status !== 0) process.exit(built.status ?? 1);
   }
   const dir = value("--dir", join(ROOT, ".data/cluster"));

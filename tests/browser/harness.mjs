@@ -84,12 +84,13 @@ export class ChatServer {
     // Spin only lets the components dial the Redis host the manifest names.
     const spinOnly = this.redisUrl ? { redis_host: new URL(this.redisUrl).host } : {};
     if (this.host.startsWith("spin")) {
-      const spin = process.env.CHAT_SPIN || "spin";
-      const args = ["up", "--from", join(ROOT, "spin.toml"), "--listen", `127.0.0.1:${this.port}`, "--state-dir", join(this.dir, "spin-state")];
+      // scripts/spin-up.sh: the flavour's manifest (CHAT_FLAVOUR) and its Spin settings;
+      // the Spin CLI is CHAT_SPIN, else the one scripts/find-spin.sh finds.
+      const args = ["--listen", `127.0.0.1:${this.port}`, "--state-dir", join(this.dir, "spin-state")];
       for (const [k, v] of Object.entries({ ...settings, ...spinOnly })) args.push("--variable", `${k}=${v}`);
       // Its own process group: `spin up` runs the trigger as a child, and a kill must
       // take both down, as a crash would.
-      this.process = spawn(spin, args, { cwd: ROOT, stdio: ["ignore", log, log], detached: true });
+      this.process = spawn(join(ROOT, "scripts/spin-up.sh"), args, { cwd: ROOT, stdio: ["ignore", log, log], detached: true });
     } else {
       const bin = join(ROOT, "target/debug/chat-dev");
       if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p chat-native --bin chat-dev\``);

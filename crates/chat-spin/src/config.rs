@@ -1,5 +1,5 @@
-//! The `Config` port on Spin variables. Each component declares every setting in spin.toml,
-//! mapped to the application variable of the same name.
+//! The `Config` port on Spin variables (spin-sdk 6: the host call is async). Each component
+//! declares every setting in spin.toml, mapped to the application variable of the same name.
 
 use chat_core::{Error, Result, ports::Config};
 use spin_sdk::variables;
@@ -10,7 +10,7 @@ pub struct SpinConfig;
 #[async_trait::async_trait]
 impl Config for SpinConfig {
     async fn get(&self, name: &str) -> Result<Option<String>> {
-        match variables::get(name) {
+        match variables::get(name).await {
             Ok(value) => Ok(Some(value)),
             // Not declared for this component: the setting's default applies.
             Err(variables::Error::Undefined(_)) => Ok(None),

@@ -1,19 +1,25 @@
-//! Spin adapters for the chat ports (spin-sdk 5.2, WASIp2: what Spin 3.x and 4.x both run)
-//! and [`serve`], the whole body of every component: build the ports for this request, run
-//! the area's router, stream its response out. Nothing outlives a request on Spin, so
-//! everything is built per request, lazily where it costs a connection.
+//! Spin adapters for the chat ports on WASIp3 (spin-sdk 6: Spin 4.x, SpinKube's
+//! containerd-shim-spin 0.26, Akamai Functions), and [`serve`], the whole body of every
+//! component. Spin 4 reuses a WASIp3 instance for up to 128 requests, 16 at once by default,
+//! and keeps its memory and host resources in between; so the instance builds its settings,
+//! ports and router on its first request and keeps them, SQLite and Redis connections
+//! included, and every later request only runs the router. Nothing of a request's own data
+//! is kept: the router's state holds the ports and the settings, nothing else.
+//!
+//! The WASIp2 flavour (Spin 3.x, Fermyon Cloud: one instance per request) is
+//! `chat-spin-wasip2`; both run the same chat-core and chat-http.
 
 mod config;
 mod redis;
 mod sqlite;
 
-use std::{sync::Arc, time::Duration};
+use std::{sync::Mutex, time::Duration};
 
 use anyhow::Context;
-use axum::Router;
 use axum::{
+    Router,
     body::Body,
-    http::{Method, Request, header::HeaderName},
+    http::Request,
     response::{IntoResponse, Response},
 };
 use chat_core::{
@@ -22,8 +28,9 @@ use chat_core::{
     settings::Settings,
 };
 use chat_http::{ApiError, AppState, ClientIp};
-use futures::{SinkExt, StreamExt};
-use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
+use futures::StreamExt;
+use spin_sdk::http::body::IncomingBodyExt;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 pub use config::SpinConfig;
@@ -34,109 +41,86 @@ pub use sqlite::SpinSql;
 /// can tell "too large"); anything beyond is never read into memory.
 const BODY_READ_LIMIT: usize = 64 * 1024 + 1;
 
-/// Handles one request with the router `area` builds (one of `chat_http::*_router`): the
-/// function every component's `#[http_component]` calls. The response body is written chunk by chunk as the router produces it (an SSE
-/// stream event by event); a failed write means the client left, and the handler ends.
-pub async fn serve(area: fn(AppState) -> Router, incoming: IncomingRequest, out: ResponseOutparam) {
-    let response = match to_request(incoming).await {
-        Ok(request) => respond(area, request).await,
-        Err(error) => error.into_response(),
-    };
-    write(response, out).await;
-}
+/// The router this instance built on its first request, kept for the next ones.
+static ROUTER: Mutex<Option<Router>> = Mutex::new(None);
 
-async fn respond(area: fn(AppState) -> Router, request: Request<Body>) -> Response {
-    let ports = match build_ports().await {
-        Ok(ports) => ports,
+/// Handles one request with the router `area` builds (one of `chat_http::*_router`): the
+/// function every component's `#[http_service]` calls. The response body streams out as
+/// the router produces it (an SSE stream event by event); the SDK writes it from a task of
+/// its own, and when the client has left, the write fails and the body is dropped, which
+/// ends the stream's handler.
+pub async fn serve(area: fn(AppState) -> Router, incoming: spin_sdk::http::Request) -> Response {
+    let request = match to_request(incoming).await {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    let router = match instance_router(area).await {
+        Ok(router) => router,
         // A deployment fault, not the client's: the whole chain goes to the log, an opaque
-        // 500 to the client.
+        // 500 to the client. Nothing is kept, so the next request tries again.
         Err(e) => return ApiError::internal(format!("{e:#}")).into_response(),
     };
-    let router = area(AppState::new(ports));
     match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
 }
 
-/// The WASI request as the `http` crate's, with the peer address Spin reports as
-/// `spin-client-addr` (set by the host itself) as [`ClientIp`].
-async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
-    let bad = |what: &str| {
-        ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("malformed request {what}"),
-        )
-    };
-    let method =
-        Method::from_bytes(incoming.method().to_string().as_bytes()).map_err(|_| bad("method"))?;
-    let mut builder = Request::builder().method(method).uri(incoming.uri());
-    let mut client = None;
-    for (name, value) in incoming.headers().entries() {
-        // Spin appends its own `spin-client-addr` after whatever the client sent (a
-        // client can send one too), so the last one is the host's: later ones win.
-        // tests/browser/api.test.mjs checks a forged one opens no fresh throttle bucket.
-        if name == "spin-client-addr" {
-            client = std::str::from_utf8(&value)
-                .ok()
-                .and_then(|v| v.parse::<std::net::SocketAddr>().ok());
-        }
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("header"))?;
-        builder = builder.header(name, value);
+/// The instance's router, built on its first request. Two first requests at once may both
+/// build one; the first stored wins, the other is dropped unused.
+async fn instance_router(area: fn(AppState) -> Router) -> anyhow::Result<Router> {
+    if let Some(router) = ROUTER.lock().ok().and_then(|kept| kept.clone()) {
+        return Ok(router);
     }
+    let router = area(AppState::new(build_ports().await?));
+    let mut kept = ROUTER
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the instance's router lock is poisoned"))?;
+    Ok(kept.get_or_insert(router).clone())
+}
+
+/// The `http` crate's request with a body read up to [`BODY_READ_LIMIT`], and the peer
+/// address Spin reports as `spin-client-addr` (set by the host itself) as [`ClientIp`].
+async fn to_request(incoming: spin_sdk::http::Request) -> Result<Request<Body>, ApiError> {
+    let (parts, incoming_body) = incoming.into_parts();
+    // Spin appends its own `spin-client-addr` after whatever the client sent (a client can
+    // send one too), so the last one is the host's. tests/browser/api.test.mjs checks a
+    // forged one opens no fresh throttle bucket.
+    let client = parts
+        .headers
+        .get_all("spin-client-addr")
+        .iter()
+        .next_back()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<std::net::SocketAddr>().ok());
     let mut body = Vec::new();
-    let mut chunks = incoming.into_body_stream();
+    let mut chunks = incoming_body.stream();
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|_| bad("body"))?;
+        let chunk = chunk.map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "malformed request body",
+            )
+        })?;
         body.extend_from_slice(&chunk);
         if body.len() >= BODY_READ_LIMIT {
             body.truncate(BODY_READ_LIMIT);
             break;
         }
     }
-    let mut request = builder.body(Body::from(body)).map_err(|_| bad("line"))?;
+    let mut request = Request::from_parts(parts, Body::from(body));
     if let Some(peer) = client {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }
     Ok(request)
 }
 
-/// Sends the router's response: headers and status first, then the body as it comes.
-async fn write(response: Response, out: ResponseOutparam) {
-    let (parts, body) = response.into_parts();
-    let headers = Fields::new();
-    for (name, value) in &parts.headers {
-        // Headers WASI forbids a guest to set are the host's business: skip them.
-        let _ = headers.append(name.as_str(), value.as_bytes());
-    }
-    let outgoing = OutgoingResponse::new(headers);
-    if outgoing.set_status_code(parts.status.as_u16()).is_err() {
-        eprintln!("chat-spin: status {} refused by the host", parts.status);
-    }
-    let mut sink = outgoing.take_body();
-    out.set(outgoing);
-    let mut chunks = body.into_data_stream();
-    while let Some(chunk) = chunks.next().await {
-        match chunk {
-            Ok(bytes) => {
-                if sink.send(bytes.to_vec()).await.is_err() {
-                    return; // the client went away
-                }
-            }
-            Err(e) => {
-                eprintln!("chat-spin: response body failed: {e}");
-                return;
-            }
-        }
-    }
-    let _ = sink.close().await;
-}
-
-/// Sleeps by blocking in the host's clock: a component instance serves one request, and
-/// nothing else in it runs while its stream waits, so there is nothing to yield to.
+/// Sleeps in the host's monotonic clock without blocking the instance: other requests
+/// (and other streams) run meanwhile.
 async fn sleep(duration: Duration) {
-    std::thread::sleep(duration);
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    spin_sdk::wasip3::clocks::monotonic_clock::wait_for(nanos).await;
 }
 
 /// The ports over Spin's SQLite database `default`, its variables, and Redis when
@@ -150,7 +134,7 @@ pub async fn build_ports() -> anyhow::Result<Ports> {
     let redis: Option<Arc<dyn RedisCommands>> = settings
         .redis_url
         .as_ref()
-        .map(|url| Arc::new(SpinRedis::new(url.clone(), sql.clone())) as Arc<dyn RedisCommands>);
+        .map(|url| Arc::new(SpinRedis::new(url.clone())) as Arc<dyn RedisCommands>);
     Ok(Ports::assemble(
         sql,
         redis,

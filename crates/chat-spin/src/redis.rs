@@ -1,49 +1,74 @@
-//! The `RedisCommands` port on `spin_sdk::redis` (`fermyon:spin/redis@2.0.0`). The host
-//! already flattens replies, so this only converts types. Calls are synchronous on WASIp2:
-//! a blocking `XREAD` waits in the host, and the instance serves only this request. A
-//! blocking read gets a connection of its own: on Spin a blocked connection holds up every
-//! other command sent on it (a PING waited 4.5 s). While it blocks, the instance does
-//! nothing else, so the shared connection and the SQLite connection are closed first (they
-//! reopen on next use): an open stream then holds one Redis connection, not three handles.
+//! The `RedisCommands` port on `spin_sdk::redis` (spin-sdk 6, `spin:redis@3.0.0`: async
+//! calls). The host already flattens replies, so this only converts types.
+//!
+//! The instance keeps its connections across the requests Spin reuses it for. Commands
+//! share one connection: the host pipelines concurrent commands on it (a multiplexed
+//! connection), so requests do not wait for each other. A blocking read gets a connection
+//! of its own, borrowed for the read: on one connection a blocked `XREAD` holds up every
+//! reply after it (a PING waited 4.5 s). A connection that failed is closed and the next
+//! command opens a new one; a read cancelled mid-BLOCK (its stream's client left) drops
+//! its connection, since a reply may still be on its way.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chat_core::{
     Error, Result,
     ports::{RedisArg, RedisCommands, RedisReply},
 };
-use futures::lock::Mutex;
-
-use crate::SpinSql;
 use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 
-/// Redis at one URL, connected on first use.
+/// Idle blocking-read connections kept for the next reads.
+const IDLE_BLOCKING_KEPT: usize = 4;
+
+/// Redis at one URL, connected on first use and kept by the instance.
 pub struct SpinRedis {
     url: String,
-    /// The request's database, released while a blocking read waits.
-    sql: Arc<SpinSql>,
-    shared: Mutex<Option<Connection>>,
-    /// The connection blocking reads use, kept between reads of the same stream. It is
-    /// taken out while a read runs: a read cancelled mid-BLOCK drops its connection (a
-    /// reply may still be on its way), never returns it.
-    blocking: Mutex<Option<Connection>>,
+    shared: Mutex<Option<Arc<Connection>>>,
+    blocking: Mutex<Vec<Connection>>,
 }
 
 impl SpinRedis {
-    /// A client for `url`; nothing connects until a command is sent. `sql` is the same
-    /// request's database, closed while a blocking read waits.
-    pub fn new(url: String, sql: Arc<SpinSql>) -> Self {
+    /// A client for `url`; nothing connects until a command is sent.
+    pub fn new(url: String) -> Self {
         SpinRedis {
             url,
-            sql,
             shared: Mutex::new(None),
-            blocking: Mutex::new(None),
+            blocking: Mutex::new(Vec::new()),
+        }
+    }
+
+    async fn open(&self) -> Result<Connection> {
+        Connection::open(&self.url).await.map_err(bus_error)
+    }
+
+    /// The shared command connection, opened on first need.
+    async fn shared(&self) -> Result<Arc<Connection>> {
+        if let Some(conn) = self.shared.lock().map_err(poisoned)?.clone() {
+            return Ok(conn);
+        }
+        let opened = Arc::new(self.open().await?);
+        // Another request may have opened one meanwhile: keep the first, so all share it.
+        let mut slot = self.shared.lock().map_err(poisoned)?;
+        Ok(slot.get_or_insert(opened).clone())
+    }
+
+    /// Forgets `failed` as the shared connection (if it still is), so the next command
+    /// opens a fresh one.
+    fn discard_shared(&self, failed: &Arc<Connection>) {
+        if let Ok(mut slot) = self.shared.lock()
+            && slot.as_ref().is_some_and(|conn| Arc::ptr_eq(conn, failed))
+        {
+            slot.take();
         }
     }
 }
 
 fn bus_error(e: impl std::fmt::Debug) -> Error {
     Error::Bus(format!("{e:?}"))
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Bus("Redis connection lock poisoned".into())
 }
 
 fn to_spin(arg: RedisArg) -> RedisParameter {
@@ -62,23 +87,23 @@ fn from_spin(result: RedisResult) -> RedisReply {
     }
 }
 
-fn run(conn: &Connection, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
-    let args: Vec<RedisParameter> = args.into_iter().map(to_spin).collect();
-    let results = conn.execute(command, &args).map_err(bus_error)?;
+async fn run(conn: &Connection, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
+    let results = conn
+        .execute(command, args.into_iter().map(to_spin))
+        .await
+        .map_err(bus_error)?;
     Ok(results.into_iter().map(from_spin).collect())
 }
 
 #[async_trait::async_trait]
 impl RedisCommands for SpinRedis {
     async fn execute(&self, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
-        let mut shared = self.shared.lock().await;
-        if shared.is_none() {
-            *shared = Some(Connection::open(&self.url).map_err(bus_error)?);
+        let conn = self.shared().await?;
+        let result = run(&conn, command, args).await;
+        if result.is_err() {
+            self.discard_shared(&conn);
         }
-        match shared.as_ref() {
-            Some(conn) => run(conn, command, args),
-            None => Err(Error::Bus("no Redis connection".into())),
-        }
+        result
     }
 
     async fn execute_blocking(
@@ -86,15 +111,17 @@ impl RedisCommands for SpinRedis {
         command: &str,
         args: Vec<RedisArg>,
     ) -> Result<Vec<RedisReply>> {
-        self.shared.lock().await.take();
-        self.sql.release();
-        let idle = self.blocking.lock().await.take();
+        let idle = self.blocking.lock().map_err(poisoned)?.pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => Connection::open(&self.url).map_err(bus_error)?,
+            None => self.open().await?,
         };
-        let replies = run(&conn, command, args)?;
-        *self.blocking.lock().await = Some(conn);
+        let replies = run(&conn, command, args).await?;
+        if let Ok(mut idle) = self.blocking.lock()
+            && idle.len() < IDLE_BLOCKING_KEPT
+        {
+            idle.push(conn);
+        }
         Ok(replies)
     }
 }

@@ -1,38 +1,36 @@
-//! The `Sql` port on `spin_sdk::sqlite3` (the `spin:sqlite@3.0.0` interface), whichever
-//! database the runtime config gives `default`: Spin's own SQLite file, or a libSQL server
-//! (sqld, Turso) that Spin reaches over HTTP, one round trip per statement. Spin opens a
-//! fresh connection per `open` and sets no pragmas, so a connection that writes gets them
-//! here. A request opens its connection on its first statement, and a stream gives it back
-//! while it waits (see [`SpinSql::release`]): each open local connection holds three
-//! descriptors (database, WAL, shared memory) and a page cache of its own.
+//! The `Sql` port on `spin_sdk::sqlite` (spin-sdk 6, `spin:sqlite@3.1.0`'s async calls),
+//! whichever database the runtime config gives `default`: Spin's own SQLite file, or a
+//! libSQL server (sqld, Turso) that Spin reaches over HTTP, one round trip per statement.
+//!
+//! Spin reuses a WASIp3 instance for many requests, some at once, and keeps its resources
+//! open between them, so connections live in a small pool kept by the instance: a
+//! statement borrows an idle connection (or opens one, ~550 us of host work on a local
+//! file) and gives it back when its rows are read. Each borrow is exclusive, so a
+//! transaction never shares its connection with another request's statements; a
+//! connection that failed for a reason that passes, or sat idle long enough for a libSQL
+//! server to expire its stream, is closed instead of reused.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use chat_core::{
     Error, Result,
     ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
 };
-use spin_sdk::sqlite3::{Connection, Value as SpinValue};
+use spin_sdk::sqlite::{Connection, Value as SpinValue};
+
+/// Idle connections kept for the next statements; more are opened when more statements
+/// run at once, and closed again as they come back.
+const IDLE_KEPT: usize = 8;
+
+/// A connection idle longer than this is closed rather than reused: sqld drops a stream
+/// after ten idle seconds, and a statement on it would fail (`STREAM_EXPIRED`).
+const IDLE_REUSED_FOR: Duration = Duration::from_secs(5);
 
 fn db_error(e: impl std::fmt::Debug) -> Error {
-    let detail = format!("{e:?}");
-    // The busy timeout ran out; or a libSQL server did not answer (down, restarting: its
-    // client reports "Hrana: `http error: ..."), or turned the statement away because it
-    // had as many connections or requests as it takes (sqld: 128 of each by default): the
-    // request may be retried, it is not a defect.
-    if detail.contains("database is locked")
-        || detail.contains("database is busy")
-        || detail.contains("http error")
-        || detail.contains("Too many concurrent requests")
-        || detail.contains("Timed out while opening database connection")
-        // The server dropped this connection's stream after ten idle seconds (a request
-        // starved of CPU that long): what ran on it is rolled back.
-        || detail.contains("STREAM_EXPIRED")
-    {
-        Error::Busy(detail)
-    } else {
-        Error::Database(detail)
-    }
+    chat_core::ports::host_sql_error(format!("{e:?}"))
 }
 
 fn to_spin(value: &Value) -> SpinValue {
@@ -55,13 +53,18 @@ fn from_spin(value: SpinValue) -> Value {
     }
 }
 
-// The writer pragmas are chat-core's WRITER_PRAGMAS, sent before a connection's first
-// write only. No `busy_timeout`: Spin's in-process SQLite (rusqlite) already waits 5 s on
-// every connection it opens, and each statement sent through the host costs CPU (a
-// send's budget is a few of them).
-
-fn open(database: &str) -> Result<Connection> {
-    Connection::open(database).map_err(db_error)
+/// Runs one statement to the end and returns its rows. SQLite's errors (a constraint, a
+/// missing table) arrive with the result after the rows, so the result is always read.
+async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+    let result = conn
+        .execute(sql, params.iter().map(to_spin))
+        .await
+        .map_err(db_error)?;
+    let rows = result.collect().await.map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
+        .collect())
 }
 
 /// Whether the host refused a statement as one it does not pass on: Spin's libSQL client
@@ -72,13 +75,11 @@ fn unsupported(error: &Error) -> bool {
 }
 
 /// Sends [`WRITER_PRAGMAS`]. On a libSQL server the first of them is refused by the client
-/// (see [`unsupported`]); the server's own connections already run what they ask for
-/// (`synchronous = NORMAL` in WAL mode, foreign keys enforced: sqld 0.24 answers
-/// `PRAGMA synchronous` with 1 and `PRAGMA foreign_keys` with 1), so the rest is not sent
-/// either: each would be an HTTP round trip that changes nothing.
-fn tune_for_writing(conn: &Connection) -> Result<()> {
+/// (see [`unsupported`]); the server's own connections already run what they ask for, so
+/// the rest is not sent either: each would be an HTTP round trip that changes nothing.
+async fn tune_for_writing(conn: &Connection) -> Result<()> {
     for pragma in WRITER_PRAGMAS {
-        match run(conn, pragma, &[]) {
+        match run(conn, pragma, &[]).await {
             Ok(_) => {}
             Err(e) if unsupported(&e) => return Ok(()),
             Err(e) => return Err(e),
@@ -88,7 +89,7 @@ fn tune_for_writing(conn: &Connection) -> Result<()> {
 }
 
 /// Whether a statement only reads: those run on an untuned connection (neither pragma
-/// changes a read), so a request that only reads sends no pragma at all.
+/// changes a read), so a connection that only ever reads gets no pragma at all.
 fn only_reads(sql: &str) -> bool {
     let head = sql.trim_start();
     let starts = |word: &str| {
@@ -98,140 +99,157 @@ fn only_reads(sql: &str) -> bool {
     starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
 }
 
-/// Runs one statement to the end and returns its rows. The host's calls are synchronous
-/// on WASIp2; they wait in the host, not in the guest.
-fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-    let params: Vec<SpinValue> = params.iter().map(to_spin).collect();
-    let result = conn.execute(sql, &params).map_err(db_error)?;
-    Ok(result
-        .rows
-        .into_iter()
-        .map(|row| Row(row.values.into_iter().map(from_spin).collect()))
-        .collect())
-}
-
-/// The component's SQLite database (`sqlite_databases = ["default"]`).
-pub struct SpinSql {
-    database: String,
-    conn: Mutex<Option<Open>>,
-}
-
-/// The open connection, and whether it got [`WRITER_PRAGMAS`] yet.
+/// An open connection, whether it got [`WRITER_PRAGMAS`] yet, and since when it is idle.
 struct Open {
-    conn: Arc<Connection>,
+    conn: Connection,
     tuned: bool,
+    idle_since: Instant,
+}
+
+/// The idle connections of one database, shared by the instance's requests.
+struct Pool {
+    database: String,
+    idle: Mutex<Vec<Open>>,
+}
+
+impl Pool {
+    /// An idle connection fit for `sql` (tuned if it writes), or a new one.
+    async fn borrow(&self, writes: bool) -> Result<Open> {
+        let reusable = self.idle.lock().ok().and_then(|mut idle| {
+            // The most recently used first: the least likely to have expired.
+            while let Some(open) = idle.pop() {
+                if open.idle_since.elapsed() < IDLE_REUSED_FOR {
+                    return Some(open);
+                }
+            }
+            None
+        });
+        let mut open = match reusable {
+            Some(open) => open,
+            None => Open {
+                conn: Connection::open(&self.database).await.map_err(db_error)?,
+                tuned: false,
+                idle_since: Instant::now(),
+            },
+        };
+        if writes && !open.tuned {
+            tune_for_writing(&open.conn).await?;
+            open.tuned = true;
+        }
+        Ok(open)
+    }
+
+    /// Takes a connection back after a statement or a transaction ended well.
+    fn give_back(&self, mut open: Open) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_KEPT
+        {
+            open.idle_since = Instant::now();
+            idle.push(open);
+        }
+    }
+
+    /// Runs `sql` on a borrowed connection. A connection that failed for a reason that
+    /// passes ([`Error::Busy`]: a libSQL server gone, restarting, full, or one that
+    /// expired this connection's stream) is closed, so the next statement opens a fresh
+    /// one instead of failing the same way.
+    async fn run(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let open = self.borrow(!only_reads(sql)).await?;
+        let result = run(&open.conn, sql, params).await;
+        if !matches!(result, Err(Error::Busy(_))) {
+            self.give_back(open);
+        }
+        result
+    }
+}
+
+/// The component's SQL database (`sqlite_databases = ["default"]`), kept by the instance.
+#[derive(Clone)]
+pub struct SpinSql {
+    pool: Arc<Pool>,
 }
 
 impl SpinSql {
     /// The `default` database; nothing is opened until the first statement.
     pub fn default_database() -> Self {
         SpinSql {
-            database: "default".to_owned(),
-            conn: Mutex::new(None),
+            pool: Arc::new(Pool {
+                database: "default".to_owned(),
+                idle: Mutex::new(Vec::new()),
+            }),
         }
-    }
-
-    /// The connection for `sql`, opened (and tuned, if `sql` writes) on first need.
-    fn connection(&self, sql: &str) -> Result<Arc<Connection>> {
-        let mut slot = self
-            .conn
-            .lock()
-            .map_err(|_| db_error("connection lock poisoned"))?;
-        let open = match slot.take() {
-            Some(open) => open,
-            None => Open {
-                conn: Arc::new(open(&self.database)?),
-                tuned: false,
-            },
-        };
-        let open = if !open.tuned && !only_reads(sql) {
-            tune_for_writing(&open.conn)?;
-            Open {
-                tuned: true,
-                ..open
-            }
-        } else {
-            open
-        };
-        let conn = open.conn.clone();
-        *slot = Some(open);
-        Ok(conn)
-    }
-
-    /// Closes the connection until the next statement: what a stream does before it blocks
-    /// on Redis for up to its heartbeat interval, instead of holding descriptors and a page
-    /// cache it does not use.
-    pub fn release(&self) {
-        if let Ok(mut slot) = self.conn.lock() {
-            slot.take();
-        }
-    }
-
-    /// Runs `sql` on the request's connection. A connection that failed for a reason that
-    /// passes ([`Error::Busy`]: a libSQL server gone, restarting, full, or one that expired
-    /// this connection's stream) is given up, so the next statement (a stream's next
-    /// heartbeat) opens a fresh one instead of failing the same way for good.
-    fn run_here(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let result = run(&*self.connection(sql)?, sql, params);
-        if matches!(result, Err(Error::Busy(_))) {
-            self.release();
-        }
-        result
     }
 }
 
 #[async_trait::async_trait]
 impl Sql for SpinSql {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<()> {
-        self.run_here(sql, params).map(drop)
+        self.pool.run(sql, params).await.map(drop)
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        self.run_here(sql, params)
+        self.pool.run(sql, params).await
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
-        // A connection of its own, so other work in this request stays outside.
-        let conn = open(&self.database)?;
-        tune_for_writing(&conn)?;
-        run(&conn, "BEGIN IMMEDIATE", &[])?;
-        Ok(Box::new(SpinTransaction { conn, open: true }))
+        let open = self.pool.borrow(true).await?;
+        run(&open.conn, "BEGIN IMMEDIATE", &[]).await?;
+        Ok(Box::new(SpinTransaction {
+            open: Some(open),
+            pool: self.pool.clone(),
+        }))
     }
 }
 
-/// A transaction on its own connection.
+/// A transaction on a connection borrowed for its whole length.
 struct SpinTransaction {
-    conn: Connection,
-    /// Until COMMIT succeeded: dropping it then rolls back.
-    open: bool,
+    /// The connection, until COMMIT succeeded (then it goes back to the pool).
+    open: Option<Open>,
+    pool: Arc<Pool>,
+}
+
+impl SpinTransaction {
+    fn conn(&self) -> Result<&Connection> {
+        self.open
+            .as_ref()
+            .map(|open| &open.conn)
+            .ok_or_else(|| Error::Database("transaction already ended".into()))
+    }
 }
 
 #[async_trait::async_trait]
 impl SqlTransaction for SpinTransaction {
     async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
-        run(&self.conn, sql, params).map(drop)
+        run(self.conn()?, sql, params).await.map(drop)
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        run(&self.conn, sql, params)
+        run(self.conn()?, sql, params).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
-        run(&self.conn, "COMMIT", &[])?;
-        self.open = false;
+        run(self.conn()?, "COMMIT", &[]).await?;
+        if let Some(open) = self.open.take() {
+            self.pool.give_back(open);
+        }
         Ok(())
     }
 }
 
 impl Drop for SpinTransaction {
-    /// Rolls back what was not committed, explicitly: closing a local SQLite connection
-    /// would do it, but a libSQL server keeps the transaction (and its write lock) open on
-    /// its side of the stream until the stream expires, seconds later, stalling every
-    /// other writer of the cluster meanwhile. A failed ROLLBACK leaves the server's expiry
-    /// as the last resort; there is nobody left to tell.
+    /// Rolls back what was not committed, explicitly and at once: closing a local SQLite
+    /// connection would do it, but a libSQL server keeps the transaction (and its write
+    /// lock) open on its side of the stream until the stream expires, seconds later,
+    /// stalling every other writer of the cluster meanwhile. Drop cannot wait, so the
+    /// ROLLBACK runs as a task of its own; the connection is reused only if it succeeded.
     fn drop(&mut self) {
-        if self.open {
-            let _ = run(&self.conn, "ROLLBACK", &[]);
+        if let Some(open) = self.open.take() {
+            let pool = self.pool.clone();
+            spin_sdk::wasip3::spawn(async move {
+                if run(&open.conn, "ROLLBACK", &[]).await.is_ok() {
+                    pool.give_back(open);
+                }
+            });
         }
     }
 }

@@ -18,4 +18,6 @@ pub use inbox::{
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
-pub use sql::{FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag};
+pub use sql::{
+    FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag, host_sql_error,
+};

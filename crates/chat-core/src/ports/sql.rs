@@ -10,6 +10,29 @@ use crate::{Error, Result};
 /// first migration; the busy wait is the adapter's (see each).
 pub const WRITER_PRAGMAS: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"];
 
+/// The port's error for a host's SQL failure described by `detail`: [`Error::Busy`] (the
+/// request may be retried, it is not a defect) when the busy wait ran out, or a libSQL
+/// server did not answer (down, restarting: its client reports "Hrana: `http error:
+/// ..."), turned the statement away because it had as many connections or requests as it
+/// takes (sqld: 128 of each by default), or dropped the connection's stream after ten idle
+/// seconds (what ran on it is rolled back); [`Error::Database`] for anything else. Both
+/// Spin adapters describe their host's errors the same way, so they share this.
+pub fn host_sql_error(detail: String) -> Error {
+    const PASSING: [&str; 6] = [
+        "database is locked",
+        "database is busy",
+        "http error",
+        "Too many concurrent requests",
+        "Timed out while opening database connection",
+        "STREAM_EXPIRED",
+    ];
+    if PASSING.iter().any(|passing| detail.contains(passing)) {
+        Error::Busy(detail)
+    } else {
+        Error::Database(detail)
+    }
+}
+
 /// One SQLite value, as a parameter or a column of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
