@@ -136,7 +136,7 @@ export class ChatServer {
   async stop() {
     await this.kill();
     await this.redis?.stop();
-    if (!this.shared) rmSync(this.dir, { recursive: true, force: true });
+    if (!this.shared && !process.env.CHAT_KEEP_DIR) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Calls the API directly (setting up a scene faster than clicking it). */

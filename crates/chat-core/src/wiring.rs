@@ -4,15 +4,16 @@
 use std::sync::Arc;
 
 use crate::{
-    bus::{RedisInbox, RedisLimiter, SqlInbox, SqlLimiter},
+    bus::{RedisInbox, RedisLimiter, SharedWaits, SqlInbox, SqlLimiter},
+    ids,
     ports::{Clock, Inbox, Limiter, Random, RedisCommands, Sql},
     settings::Settings,
 };
 
 /// Everything a request handler needs from the outside world, bundled.
 ///
-/// Cheap to clone. Built once per process on the native host and once per request on Spin
-/// (where nothing outlives a request).
+/// Cheap to clone. Built once per process on the native host, once per instance on Spin 4
+/// (WASIp3: an instance serves many requests), once per request on WASIp2.
 #[derive(Clone)]
 pub struct Ports {
     /// The SQLite store.
@@ -41,7 +42,11 @@ impl Ports {
     ) -> Ports {
         let (inbox, limiter): (Arc<dyn Inbox>, Arc<dyn Limiter>) = match redis {
             Some(redis) => (
-                Arc::new(RedisInbox::new(redis.clone(), &settings)),
+                Arc::new(RedisInbox::new(
+                    redis.clone(),
+                    &settings,
+                    &bell_name(clock.as_ref(), random.as_ref()),
+                )),
                 Arc::new(RedisLimiter::new(redis, clock.clone())),
             ),
             None => (
@@ -49,6 +54,8 @@ impl Ports {
                 Arc::new(SqlLimiter::new(sql.clone(), clock.clone())),
             ),
         };
+        // The streams served by these ports wait together (one read for all of them).
+        let inbox: Arc<dyn Inbox> = Arc::new(SharedWaits::new(inbox, clock.clone()));
         Ports {
             sql,
             inbox,
@@ -58,4 +65,10 @@ impl Ports {
             settings,
         }
     }
+}
+
+/// A name for this set of ports' inbox bell, unique in the deployment: random, or (if the
+/// host's randomness failed, which it does not) the clock's milliseconds.
+fn bell_name(clock: &dyn Clock, random: &dyn Random) -> String {
+    ids::random_hex(random, 12).unwrap_or_else(|_| clock.now_ms().to_string())
 }

@@ -28,7 +28,7 @@ use tokio::{
 async fn a_redis_that_lost_its_data_yields_a_gap_not_a_silent_resume() {
     let mut server = RedisServer::start();
     let redis = Arc::new(NativeRedis::new(&server.url()).unwrap());
-    let inbox = RedisInbox::new(redis, &Settings::default());
+    let inbox = RedisInbox::new(redis, &Settings::default(), "faults");
     let user = UserId::from_raw("u-lost");
     let users = [user.clone()];
     inbox.append(&users, &note(1)).await.unwrap();

@@ -7,11 +7,13 @@ use crate::ids::UserId;
 
 mod redis_inbox;
 mod redis_limiter;
+mod shared_waits;
 mod sql_inbox;
 mod sql_limiter;
 
 pub use redis_inbox::RedisInbox;
 pub use redis_limiter::RedisLimiter;
+pub use shared_waits::SharedWaits;
 pub use sql_inbox::SqlInbox;
 pub use sql_limiter::SqlLimiter;
 

@@ -2,7 +2,11 @@
 //! field `e` = the event JSON. Appends to many inboxes, their trimming and the pub/sub
 //! publish happen in one Lua script: one round trip, atomic. Readers block in `XREAD`.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use super::{hard_limit, trim_slack, unique};
 use crate::{
@@ -111,24 +115,49 @@ end
 return found
 "#;
 
+/// Adds an entry to the bell stream (KEYS[1]) and keeps it for ARGV[1] ms after the last
+/// ring: a bell outlives its process by minutes, not forever.
+const RING_SCRIPT: &str = r#"
+redis.call('XADD', KEYS[1], 'MAXLEN', 1, '*', 'e', 'ring')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"#;
+
+/// How long a bell stream stays after its last ring.
+const BELL_KEPT: Duration = Duration::from_secs(5 * 60);
+
 /// Inboxes in Redis Streams.
 pub struct RedisInbox {
     redis: Arc<dyn RedisCommands>,
     retention: u32,
     retention_age: Duration,
     channel: String,
+    /// This inbox's bell (`chat:bell:<random>`): a stream its [`Inbox::read_many`] also
+    /// waits on, so that [`Inbox::ring`] (one XADD) ends the wait.
+    bell: String,
+    /// The bell's newest entry a read has seen: the next read waits for a later one.
+    bell_seen: Mutex<String>,
 }
 
 impl RedisInbox {
-    /// An inbox over `redis`, trimming and publishing as `settings` say.
-    pub fn new(redis: Arc<dyn RedisCommands>, settings: &Settings) -> Self {
+    /// An inbox over `redis`, trimming and publishing as `settings` say. `bell_name` must be
+    /// unique in the deployment (random): it names the bell its readers wait on.
+    pub fn new(redis: Arc<dyn RedisCommands>, settings: &Settings, bell_name: &str) -> Self {
         RedisInbox {
             redis,
             retention: settings.inbox_retention,
             retention_age: settings.inbox_retention_age,
             channel: settings.pubsub_channel.clone(),
+            bell: format!("chat:bell:{bell_name}"),
+            bell_seen: Mutex::new("0-0".to_owned()),
         }
     }
+}
+
+/// A stream id as numbers, for ordering (`None` if it is not one).
+fn stream_id_order(id: &str) -> Option<(u64, u64)> {
+    let (ms, seq) = id.split_once('-')?;
+    Some((ms.parse().ok()?, seq.parse().ok()?))
 }
 
 fn key(user: &str) -> String {
@@ -303,6 +332,98 @@ impl Inbox for RedisInbox {
             self.redis.execute("XREAD", args).await?
         };
         parse_entries(&reply, true)
+    }
+
+    /// One `XREAD` over every reader's inbox and the bell. Readers of the same user share
+    /// their inbox's key (read from the oldest of their cursors, each then keeping what
+    /// lies after its own). The host flattens the reply into one list: a key, then its
+    /// entries as (id, `e`, payload) triples, then the next key; keys are told from ids
+    /// by being exactly one of the keys asked for.
+    async fn read_many(
+        &self,
+        readers: &[(UserId, EventId)],
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Vec<Delivered>>> {
+        let mut oldest: HashMap<String, &EventId> = HashMap::new();
+        for (user, cursor) in readers {
+            let order = stream_id_order(&cursor.0).ok_or_else(Error::invalid_cursor)?;
+            let slot = oldest.entry(key(user.as_str())).or_insert(cursor);
+            if stream_id_order(&slot.0).is_some_and(|kept| order < kept) {
+                *slot = cursor;
+            }
+        }
+        let bell_seen = self
+            .bell_seen
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_else(|_| "0-0".to_owned());
+        let count = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        let block_ms = millis(wait);
+        let mut args: Vec<RedisArg> = vec!["COUNT".into(), count.into()];
+        if block_ms > 0 {
+            args.extend(["BLOCK".into(), block_ms.into()]);
+        }
+        args.push("STREAMS".into());
+        let keys: Vec<&String> = oldest.keys().collect();
+        args.extend(keys.iter().map(|k| RedisArg::from(k.as_str())));
+        args.push(self.bell.as_str().into());
+        args.extend(keys.iter().map(|k| RedisArg::from(oldest[*k].0.as_str())));
+        args.push(bell_seen.as_str().into());
+        let reply = if block_ms > 0 {
+            self.redis.execute_blocking("XREAD", args).await?
+        } else {
+            self.redis.execute("XREAD", args).await?
+        };
+        let mut by_key: HashMap<&str, Vec<RedisReply>> = HashMap::new();
+        let mut current: Option<&str> = None;
+        for item in &reply {
+            let text = item.as_text();
+            if let Some((k, _)) = text.and_then(|t| oldest.get_key_value(t)) {
+                current = Some(k.as_str());
+            } else if text == Some(self.bell.as_str()) {
+                current = Some(self.bell.as_str());
+            } else if let Some(k) = current {
+                by_key.entry(k).or_default().push(item.clone());
+            } else if !matches!(item, RedisReply::Nil) {
+                return Err(Error::Bus("stream reply does not start with a key".into()));
+            }
+        }
+        if let Some(rings) = by_key.remove(self.bell.as_str())
+            && let Some(newest) = rings.chunks_exact(3).filter_map(|t| t[0].as_text()).last()
+            && let Ok(mut seen) = self.bell_seen.lock()
+        {
+            *seen = newest.to_owned();
+        }
+        let mut entries: HashMap<&str, Vec<Delivered>> = HashMap::new();
+        for (k, items) in by_key {
+            entries.insert(k, parse_entries(&items, false)?);
+        }
+        Ok(readers
+            .iter()
+            .map(|(user, cursor)| {
+                let after = stream_id_order(&cursor.0);
+                entries
+                    .get(key(user.as_str()).as_str())
+                    .map(|got| {
+                        got.iter()
+                            .filter(|d| stream_id_order(&d.id.0) > after)
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    async fn ring(&self) -> Result<()> {
+        let args = vec![
+            RING_SCRIPT.into(),
+            RedisArg::Int(1),
+            self.bell.as_str().into(),
+            RedisArg::Int(millis(BELL_KEPT)),
+        ];
+        self.redis.execute("EVAL", args).await.map(drop)
     }
 
     async fn ping(&self) -> Result<()> {

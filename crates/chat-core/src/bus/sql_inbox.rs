@@ -1,7 +1,13 @@
 //! The embedded inbox: one SQLite row per (recipient, event), read by polling. It needs
 //! nothing but the database, so `spin up` works with no Redis at all.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use super::{hard_limit, trim_slack, unique};
 use crate::{
@@ -33,8 +39,10 @@ pub struct SqlInbox {
     retention: u32,
     retention_age: Duration,
     poll_interval: Duration,
-    /// The fast interval for this stream, and when it was worked out.
-    fast_poll: std::sync::Mutex<Option<(Duration, i64)>>,
+    /// The open streams, counted by their leases, and when they were counted.
+    streams_counted: std::sync::Mutex<Option<(i64, i64)>>,
+    /// Rung since the current [`Inbox::read_many`] started: it returns at its next poll.
+    rung: AtomicBool,
 }
 
 impl SqlInbox {
@@ -46,34 +54,45 @@ impl SqlInbox {
             retention: settings.inbox_retention,
             retention_age: settings.inbox_retention_age,
             poll_interval: settings.inbox_poll_interval,
-            fast_poll: std::sync::Mutex::new(None),
+            streams_counted: std::sync::Mutex::new(None),
+            rung: AtomicBool::new(false),
         }
     }
 
-    /// [`FAST_POLL`], stretched so that every open stream polling fast stays within
-    /// [`FAST_POLLS_PER_SECOND`]. Open streams are counted by their presence leases (every
-    /// stream holds one), every few seconds.
-    async fn fast_poll(&self) -> Result<Duration> {
+    /// [`FAST_POLL`], stretched so that the polls of every open stream stay within
+    /// [`FAST_POLLS_PER_SECOND`] while fast, for a poll that serves `readers` streams at
+    /// once. Open streams are counted by their presence leases (every stream holds one),
+    /// every few seconds.
+    async fn fast_poll(&self, readers: usize) -> Result<Duration> {
         let now = self.clock.now_ms();
-        if let Ok(cached) = self.fast_poll.lock()
-            && let Some((interval, at)) = *cached
-            && now - at < RECOUNT_EVERY_MS
-        {
-            return Ok(interval);
-        }
-        let rows = self
-            .sql
-            .query(
-                "SELECT count(*) FROM stream_leases WHERE expires_at_ms > ?1",
-                &[Value::Integer(now)],
-            )
-            .await?;
-        let streams: i64 = rows.first().map(|r| r.get(0)).transpose()?.unwrap_or(1);
-        let interval = budgeted_fast_poll(streams, self.poll_interval);
-        if let Ok(mut cached) = self.fast_poll.lock() {
-            *cached = Some((interval, now));
-        }
-        Ok(interval)
+        let cached = self
+            .streams_counted
+            .lock()
+            .ok()
+            .and_then(|cached| *cached)
+            .filter(|(_, at)| now - at < RECOUNT_EVERY_MS);
+        let streams = match cached {
+            Some((streams, _)) => streams,
+            None => {
+                let rows = self
+                    .sql
+                    .query(
+                        "SELECT count(*) FROM stream_leases WHERE expires_at_ms > ?1",
+                        &[Value::Integer(now)],
+                    )
+                    .await?;
+                let streams: i64 = rows.first().map(|r| r.get(0)).transpose()?.unwrap_or(1);
+                if let Ok(mut cached) = self.streams_counted.lock() {
+                    *cached = Some((streams, now));
+                }
+                streams
+            }
+        };
+        let readers = i64::try_from(readers.max(1)).unwrap_or(i64::MAX);
+        Ok(budgeted_fast_poll(
+            (streams + readers - 1) / readers,
+            self.poll_interval,
+        ))
     }
 
     /// Deletes what lies beyond `user`'s newest `retention` events and is older than the
@@ -257,7 +276,7 @@ impl Inbox for SqlInbox {
         // few queries.
         let mut remaining = wait;
         let mut waited = Duration::ZERO;
-        let mut nap = self.fast_poll().await?;
+        let mut nap = self.fast_poll(1).await?;
         loop {
             let rows = self
                 .sql
@@ -290,6 +309,78 @@ impl Inbox for SqlInbox {
                 nap = (nap * 2).min(self.poll_interval);
             }
         }
+    }
+
+    /// One query over every reader's inbox per poll (at most `max` events each), polling
+    /// as [`Inbox::read`] does until one has events, the wait is over, or the inbox is
+    /// rung. Each poll serves all the readers, so the fast interval is budgeted by polls,
+    /// not by streams.
+    async fn read_many(
+        &self,
+        readers: &[(UserId, EventId)],
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Vec<Delivered>>> {
+        let mut cursors = Vec::with_capacity(readers.len());
+        for (user, cursor) in readers {
+            let after = parse_cursor(cursor).ok_or_else(Error::invalid_cursor)?;
+            cursors.push(serde_json::json!([user.as_str(), after]));
+        }
+        let params = [
+            Value::Text(serde_json::Value::Array(cursors).to_string()),
+            Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
+        ];
+        self.rung.store(false, Ordering::Release);
+        let mut remaining = wait;
+        let mut waited = Duration::ZERO;
+        let mut nap = self.fast_poll(readers.len()).await?;
+        loop {
+            let rows = self
+                .sql
+                .query(
+                    "SELECT reader, id, payload FROM (
+                       SELECT r.key AS reader, e.id, e.payload,
+                              row_number() OVER (PARTITION BY r.key ORDER BY e.id) AS n
+                       FROM json_each(?1) AS r
+                       JOIN inbox_events AS e
+                         ON e.user_id = r.value ->> 0 AND e.id > r.value ->> 1)
+                     WHERE n <= ?2 ORDER BY reader, id",
+                    &params,
+                )
+                .await?;
+            if !rows.is_empty() || remaining.is_zero() || self.rung.load(Ordering::Acquire) {
+                let mut batches: Vec<Vec<Delivered>> = vec![Vec::new(); readers.len()];
+                for row in rows {
+                    let reader: i64 = row.get(0)?;
+                    let id: i64 = row.get(1)?;
+                    let payload: String = row.get(2)?;
+                    let event = serde_json::from_str(&payload)
+                        .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
+                    if let Some(batch) = usize::try_from(reader)
+                        .ok()
+                        .and_then(|i| batches.get_mut(i))
+                    {
+                        batch.push(Delivered {
+                            id: EventId(id.to_string()),
+                            event,
+                        });
+                    }
+                }
+                return Ok(batches);
+            }
+            let this_nap = nap.min(remaining);
+            self.clock.sleep(this_nap).await;
+            remaining = remaining.saturating_sub(this_nap);
+            waited += this_nap;
+            if waited >= FAST_FOR {
+                nap = (nap * 2).min(self.poll_interval);
+            }
+        }
+    }
+
+    async fn ring(&self) -> Result<()> {
+        self.rung.store(true, Ordering::Release);
+        Ok(())
     }
 
     async fn ping(&self) -> Result<()> {

@@ -103,6 +103,23 @@ pub trait Inbox: Send + Sync {
         max: usize,
     ) -> Result<Vec<Delivered>>;
 
+    /// For each of `readers` (a user and a cursor in their inbox), up to `max` events after
+    /// the cursor, all in one read: one list per reader, in order. When none has any yet,
+    /// waits up to `wait` for one to arrive, or until [`Inbox::ring`] is called; returns
+    /// empty lists if neither happened. The streams of one process (or one reused Spin
+    /// instance) wait together this way (`bus::SharedWaits`): one wake serves them all.
+    async fn read_many(
+        &self,
+        readers: &[(UserId, EventId)],
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Vec<Delivered>>>;
+
+    /// Ends the [`Inbox::read_many`] of this inbox that is waiting now, so it can start
+    /// again with a reader that joined meanwhile. A ring before a read starts may end
+    /// that read at once, with nothing: harmless, it starts again.
+    async fn ring(&self) -> Result<()>;
+
     /// Checks the backend is reachable (for `/api/health`).
     async fn ping(&self) -> Result<()>;
 }
