@@ -58,6 +58,17 @@ impl Inbox for FailingAppends {
     ) -> Result<Vec<Delivered>> {
         self.inner.read(user, cursor, wait, max).await
     }
+    async fn read_many(
+        &self,
+        readers: &[(UserId, EventId)],
+        wait: Duration,
+        max: usize,
+    ) -> Result<Vec<Vec<Delivered>>> {
+        self.inner.read_many(readers, wait, max).await
+    }
+    async fn ring(&self) -> Result<()> {
+        self.inner.ring().await
+    }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
     }

@@ -390,7 +390,10 @@ impl Inbox for RedisInbox {
             }
         }
         if let Some(rings) = by_key.remove(self.bell.as_str())
-            && let Some(newest) = rings.chunks_exact(3).filter_map(|t| t[0].as_text()).last()
+            && let Some(newest) = rings
+                .chunks_exact(3)
+                .filter_map(|t| t[0].as_text())
+                .next_back()
             && let Ok(mut seen) = self.bell_seen.lock()
         {
             *seen = newest.to_owned();

@@ -383,9 +383,15 @@ where
     let start_b = inbox.latest(&b).await.unwrap();
     let start_c = inbox.latest(&c).await.unwrap();
     append_notes(inbox, &a, 1..=2).await;
-    inbox.append(&[c.clone()], &note(10)).await.unwrap();
+    inbox
+        .append(std::slice::from_ref(&c), &note(10))
+        .await
+        .unwrap();
     let later_c = inbox.latest(&c).await.unwrap();
-    inbox.append(&[c.clone()], &note(11)).await.unwrap();
+    inbox
+        .append(std::slice::from_ref(&c), &note(11))
+        .await
+        .unwrap();
     // c twice (two tabs), at two cursors: each gets what lies after its own.
     let readers = [
         (a.clone(), start_a),
@@ -421,7 +427,10 @@ where
     let reader = inbox.read_many(&readers, Duration::from_secs(60), 100);
     let writer = async {
         bus.clock.sleep(Duration::from_millis(150)).await;
-        inbox.append(&[b.clone()], &note(7)).await.unwrap();
+        inbox
+            .append(std::slice::from_ref(&b), &note(7))
+            .await
+            .unwrap();
     };
     let (got, ()) = within(bus.clock.as_ref(), "the read", async {
         futures::join!(reader, writer)
@@ -481,11 +490,20 @@ where
     };
     let writer = async {
         bus.clock.sleep(Duration::from_millis(400)).await;
-        inbox.append(&[b.clone()], &note(2)).await.unwrap();
+        inbox
+            .append(std::slice::from_ref(&b), &note(2))
+            .await
+            .unwrap();
         bus.clock.sleep(Duration::from_millis(100)).await;
-        inbox.append(&[late.clone()], &note(4)).await.unwrap();
+        inbox
+            .append(std::slice::from_ref(&late), &note(4))
+            .await
+            .unwrap();
         bus.clock.sleep(Duration::from_millis(100)).await;
-        inbox.append(&[a.clone()], &note(1)).await.unwrap();
+        inbox
+            .append(std::slice::from_ref(&a), &note(1))
+            .await
+            .unwrap();
     };
     let (got_a, got_b, got_c, got_late, ()) =
         within(bus.clock.as_ref(), "the shared reads", async {
@@ -525,7 +543,10 @@ where
     };
     let writer = async {
         bus.clock.sleep(Duration::from_millis(300)).await;
-        inbox.append(&[stays.clone()], &note(5)).await.unwrap();
+        inbox
+            .append(std::slice::from_ref(&stays), &note(5))
+            .await
+            .unwrap();
     };
     let ((), got, ()) = within(bus.clock.as_ref(), "the remaining read", async {
         futures::join!(leaving, staying, writer)
