@@ -43,8 +43,8 @@ pub struct SharedWaits {
 struct Group {
     next_id: u64,
     waiting: BTreeMap<u64, Waiter>,
-    /// A stream is driving rounds.
-    driving: bool,
+    /// The stream whose turn it is to drive rounds (it may not have noticed yet).
+    driver: Option<u64>,
     /// The bell was rung since the current round started.
     rung: bool,
 }
@@ -153,23 +153,34 @@ impl SharedWaits {
 }
 
 /// A stream's place in the group: leaving (answered, or dropped) takes it out, and a
-/// stream that was driving hands the turn to another.
+/// stream whose turn it was (driving, or handed the turn and not yet aware of it) hands
+/// the turn to another.
 struct Membership {
     group: Arc<Mutex<Group>>,
     id: u64,
-    driving: bool,
 }
 
 impl Membership {
-    /// Stops driving: the turn goes to the first waiting stream still listening.
+    /// Takes the turn if nobody has it; whether this stream has it now.
+    fn take_turn(&self) -> Result<bool> {
+        let mut group = self
+            .group
+            .lock()
+            .map_err(|_| Error::Bus("shared wait lock poisoned".into()))?;
+        let driver = *group.driver.get_or_insert(self.id);
+        Ok(driver == self.id)
+    }
+
+    /// Gives up the turn, if it is this stream's: it goes to the first waiting stream
+    /// still listening.
     fn stop_driving(&mut self) {
-        if !std::mem::take(&mut self.driving) {
-            return;
-        }
         let Ok(mut group) = self.group.lock() else {
             return;
         };
-        group.driving = false;
+        if group.driver != Some(self.id) {
+            return;
+        }
+        group.driver = None;
         let next: Vec<u64> = group.waiting.keys().copied().collect();
         for id in next {
             if id == self.id {
@@ -184,7 +195,7 @@ impl Membership {
             match answer.send(Answer::Drive) {
                 // Its new channel is made when it takes the turn.
                 Ok(()) => {
-                    group.driving = true;
+                    group.driver = Some(id);
                     return;
                 }
                 Err(_) => {
@@ -263,12 +274,11 @@ impl Inbox for SharedWaits {
             );
             // A round waiting now does not read this inbox: ring it to start again, once
             // for every stream that joins before it does.
-            let ring = group.driving && !group.rung;
+            let ring = group.driver.is_some() && !group.rung;
             group.rung |= ring;
             let membership = Membership {
                 group: self.group.clone(),
                 id,
-                driving: false,
             };
             (membership, ring)
         };
@@ -277,30 +287,20 @@ impl Inbox for SharedWaits {
             eprintln!("shared inbox wait: ringing the bell: {e}");
         }
         loop {
-            if !membership.driving {
-                let take_turn = {
-                    let mut group = self.lock()?;
-                    let free = !group.driving;
-                    group.driving |= free;
-                    free
-                };
-                if take_turn {
-                    membership.driving = true;
-                } else {
-                    match (&mut receiver).await {
-                        Ok(Answer::Events(result)) => return result,
-                        Ok(Answer::Drive) => {
-                            // Our sender was used for the hand-over: listen on a new one.
-                            let (sender, fresh) = oneshot::channel();
-                            receiver = fresh;
-                            let mut group = self.lock()?;
-                            if let Some(waiter) = group.waiting.get_mut(&membership.id) {
-                                waiter.answer = Some(sender);
-                            }
-                            membership.driving = true;
+            if !membership.take_turn()? {
+                match (&mut receiver).await {
+                    Ok(Answer::Events(result)) => return result,
+                    Ok(Answer::Drive) => {
+                        // Our sender was used for the hand-over: listen on a new one.
+                        let (sender, fresh) = oneshot::channel();
+                        receiver = fresh;
+                        let mut group = self.lock()?;
+                        if let Some(waiter) = group.waiting.get_mut(&membership.id) {
+                            waiter.answer = Some(sender);
                         }
-                        Err(_) => return Err(Error::Bus("shared inbox wait abandoned".into())),
+                        continue;
                     }
+                    Err(_) => return Err(Error::Bus("shared inbox wait abandoned".into())),
                 }
             }
             let round = self.round().await;
