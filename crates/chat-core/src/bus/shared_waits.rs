@@ -16,7 +16,10 @@ use std::{
     time::Duration,
 };
 
-use futures::channel::oneshot;
+use futures::{
+    StreamExt,
+    channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded},
+};
 
 use crate::{
     Error, Result,
@@ -54,7 +57,9 @@ struct Waiter {
     cursor: EventId,
     max: usize,
     deadline_ms: i64,
-    answer: Option<oneshot::Sender<Answer>>,
+    /// Where its answer, or the turn, is sent. A channel rather than a one-shot: the turn
+    /// may reach a stream that is about to be answered, and both must arrive.
+    answer: UnboundedSender<Answer>,
 }
 
 /// What a waiting stream is told.
@@ -116,21 +121,18 @@ impl SharedWaits {
                     if batch.is_empty() {
                         continue;
                     }
-                    if let Some(mut waiter) = group.waiting.remove(&id) {
+                    if let Some(waiter) = group.waiting.remove(&id) {
                         batch.truncate(waiter.max);
-                        if let Some(answer) = waiter.answer.take() {
-                            let _ = answer.send(Answer::Events(Ok(batch)));
-                        }
+                        let _ = waiter.answer.unbounded_send(Answer::Events(Ok(batch)));
                     }
                 }
             }
             Err(e) => {
                 let detail = e.to_string();
                 for id in ids {
-                    if let Some(mut waiter) = group.waiting.remove(&id)
-                        && let Some(answer) = waiter.answer.take()
-                    {
-                        let _ = answer.send(Answer::Events(Err(Error::Bus(detail.clone()))));
+                    if let Some(waiter) = group.waiting.remove(&id) {
+                        let failed = Answer::Events(Err(Error::Bus(detail.clone())));
+                        let _ = waiter.answer.unbounded_send(failed);
                     }
                 }
             }
@@ -142,10 +144,8 @@ impl SharedWaits {
             .map(|(id, _)| *id)
             .collect();
         for id in over {
-            if let Some(mut waiter) = group.waiting.remove(&id)
-                && let Some(answer) = waiter.answer.take()
-            {
-                let _ = answer.send(Answer::Events(Ok(Vec::new())));
+            if let Some(waiter) = group.waiting.remove(&id) {
+                let _ = waiter.answer.unbounded_send(Answer::Events(Ok(Vec::new())));
             }
         }
         Ok(())
@@ -186,22 +186,15 @@ impl Membership {
             if id == self.id {
                 continue;
             }
-            let Some(waiter) = group.waiting.get_mut(&id) else {
+            let Some(waiter) = group.waiting.get(&id) else {
                 continue;
             };
-            let Some(answer) = waiter.answer.take() else {
-                continue;
-            };
-            match answer.send(Answer::Drive) {
-                // Its new channel is made when it takes the turn.
-                Ok(()) => {
-                    group.driver = Some(id);
-                    return;
-                }
-                Err(_) => {
-                    group.waiting.remove(&id);
-                }
+            if waiter.answer.unbounded_send(Answer::Drive).is_ok() {
+                group.driver = Some(id);
+                return;
             }
+            // Nobody listens there any more.
+            group.waiting.remove(&id);
         }
     }
 }
@@ -257,7 +250,7 @@ impl Inbox for SharedWaits {
         if wait.is_zero() {
             return self.inner.read(user, cursor, wait, max).await;
         }
-        let (sender, mut receiver) = oneshot::channel();
+        let (sender, mut receiver): (_, UnboundedReceiver<Answer>) = unbounded();
         let (mut membership, ring) = {
             let mut group = self.lock()?;
             let id = group.next_id;
@@ -269,7 +262,7 @@ impl Inbox for SharedWaits {
                     cursor: cursor.clone(),
                     max,
                     deadline_ms: deadline(self.clock.now_ms(), wait),
-                    answer: Some(sender),
+                    answer: sender,
                 },
             );
             // A round waiting now does not read this inbox: ring it to start again, once
@@ -288,29 +281,30 @@ impl Inbox for SharedWaits {
         }
         loop {
             if !membership.take_turn()? {
-                match (&mut receiver).await {
-                    Ok(Answer::Events(result)) => return result,
-                    Ok(Answer::Drive) => {
-                        // Our sender was used for the hand-over: listen on a new one.
-                        let (sender, fresh) = oneshot::channel();
-                        receiver = fresh;
-                        let mut group = self.lock()?;
-                        if let Some(waiter) = group.waiting.get_mut(&membership.id) {
-                            waiter.answer = Some(sender);
-                        }
-                        continue;
-                    }
-                    Err(_) => return Err(Error::Bus("shared inbox wait abandoned".into())),
+                match receiver.next().await {
+                    Some(Answer::Events(result)) => return result,
+                    // The turn: taken at the top of the loop.
+                    Some(Answer::Drive) => continue,
+                    None => return Err(Error::Bus("shared inbox wait abandoned".into())),
                 }
             }
             let round = self.round().await;
-            if let Ok(Some(Answer::Events(result))) = receiver.try_recv() {
-                membership.stop_driving();
-                return result;
+            // Whatever reached this stream meanwhile: its answer ends its turn; the turn
+            // itself (handed over before it took it by itself) changes nothing.
+            while let Ok(answer) = receiver.try_recv() {
+                if let Answer::Events(result) = answer {
+                    membership.stop_driving();
+                    return result;
+                }
             }
             if let Err(e) = round {
                 membership.stop_driving();
                 return Err(e);
+            }
+            // Unanswered, so still in the group; were it not, driving on would spin.
+            if !self.lock()?.waiting.contains_key(&membership.id) {
+                membership.stop_driving();
+                return Err(Error::Bus("shared inbox wait lost its place".into()));
             }
         }
     }
