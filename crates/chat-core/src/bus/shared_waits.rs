@@ -9,9 +9,16 @@
 //! while a round waits rings the inbox's bell ([`Inbox::ring`]) so the round starts again
 //! with it. A stream that goes away (its client left and its handler was dropped) simply
 //! leaves the group; if it was driving, the turn passes on.
+//!
+//! A stream that was just answered (events, or the end of its wait) is expected back in
+//! a moment, reading on from where it got to: its place stays in the rounds, at that
+//! cursor, for [`EXPECTED_FOR`], holding whatever arrives for it meanwhile. Coming back,
+//! it takes its place without ringing (the round in progress already reads its inbox),
+//! or its held events at once. A message to a room of 500 thus costs a round or two, not
+//! 500 restarts as its streams come back one by one.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -34,6 +41,20 @@ use crate::{
 /// than one round each: a heartbeat comes at most this much late.
 const DEADLINE_GRID: Duration = Duration::from_secs(1);
 
+/// How long a round waits before it reads, when streams are joining: a message to a room
+/// answers every stream in it at once, and they come back over the next milliseconds,
+/// one at a time. Without this pause each would ring and restart the round (one read per
+/// stream again); with it, one round takes in all that came back meanwhile. Events that
+/// arrive during the pause are read by the round that follows it, no later.
+const SETTLE: Duration = Duration::from_millis(3);
+
+/// How long an answered stream's place waits for it to come back.
+const EXPECTED_FOR: Duration = Duration::from_secs(2);
+
+/// Events a place holds for a stream that has not come back; beyond, the place is given up
+/// (the stream, if it comes back, reads them from its inbox itself).
+const HELD_MAX: usize = 100;
+
 /// An [`Inbox`] whose waiting reads share one [`Inbox::read_many`] of the inner inbox.
 pub struct SharedWaits {
     inner: Arc<dyn Inbox>,
@@ -41,25 +62,87 @@ pub struct SharedWaits {
     group: Arc<Mutex<Group>>,
 }
 
-/// The waiting streams, and whose turn it is.
+/// The streams' places, and whose turn it is.
 #[derive(Default)]
 struct Group {
     next_id: u64,
-    waiting: BTreeMap<u64, Waiter>,
+    /// Every place in the rounds: streams waiting, and streams expected back.
+    places: BTreeMap<u64, Place>,
+    /// The places of streams expected back, by user and the cursor they will read after.
+    expected: HashMap<(UserId, EventId), u64>,
     /// The stream whose turn it is to drive rounds (it may not have noticed yet).
     driver: Option<u64>,
     /// The bell was rung since the current round started.
     rung: bool,
 }
 
-struct Waiter {
+/// One stream's place: whose inbox, read after which cursor.
+struct Place {
     user: UserId,
+    /// Where the stream's read starts (for one expected back: the cursor it will bring).
     cursor: EventId,
+    /// Events found after `cursor` while the stream was away.
+    held: Vec<Delivered>,
+    /// The stream waiting here; `None` while it is only expected back.
+    waiter: Option<Waiter>,
+    /// When a place nobody came back to is given up.
+    expires_ms: i64,
+}
+
+impl Place {
+    /// Where reading goes on: after what is held, else after the cursor.
+    fn read_from(&self) -> EventId {
+        self.held
+            .last()
+            .map(|last| last.id.clone())
+            .unwrap_or_else(|| self.cursor.clone())
+    }
+}
+
+struct Waiter {
     max: usize,
     deadline_ms: i64,
     /// Where its answer, or the turn, is sent. A channel rather than a one-shot: the turn
     /// may reach a stream that is about to be answered, and both must arrive.
     answer: UnboundedSender<Answer>,
+}
+
+impl Group {
+    /// Answers the stream waiting at place `id`; the place then expects it back, reading
+    /// on after what it was given.
+    fn answer(&mut self, id: u64, events: Result<Vec<Delivered>>, now_ms: i64) {
+        let Some(place) = self.places.get_mut(&id) else {
+            return;
+        };
+        let Some(waiter) = place.waiter.take() else {
+            return;
+        };
+        match &events {
+            Ok(events) => {
+                if let Some(last) = events.last() {
+                    place.cursor = last.id.clone();
+                }
+                place.expires_ms = now_ms + millis(EXPECTED_FOR);
+                self.expected
+                    .insert((place.user.clone(), place.cursor.clone()), id);
+            }
+            // The stream ends; it will not be back here.
+            Err(_) => {
+                self.places.remove(&id);
+            }
+        }
+        let _ = waiter.answer.unbounded_send(Answer::Events(events));
+    }
+
+    /// Gives up place `id` (and its entry among the expected).
+    fn remove(&mut self, id: u64) {
+        if let Some(place) = self.places.remove(&id) {
+            let key = (place.user, place.cursor);
+            if self.expected.get(&key) == Some(&id) {
+                self.expected.remove(&key);
+            }
+        }
+    }
 }
 
 /// What a waiting stream is told.
@@ -88,23 +171,31 @@ impl SharedWaits {
 
     /// One round: every waiting stream's inbox read at once, until the first deadline
     /// among them or a ring. Those with events, and those whose wait is over, are answered
-    /// and leave the group; a failed read answers everyone in it with the error.
-    async fn round(&self) -> Result<()> {
+    /// and leave the group; a failed read answers everyone in it with the error. With
+    /// `settle`, the round first lets joining streams gather ([`SETTLE`]). Returns whether
+    /// the next round should settle: this one was rung, so streams are joining.
+    async fn round(&self, settle: bool) -> Result<bool> {
+        if settle {
+            // Joining streams need not ring meanwhile: the round has not started.
+            self.lock()?.rung = true;
+            self.clock.sleep(SETTLE).await;
+        }
         let (ids, readers, max, first_deadline) = {
             let mut group = self.lock()?;
             group.rung = false;
-            let ids: Vec<u64> = group.waiting.keys().copied().collect();
+            let ids: Vec<u64> = group.places.keys().copied().collect();
             let readers: Vec<(UserId, EventId)> = group
-                .waiting
+                .places
                 .values()
-                .map(|w| (w.user.clone(), w.cursor.clone()))
+                .map(|p| (p.user.clone(), p.read_from()))
                 .collect();
-            let max = group.waiting.values().map(|w| w.max).max().unwrap_or(1);
-            let first = group.waiting.values().map(|w| w.deadline_ms).min();
+            let waiters = || group.places.values().filter_map(|p| p.waiter.as_ref());
+            let max = waiters().map(|w| w.max).max().unwrap_or(1);
+            let first = waiters().map(|w| w.deadline_ms).min();
             (ids, readers, max, first)
         };
         let Some(first_deadline) = first_deadline else {
-            return Ok(());
+            return Ok(false);
         };
         let wait = first_deadline - self.clock.now_ms();
         let result = if wait > 0 && !readers.is_empty() {
@@ -121,34 +212,47 @@ impl SharedWaits {
                     if batch.is_empty() {
                         continue;
                     }
-                    if let Some(waiter) = group.waiting.remove(&id) {
-                        batch.truncate(waiter.max);
-                        let _ = waiter.answer.unbounded_send(Answer::Events(Ok(batch)));
+                    let Some(place) = group.places.get_mut(&id) else {
+                        continue;
+                    };
+                    match &place.waiter {
+                        Some(waiter) => {
+                            batch.truncate(waiter.max);
+                            group.answer(id, Ok(batch), now);
+                        }
+                        None => {
+                            place.held.extend(batch);
+                            if place.held.len() > HELD_MAX {
+                                group.remove(id);
+                            }
+                        }
                     }
                 }
             }
             Err(e) => {
                 let detail = e.to_string();
                 for id in ids {
-                    if let Some(waiter) = group.waiting.remove(&id) {
-                        let failed = Answer::Events(Err(Error::Bus(detail.clone())));
-                        let _ = waiter.answer.unbounded_send(failed);
-                    }
+                    group.answer(id, Err(Error::Bus(detail.clone())), now);
                 }
             }
         }
         let over: Vec<u64> = group
-            .waiting
+            .places
             .iter()
-            .filter(|(_, w)| w.deadline_ms <= now)
+            .filter(|(_, p)| match &p.waiter {
+                Some(waiter) => waiter.deadline_ms <= now,
+                None => p.expires_ms <= now,
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in over {
-            if let Some(waiter) = group.waiting.remove(&id) {
-                let _ = waiter.answer.unbounded_send(Answer::Events(Ok(Vec::new())));
+            if group.places.get(&id).is_some_and(|p| p.waiter.is_some()) {
+                group.answer(id, Ok(Vec::new()), now);
+            } else {
+                group.remove(id);
             }
         }
-        Ok(())
+        Ok(group.rung)
     }
 }
 
@@ -181,12 +285,12 @@ impl Membership {
             return;
         }
         group.driver = None;
-        let next: Vec<u64> = group.waiting.keys().copied().collect();
+        let next: Vec<u64> = group.places.keys().copied().collect();
         for id in next {
             if id == self.id {
                 continue;
             }
-            let Some(waiter) = group.waiting.get(&id) else {
+            let Some(waiter) = group.places.get(&id).and_then(|p| p.waiter.as_ref()) else {
                 continue;
             };
             if waiter.answer.unbounded_send(Answer::Drive).is_ok() {
@@ -194,16 +298,23 @@ impl Membership {
                 return;
             }
             // Nobody listens there any more.
-            group.waiting.remove(&id);
+            group.remove(id);
         }
     }
 }
 
 impl Drop for Membership {
+    /// A stream that leaves while waiting gives up its place; one that was answered keeps
+    /// it, expected back.
     fn drop(&mut self) {
         self.stop_driving();
-        if let Ok(mut group) = self.group.lock() {
-            group.waiting.remove(&self.id);
+        if let Ok(mut group) = self.group.lock()
+            && group
+                .places
+                .get(&self.id)
+                .is_some_and(|p| p.waiter.is_some())
+        {
+            group.remove(self.id);
         }
     }
 }
@@ -251,24 +362,57 @@ impl Inbox for SharedWaits {
             return self.inner.read(user, cursor, wait, max).await;
         }
         let (sender, mut receiver): (_, UnboundedReceiver<Answer>) = unbounded();
+        // A stream taking the turn settles first: others are likely joining with it.
+        let mut settle = true;
         let (mut membership, ring) = {
             let mut group = self.lock()?;
-            let id = group.next_id;
-            group.next_id += 1;
-            group.waiting.insert(
-                id,
-                Waiter {
-                    user: user.clone(),
-                    cursor: cursor.clone(),
-                    max,
-                    deadline_ms: deadline(self.clock.now_ms(), wait),
-                    answer: sender,
-                },
-            );
-            // A round waiting now does not read this inbox: ring it to start again, once
-            // for every stream that joins before it does.
-            let ring = group.driver.is_some() && !group.rung;
-            group.rung |= ring;
+            let now = self.clock.now_ms();
+            let waiter = Waiter {
+                max,
+                deadline_ms: deadline(now, wait),
+                answer: sender,
+            };
+            let key = (user.clone(), cursor.clone());
+            let returning = group.expected.remove(&key);
+            let (id, ring) = match returning.and_then(|id| Some((id, group.places.get_mut(&id)?))) {
+                // Back where it was expected: what came meanwhile is its answer; else it
+                // waits in its place, which the round in progress (if any) already reads.
+                Some((id, place)) => {
+                    if !place.held.is_empty() {
+                        let mut held = std::mem::take(&mut place.held);
+                        held.truncate(max);
+                        // Expected back again, after what it takes now.
+                        if let Some(last) = held.last() {
+                            place.cursor = last.id.clone();
+                        }
+                        place.expires_ms = now + millis(EXPECTED_FOR);
+                        let key = (place.user.clone(), place.cursor.clone());
+                        group.expected.insert(key, id);
+                        return Ok(held);
+                    }
+                    place.waiter = Some(waiter);
+                    (id, false)
+                }
+                None => {
+                    let id = group.next_id;
+                    group.next_id += 1;
+                    group.places.insert(
+                        id,
+                        Place {
+                            user: user.clone(),
+                            cursor: cursor.clone(),
+                            held: Vec::new(),
+                            waiter: Some(waiter),
+                            expires_ms: now,
+                        },
+                    );
+                    // A round waiting now does not read this inbox: ring it to start
+                    // again, once for every stream that joins before it does.
+                    let ring = group.driver.is_some() && !group.rung;
+                    group.rung |= ring;
+                    (id, ring)
+                }
+            };
             let membership = Membership {
                 group: self.group.clone(),
                 id,
@@ -288,7 +432,8 @@ impl Inbox for SharedWaits {
                     None => return Err(Error::Bus("shared inbox wait abandoned".into())),
                 }
             }
-            let round = self.round().await;
+            let round = self.round(settle).await;
+            settle = *round.as_ref().unwrap_or(&false);
             // Whatever reached this stream meanwhile: its answer ends its turn; the turn
             // itself (handed over before it took it by itself) changes nothing.
             while let Ok(answer) = receiver.try_recv() {
@@ -301,8 +446,13 @@ impl Inbox for SharedWaits {
                 membership.stop_driving();
                 return Err(e);
             }
-            // Unanswered, so still in the group; were it not, driving on would spin.
-            if !self.lock()?.waiting.contains_key(&membership.id) {
+            // Unanswered, so still waiting in its place; were it not, driving on would spin.
+            let still_waiting = self
+                .lock()?
+                .places
+                .get(&membership.id)
+                .is_some_and(|p| p.waiter.is_some());
+            if !still_waiting {
                 membership.stop_driving();
                 return Err(Error::Bus("shared inbox wait lost its place".into()));
             }
