@@ -34,8 +34,8 @@ if ! why_not="$(node scripts/cluster.mjs --check 2>&1)"; then
 fi
 spin_cli="$(scripts/find-spin.sh)"
 scripts/prerequisites.sh build
-echo "==> building the components and the load generator"
-cargo build --locked --target wasm32-wasip2 --release -p auth -p users -p conversations -p events -p web
+echo "==> building the components (${CHAT_FLAVOUR:-wasip3}) and the load generator"
+scripts/build.sh "${CHAT_FLAVOUR:-wasip3}"
 cargo build --locked --release -p chat-bench --bin load
 
 work=$(mktemp -d /tmp/chat-cluster-bench.XXXXXX)
@@ -59,10 +59,10 @@ start_sqlite() {
   redis-server --port "$redis_port" --save '' --appendonly no --logfile "$state/redis.log" &
   redis_pid=$!
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  local args=(up --state-dir "$state" --listen "127.0.0.1:$port" --variable "redis_url=redis://127.0.0.1:$redis_port"
+  local args=(--state-dir "$state" --listen "127.0.0.1:$port" --variable "redis_url=redis://127.0.0.1:$redis_port"
     --variable "redis_host=127.0.0.1:$redis_port")
   for v in "${lifted[@]}"; do args+=(--variable "$v"); done
-  setsid "$spin_cli" "${args[@]}" >"$state/spin.out" 2>"$state/spin.err" &
+  CHAT_SPIN="$spin_cli" setsid scripts/spin-up.sh "${args[@]}" >"$state/spin.out" 2>"$state/spin.err" &
   group=$!
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.2; done
   url="http://127.0.0.1:$port"

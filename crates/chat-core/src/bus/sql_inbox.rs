@@ -41,7 +41,7 @@ pub struct SqlInbox {
     poll_interval: Duration,
     /// The open streams, counted by their leases, and when they were counted.
     streams_counted: std::sync::Mutex<Option<(i64, i64)>>,
-    /// Rung since the current [`Inbox::read_many`] started: it returns at its next poll.
+    /// Rung and not yet seen by a [`Inbox::read_many`]: the next poll ends the read.
     rung: AtomicBool,
 }
 
@@ -330,7 +330,6 @@ impl Inbox for SqlInbox {
             Value::Text(serde_json::Value::Array(cursors).to_string()),
             Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
         ];
-        self.rung.store(false, Ordering::Release);
         let mut remaining = wait;
         let mut waited = Duration::ZERO;
         let mut nap = self.fast_poll(readers.len()).await?;
@@ -348,7 +347,9 @@ impl Inbox for SqlInbox {
                     &params,
                 )
                 .await?;
-            if !rows.is_empty() || remaining.is_zero() || self.rung.load(Ordering::Acquire) {
+            // A ring since the last read ended (even before this one began: the reader who
+            // rang may have joined after this round's readers were counted) ends it.
+            if self.rung.swap(false, Ordering::AcqRel) || !rows.is_empty() || remaining.is_zero() {
                 let mut batches: Vec<Vec<Delivered>> = vec![Vec::new(); readers.len()];
                 for row in rows {
                     let reader: i64 = row.get(0)?;
