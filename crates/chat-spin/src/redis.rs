@@ -95,28 +95,71 @@ async fn run(conn: &Connection, command: &str, args: Vec<RedisArg>) -> Result<Ve
     Ok(results.into_iter().map(from_spin).collect())
 }
 
+/// Whether a command failed because its connection did (Redis restarted or went away while
+/// the instance kept the connection), not because Redis refused it: the host reports the
+/// client library's I/O errors as text.
+fn connection_lost(error: &Error) -> bool {
+    let Error::Bus(detail) = error else {
+        return false;
+    };
+    let detail = detail.to_ascii_lowercase();
+    [
+        "os error",
+        "broken pipe",
+        "terminated",
+        "connection reset",
+        "connection closed",
+        "eof",
+    ]
+    .iter()
+    .any(|sign| detail.contains(sign))
+}
+
 #[async_trait::async_trait]
 impl RedisCommands for SpinRedis {
+    /// On the shared connection. A connection kept from an earlier request may have died
+    /// with a Redis that restarted since: then the command is sent once more, on a fresh
+    /// connection (it never reached Redis), instead of failing this request too.
     async fn execute(&self, command: &str, args: Vec<RedisArg>) -> Result<Vec<RedisReply>> {
         let conn = self.shared().await?;
-        let result = run(&conn, command, args).await;
-        if result.is_err() {
-            self.discard_shared(&conn);
+        let result = run(&conn, command, args.clone()).await;
+        let Err(error) = result else {
+            return result;
+        };
+        self.discard_shared(&conn);
+        if !connection_lost(&error) {
+            return Err(error);
         }
-        result
+        let fresh = self.shared().await?;
+        let retried = run(&fresh, command, args).await;
+        if retried.is_err() {
+            self.discard_shared(&fresh);
+        }
+        retried
     }
 
+    /// On a connection of its own; a kept one that died is replaced once, as above.
     async fn execute_blocking(
         &self,
         command: &str,
         args: Vec<RedisArg>,
     ) -> Result<Vec<RedisReply>> {
         let idle = self.blocking.lock().map_err(poisoned)?.pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => self.open().await?,
+        let (conn, replies) = match idle {
+            Some(kept) => match run(&kept, command, args.clone()).await {
+                Err(error) if connection_lost(&error) => {
+                    let fresh = self.open().await?;
+                    let replies = run(&fresh, command, args).await?;
+                    (fresh, replies)
+                }
+                result => (kept, result?),
+            },
+            None => {
+                let fresh = self.open().await?;
+                let replies = run(&fresh, command, args).await?;
+                (fresh, replies)
+            }
         };
-        let replies = run(&conn, command, args).await?;
         if let Ok(mut idle) = self.blocking.lock()
             && idle.len() < IDLE_BLOCKING_KEPT
         {
