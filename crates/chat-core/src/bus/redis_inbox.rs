@@ -179,13 +179,12 @@ fn is_stream_id(id: &str) -> bool {
     }
 }
 
-/// Splits a flattened XREAD / XRANGE reply into events. Spin flattens
-/// `[[key, [[id, [field, value]], ...]]]` into `key, id, field, value, id, field, value...`
-/// (without the key for XRANGE); a timed-out XREAD is a single nil.
-fn parse_entries(replies: &[RedisReply], skip_key: bool) -> Result<Vec<Delivered>> {
+/// Splits flattened stream entries into events: Spin flattens `[[id, [field, value]], ...]`
+/// into `id, field, value, id, field, value...` (an XRANGE reply, or one key's part of an
+/// XREAD reply, which [`Inbox::read_many`] splits by key); a timed-out XREAD is a single nil.
+fn parse_entries(replies: &[RedisReply]) -> Result<Vec<Delivered>> {
     let entries = match replies {
         [] | [RedisReply::Nil] => return Ok(Vec::new()),
-        [_key, rest @ ..] if skip_key => rest,
         all => all,
     };
     if entries.len() % 3 != 0 {
@@ -275,7 +274,7 @@ impl Inbox for RedisInbox {
                 ],
             )
             .await?;
-        let newest = parse_entries(&reply, false)?;
+        let newest = parse_entries(&reply)?;
         Ok(newest
             .into_iter()
             .next()
@@ -304,6 +303,7 @@ impl Inbox for RedisInbox {
         })
     }
 
+    /// A read of one inbox is a [`Inbox::read_many`] of one reader: one `XREAD` path.
     async fn read(
         &self,
         user: &UserId,
@@ -311,27 +311,9 @@ impl Inbox for RedisInbox {
         wait: Duration,
         max: usize,
     ) -> Result<Vec<Delivered>> {
-        if !is_stream_id(&cursor.0) {
-            return Err(Error::invalid_cursor());
-        }
-        let count = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
-        let block_ms = millis(wait);
-        let mut args: Vec<RedisArg> = vec!["COUNT".into(), count.into()];
-        // BLOCK 0 would wait forever; a zero wait is a plain read.
-        if block_ms > 0 {
-            args.extend(["BLOCK".into(), block_ms.into()]);
-        }
-        args.extend([
-            "STREAMS".into(),
-            key(user.as_str()).into(),
-            cursor.0.as_str().into(),
-        ]);
-        let reply = if block_ms > 0 {
-            self.redis.execute_blocking("XREAD", args).await?
-        } else {
-            self.redis.execute("XREAD", args).await?
-        };
-        parse_entries(&reply, true)
+        let readers = [(user.clone(), cursor.clone())];
+        let mut batches = self.read_many(&readers, wait, max).await?;
+        Ok(batches.pop().unwrap_or_default())
     }
 
     /// One `XREAD` over every reader's inbox and the bell. Readers of the same user share
@@ -400,7 +382,7 @@ impl Inbox for RedisInbox {
         }
         let mut entries: HashMap<&str, Vec<Delivered>> = HashMap::new();
         for (k, items) in by_key {
-            entries.insert(k, parse_entries(&items, false)?);
+            entries.insert(k, parse_entries(&items)?);
         }
         Ok(readers
             .iter()
@@ -468,19 +450,14 @@ mod tests {
 
     #[test]
     fn a_timed_out_read_is_empty() {
-        assert!(
-            parse_entries(&[RedisReply::Nil], true)
-                .expect("ok")
-                .is_empty()
-        );
-        assert!(parse_entries(&[], true).expect("ok").is_empty());
+        assert!(parse_entries(&[RedisReply::Nil]).expect("ok").is_empty());
+        assert!(parse_entries(&[]).expect("ok").is_empty());
     }
 
     #[test]
     fn flattened_entries_split_into_triples() {
         let e = r#"{"kind":"notification","data":{"n":1}}"#;
         let reply = [
-            text("chat:inbox:u"),
             text("1-0"),
             text("e"),
             text(e),
@@ -488,7 +465,7 @@ mod tests {
             text("e"),
             text(e),
         ];
-        let got = parse_entries(&reply, true).expect("parses");
+        let got = parse_entries(&reply).expect("parses");
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].id, EventId("2-0".into()));
         assert_eq!(crate::testkit::note_number(&got[0].event), 1);
@@ -496,7 +473,7 @@ mod tests {
 
     #[test]
     fn a_ragged_reply_is_a_bus_error() {
-        let reply = [text("k"), text("1-0"), text("e")];
-        assert!(matches!(parse_entries(&reply, true), Err(Error::Bus(_))));
+        let reply = [text("1-0"), text("e")];
+        assert!(matches!(parse_entries(&reply), Err(Error::Bus(_))));
     }
 }

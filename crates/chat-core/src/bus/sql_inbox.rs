@@ -257,6 +257,7 @@ impl Inbox for SqlInbox {
         })
     }
 
+    /// A read of one inbox is a [`Inbox::read_many`] of one reader: one poll loop.
     async fn read(
         &self,
         user: &UserId,
@@ -264,51 +265,9 @@ impl Inbox for SqlInbox {
         wait: Duration,
         max: usize,
     ) -> Result<Vec<Delivered>> {
-        let after = parse_cursor(cursor).ok_or_else(Error::invalid_cursor)?;
-        let params = [
-            Value::from(user),
-            Value::Integer(after),
-            Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
-        ];
-        // Count the polls rather than watch the clock, so a stopped test clock still ends.
-        // Polls are fast for a while and then back off to the configured interval: a
-        // conversation that is active gets its next event quickly, an idle stream costs
-        // few queries.
-        let mut remaining = wait;
-        let mut waited = Duration::ZERO;
-        let mut nap = self.fast_poll(1).await?;
-        loop {
-            let rows = self
-                .sql
-                .query(
-                    "SELECT id, payload FROM inbox_events
-                     WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                    &params,
-                )
-                .await?;
-            if !rows.is_empty() || remaining.is_zero() {
-                return rows
-                    .into_iter()
-                    .map(|row| {
-                        let id: i64 = row.get(0)?;
-                        let payload: String = row.get(1)?;
-                        let event = serde_json::from_str(&payload)
-                            .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
-                        Ok(Delivered {
-                            id: EventId(id.to_string()),
-                            event,
-                        })
-                    })
-                    .collect();
-            }
-            let this_nap = nap.min(remaining);
-            self.clock.sleep(this_nap).await;
-            remaining = remaining.saturating_sub(this_nap);
-            waited += this_nap;
-            if waited >= FAST_FOR {
-                nap = (nap * 2).min(self.poll_interval);
-            }
-        }
+        let readers = [(user.clone(), cursor.clone())];
+        let mut batches = self.read_many(&readers, wait, max).await?;
+        Ok(batches.pop().unwrap_or_default())
     }
 
     /// One query over every reader's inbox per poll (at most `max` events each), polling
@@ -330,6 +289,10 @@ impl Inbox for SqlInbox {
             Value::Text(serde_json::Value::Array(cursors).to_string()),
             Value::Integer(i64::try_from(max.max(1)).unwrap_or(i64::MAX)),
         ];
+        // Count the polls rather than watch the clock, so a stopped test clock still ends.
+        // Polls are fast for a while and then back off to the configured interval: a
+        // conversation that is active gets its next event quickly, an idle stream costs
+        // few queries.
         let mut remaining = wait;
         let mut waited = Duration::ZERO;
         let mut nap = self.fast_poll(readers.len()).await?;
