@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
+    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported},
 };
 use spin_sdk_wasip2::sqlite3::{Connection, Value as SpinValue};
 
@@ -47,38 +47,19 @@ fn open(database: &str) -> Result<Connection> {
     Connection::open(database).map_err(db_error)
 }
 
-/// Whether the host refused a statement as one it does not pass on: Spin's libSQL client
-/// parses each statement before sending it and refuses the pragmas a server owns
-/// (`synchronous`, `journal_mode`, `busy_timeout`) without a round trip.
-fn unsupported(error: &Error) -> bool {
-    matches!(error, Error::Database(detail) if detail.contains("unsupported statement"))
-}
-
 /// Sends [`WRITER_PRAGMAS`]. On a libSQL server the first of them is refused by the client
-/// (see [`unsupported`]); the server's own connections already run what they ask for
-/// (`synchronous = NORMAL` in WAL mode, foreign keys enforced: sqld 0.24 answers
-/// `PRAGMA synchronous` with 1 and `PRAGMA foreign_keys` with 1), so the rest is not sent
-/// either: each would be an HTTP round trip that changes nothing.
+/// ([`refused_as_unsupported`]); the server's own connections already run what they ask
+/// for, so the rest is not sent either: each would be an HTTP round trip that changes
+/// nothing.
 fn tune_for_writing(conn: &Connection) -> Result<()> {
     for pragma in WRITER_PRAGMAS {
         match run(conn, pragma, &[]) {
             Ok(_) => {}
-            Err(e) if unsupported(&e) => return Ok(()),
+            Err(e) if refused_as_unsupported(&e) => return Ok(()),
             Err(e) => return Err(e),
         }
     }
     Ok(())
-}
-
-/// Whether a statement only reads: those run on an untuned connection (neither pragma
-/// changes a read), so a request that only reads sends no pragma at all.
-fn only_reads(sql: &str) -> bool {
-    let head = sql.trim_start();
-    let starts = |word: &str| {
-        head.get(..word.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(word))
-    };
-    starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
 }
 
 /// Runs one statement to the end and returns its rows. The host's calls are synchronous

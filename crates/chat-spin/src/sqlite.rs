@@ -17,7 +17,7 @@ use std::{
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
+    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported},
 };
 use spin_sdk::sqlite::{Connection, Value as SpinValue};
 
@@ -67,36 +67,19 @@ async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>>
         .collect())
 }
 
-/// Whether the host refused a statement as one it does not pass on: Spin's libSQL client
-/// parses each statement before sending it and refuses the pragmas a server owns
-/// (`synchronous`, `journal_mode`, `busy_timeout`) without a round trip.
-fn unsupported(error: &Error) -> bool {
-    matches!(error, Error::Database(detail) if detail.contains("unsupported statement"))
-}
-
 /// Sends [`WRITER_PRAGMAS`]. On a libSQL server the first of them is refused by the client
-/// (see [`unsupported`]); the server's own connections already run what they ask for, so
-/// the rest is not sent either: each would be an HTTP round trip that changes nothing.
+/// ([`refused_as_unsupported`]); the server's own connections already run what they ask
+/// for, so the rest is not sent either: each would be an HTTP round trip that changes
+/// nothing.
 async fn tune_for_writing(conn: &Connection) -> Result<()> {
     for pragma in WRITER_PRAGMAS {
         match run(conn, pragma, &[]).await {
             Ok(_) => {}
-            Err(e) if unsupported(&e) => return Ok(()),
+            Err(e) if refused_as_unsupported(&e) => return Ok(()),
             Err(e) => return Err(e),
         }
     }
     Ok(())
-}
-
-/// Whether a statement only reads: those run on an untuned connection (neither pragma
-/// changes a read), so a connection that only ever reads gets no pragma at all.
-fn only_reads(sql: &str) -> bool {
-    let head = sql.trim_start();
-    let starts = |word: &str| {
-        head.get(..word.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(word))
-    };
-    starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
 }
 
 /// An open connection, whether it got [`WRITER_PRAGMAS`] yet, and since when it is idle.

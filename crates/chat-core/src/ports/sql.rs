@@ -33,6 +33,25 @@ pub fn host_sql_error(detail: String) -> Error {
     }
 }
 
+/// Whether a host refused a statement as one it does not pass on: Spin's libSQL client
+/// parses each statement before sending it and refuses the pragmas a server owns
+/// (`synchronous`, `journal_mode`, `busy_timeout`) without a round trip.
+pub fn refused_as_unsupported(error: &Error) -> bool {
+    matches!(error, Error::Database(detail) if detail.contains("unsupported statement"))
+}
+
+/// Whether a statement only reads: those run on a connection that did not get
+/// [`WRITER_PRAGMAS`] (neither changes a read), so a connection that only ever reads gets
+/// no pragma at all.
+pub fn only_reads(sql: &str) -> bool {
+    let head = sql.trim_start();
+    let starts = |word: &str| {
+        head.get(..word.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(word))
+    };
+    starts("SELECT") || (starts("PRAGMA") && !head.contains('='))
+}
+
 /// One SQLite value, as a parameter or a column of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -204,4 +223,36 @@ pub trait SqlTransaction: Send {
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Makes the transaction's changes durable.
     async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_selects_and_pragmas_that_set_nothing() {
+        for read in ["SELECT 1", "  select x FROM t", "PRAGMA user_version"] {
+            assert!(only_reads(read), "{read}");
+        }
+        for write in [
+            "INSERT INTO t VALUES (1)",
+            "PRAGMA foreign_keys = ON",
+            "BEGIN",
+            "",
+        ] {
+            assert!(!only_reads(write), "{write}");
+        }
+    }
+
+    #[test]
+    fn only_the_hosts_refusal_counts_as_unsupported() {
+        let refused = Error::Database("Hrana: unsupported statement".into());
+        assert!(refused_as_unsupported(&refused));
+        assert!(!refused_as_unsupported(&Error::Database(
+            "no such table".into()
+        )));
+        assert!(!refused_as_unsupported(&Error::Busy(
+            "unsupported statement".into()
+        )));
+    }
 }
