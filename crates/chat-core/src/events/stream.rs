@@ -124,7 +124,8 @@ impl LiveStream {
         // lease write per stream at the same instant, a herd on SQLite's write lock that
         // stalled sends for over a second at 400 streams. Spread both at random: the first
         // heartbeat within the second half of the interval, the end in the last fifth of
-        // the stream's time (never later than configured).
+        // the stream's time (never later than configured, but for the shared wait's rounding
+        // of deadlines, at most a second: see bus/shared_waits.rs).
         let stream_ms = millis(settings.stream_duration);
         let heartbeat_ms = millis(settings.heartbeat_interval);
         let ends_ms = started_ms + stream_ms - random_below(&ports, stream_ms / 5)?;
