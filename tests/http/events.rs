@@ -53,10 +53,13 @@ both_backends!(
         let id = room(&server, &ann, "talk", &[&bob]).await;
 
         let mut ann_tab1 = server.events(&ann.token, None).await;
-        assert_eq!(
-            ann_tab1.next(WAIT).await,
-            Next::Frame(SseFrame::Retry(1000))
-        );
+        match ann_tab1.next(WAIT).await {
+            Next::Frame(SseFrame::Retry {
+                after: 1000,
+                id: Some(_),
+            }) => {}
+            other => panic!("the stream opens with retry and its cursor: {other:?}"),
+        }
         let mut ann_tab2 = server.events(&ann.token, None).await;
         let mut bob_tab = server.events(&bob.token, None).await;
         let mut cat_tab = server.events(&cat.token, None).await;
@@ -149,6 +152,47 @@ both_backends!(
                 "nothing extra"
             );
         }
+    }
+);
+
+both_backends!(
+    a_stream_that_saw_no_event_resumes_from_where_it_opened,
+    |backend| {
+        let server = TestServer::start_with(backend, settings()).await;
+        let ann = person(&server, "ann").await;
+        // Something from before: the quiet stream opens after it.
+        publish(&server, "ann", json!({"n": 0})).await;
+        let mut quiet = server.events(&ann.token, None).await;
+        let Next::Frame(SseFrame::Retry {
+            id: Some(opened_at),
+            ..
+        }) = quiet.next(WAIT).await
+        else {
+            panic!("the stream opens with retry and its cursor");
+        };
+        drop(quiet); // it ends having delivered nothing
+
+        // While the client is between two streams, an event arrives. A reconnect that
+        // started at the inbox's end would never see it; one that resumes where the
+        // quiet stream began sees exactly it.
+        assert_eq!(
+            publish(&server, "ann", json!({"n": 1})).await.status(),
+            StatusCode::ACCEPTED
+        );
+        let mut resumed = server.events(&ann.token, Some(&opened_at)).await;
+        let (_, kind, data) = resumed
+            .next_event(WAIT)
+            .await
+            .expect("the event in between");
+        assert_eq!(kind, "notification");
+        assert_eq!(data["n"], 1, "only what came after the quiet stream opened");
+        assert!(
+            resumed
+                .next_event(Duration::from_millis(500))
+                .await
+                .is_none(),
+            "nothing extra"
+        );
     }
 );
 
@@ -282,11 +326,12 @@ both_backends!(friends_see_presence_come_and_ghosts_go, |backend| {
         .await
         .expect("ann goes offline");
     assert_eq!(
-        (kind.as_str(), &data),
-        (
-            "presence",
-            &json!({"user_id": ann.id, "presence": "offline"})
-        )
+        (kind.as_str(), &data["user_id"], &data["presence"]),
+        ("presence", &json!(ann.id), &json!("offline"))
+    );
+    assert!(
+        data["last_seen_at"].is_string(),
+        "with when she was last seen: {data}"
     );
     assert!(
         cut.elapsed() < Duration::from_secs(10),
@@ -362,7 +407,7 @@ both_backends!(
             &ann.id,
             online_id,
             Duration::ZERO,
-            Duration::from_secs(20),
+            Duration::from_secs(30),
         )
         .await;
         assert_eq!(
@@ -386,7 +431,8 @@ both_backends!(
             &ann.id,
             back_id,
             Duration::ZERO,
-            Duration::from_secs(10),
+            // A bound on waiting, not a timing claim: generous for a loaded CI machine.
+            Duration::from_secs(30),
         )
         .await;
         assert_eq!(
@@ -554,3 +600,64 @@ both_backends!(one_user_holds_a_bounded_number_of_streams, |backend| {
     assert!(third.headers().contains_key("retry-after"));
     let _bobs = server.events(&bob.token, None).await; // another user is not affected
 });
+
+both_backends!(
+    a_friend_who_went_offline_says_when_they_were_last_seen,
+    |backend| {
+        let mut settings = settings();
+        settings.heartbeat_interval = Duration::from_secs(1);
+        settings.presence_ttl = Duration::from_secs(2);
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        befriend(&server, &ann, &bob).await;
+        let friend_of = |list: &serde_json::Value, id: &str| {
+            list["friends"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["user"]["id"] == id)
+                .expect("the friend")["user"]
+                .clone()
+        };
+        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        assert_eq!(
+            friend_of(&list, &ann.id).get("last_seen_at"),
+            None,
+            "never seen yet"
+        );
+
+        let mut watcher = server.events(&bob.token, None).await;
+        let before = Instant::now();
+        drop(server.events(&ann.token, None).await); // Ann comes and goes without a word
+        let mut offline = None;
+        while offline.is_none() && before.elapsed() < Duration::from_secs(20) {
+            match watcher.next_event(Duration::from_secs(5)).await {
+                Some((_, kind, data)) if kind == "presence" && data["presence"] == "offline" => {
+                    offline = Some(data)
+                }
+                Some(_) => {}
+                None => watcher = server.events(&bob.token, None).await,
+            }
+        }
+        let offline = offline.expect("Ann goes offline");
+        let seen = offline["last_seen_at"].as_str().expect("with when");
+        assert!(seen.ends_with('Z'));
+        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        assert_eq!(
+            friend_of(&list, &ann.id)["last_seen_at"],
+            seen,
+            "the same in the list"
+        );
+        assert_eq!(friend_of(&list, &ann.id)["presence"], "offline");
+
+        // Online again, the time is not shown; strangers never see it.
+        let _back = server.events(&ann.token, None).await;
+        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        assert_eq!(friend_of(&list, &ann.id).get("last_seen_at"), None);
+        let cat = person(&server, "cat").await;
+        let (_, found) = call(&server, &cat, Method::GET, "/api/users?q=ann", None).await;
+        assert_eq!(found["users"][0]["username"], "ann", "{found}");
+        assert!(found.to_string().find("last_seen_at").is_none(), "{found}");
+    }
+);

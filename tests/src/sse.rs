@@ -8,8 +8,13 @@ use serde_json::Value;
 /// One SSE frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SseFrame {
-    /// `retry:` in milliseconds.
-    Retry(u64),
+    /// `retry:` in milliseconds, with the `id:` the stream starts after.
+    Retry {
+        /// `retry:`.
+        after: u64,
+        /// `id:`, if any.
+        id: Option<String>,
+    },
     /// A comment line.
     Comment(String),
     /// An event.
@@ -73,7 +78,7 @@ impl SseStream {
             return Some(SseFrame::Event { id, kind, data });
         }
         retry
-            .map(SseFrame::Retry)
+            .map(|after| SseFrame::Retry { after, id })
             .or(comment.map(SseFrame::Comment))
     }
 

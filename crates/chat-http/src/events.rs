@@ -29,7 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 fn to_sse(frame: Frame) -> SseEvent {
     match frame {
-        Frame::Retry(after) => SseEvent::default().retry(after),
+        Frame::Opening { retry, cursor } => SseEvent::default().retry(retry).id(cursor),
         Frame::Comment(text) => SseEvent::default().comment(text),
         Frame::Event { id, payload } => SseEvent::default()
             .id(id)

@@ -34,8 +34,17 @@ const BATCH: usize = 100;
 /// One piece of the stream.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
-    /// `retry:` in milliseconds.
-    Retry(Duration),
+    /// The first frame: `retry:` in milliseconds, and `id:` the cursor the stream starts
+    /// after. No event is dispatched for it, but a browser's EventSource keeps the id and
+    /// sends it as `Last-Event-ID` when it reconnects, so a client that saw no event in
+    /// this stream still resumes where it began instead of at the inbox's end then (which
+    /// would skip whatever arrived between the two streams).
+    Opening {
+        /// How long the client waits before reconnecting.
+        retry: Duration,
+        /// Where the stream starts.
+        cursor: String,
+    },
     /// An event with `id:`, `event:` and `data:`.
     Event {
         /// The inbox id (for `Last-Event-ID`).
@@ -83,7 +92,7 @@ impl LiveStream {
     pub async fn open(ports: Ports, user: User, last_event_id: Option<&str>) -> Result<Self> {
         let inbox = ports.inbox.clone();
         let started_ms = ports.clock.now_ms();
-        let mut pending = std::collections::VecDeque::from([Frame::Retry(RETRY)]);
+        let mut pending = std::collections::VecDeque::new();
         let cursor = match last_event_id {
             Some(id) => {
                 let resumed = EventId(id.to_owned());
@@ -112,6 +121,10 @@ impl LiveStream {
                 .context("stream open: finding the inbox end")?,
         };
 
+        pending.push_front(Frame::Opening {
+            retry: RETRY,
+            cursor: cursor.0.clone(),
+        });
         let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
         presence::connect(&ports, &stream_id, &user)
             .await
