@@ -11,7 +11,7 @@ use std::time::Duration;
 use chat_core::{
     Error, Ports, Result,
     accounts::{Accounts, User},
-    conversations::{Conversation, Conversations},
+    conversations::{Conversation, Conversations, NewRoom},
     events::LiveStream,
     ids::UserId,
     ports::{BusBackend, CursorStatus, Delivered, EventId, Inbox},
@@ -101,7 +101,10 @@ async fn scene(
     let bob = people.pop().unwrap();
     let ann = people.pop().unwrap();
     let room = Conversations::new(&ports, &ann)
-        .create_room(Some("flaky"))
+        .create_room(&NewRoom {
+            name: Some("flaky"),
+            ..NewRoom::default()
+        })
         .await
         .unwrap();
     Conversations::new(&ports, &bob)
@@ -170,7 +173,7 @@ chat_tests::both_backends!(
 
         flaky.failing.store(true, Ordering::SeqCst);
         let (first, created) = Conversations::new(&ports, &ann)
-            .send(&room.id, "hello?", "k1")
+            .send(&room.id, "hello?", "k1", None)
             .await
             .expect("stored and queued: acknowledged");
         assert!(created);
@@ -187,7 +190,7 @@ chat_tests::both_backends!(
             let (ann, room_id) = (ann.clone(), room.id.clone());
             async move {
                 Conversations::new(&ports, &ann)
-                    .send(&room_id, "hello?", "k1")
+                    .send(&room_id, "hello?", "k1", None)
                     .await
             }
         });
@@ -215,7 +218,7 @@ chat_tests::both_backends!(
         let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
         flaky.failing.store(true, Ordering::SeqCst);
         Conversations::new(&ports, &ann)
-            .send(&room.id, "anyone?", "k2")
+            .send(&room.id, "anyone?", "k2", None)
             .await
             .unwrap();
         flaky.failing.store(false, Ordering::SeqCst);
@@ -234,12 +237,12 @@ chat_tests::both_backends!(an_append_whose_reply_was_lost_is_never_doubled, |bac
 
     flaky.failing.store(true, Ordering::SeqCst);
     Conversations::new(&ports, &ann)
-        .send(&room.id, "did that go?", "k3")
+        .send(&room.id, "did that go?", "k3", None)
         .await
         .unwrap();
     // The retry, and every round after, find the row still there and append again.
     Conversations::new(&ports, &ann)
-        .send(&room.id, "did that go?", "k3")
+        .send(&room.id, "did that go?", "k3", None)
         .await
         .unwrap();
     stream_round(&ports, &ann).await;
@@ -262,8 +265,8 @@ chat_tests::both_backends!(every_kind_of_event_outlives_a_failed_append, |backen
 
     flaky.failing.store(true, Ordering::SeqCst);
     let bobs = Conversations::new(&ports, &bob);
-    bobs.send(&room.id, "hi", "k4").await.unwrap();
-    let (edited, _) = bobs.send(&room.id, "typo", "k5").await.unwrap();
+    bobs.send(&room.id, "hi", "k4", None).await.unwrap();
+    let (edited, _) = bobs.send(&room.id, "typo", "k5", None).await.unwrap();
     bobs.edit(&room.id, &edited.id, "fixed").await.unwrap();
     bobs.delete(&room.id, &edited.id).await.unwrap();
     Conversations::new(&ports, &ann)

@@ -37,6 +37,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "messages_burst",
             "messages_per_second",
             "room_members_max",
+            "read_receipts_members_max",
         ],
         "events" => &[
             "redis_url",

@@ -55,6 +55,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("password_hashes_per_second", "20"),
     spec("trusted_proxies", ""),
     spec("room_members_max", "1000"),
+    spec("read_receipts_members_max", "50"),
     spec("streams_per_user", "20"),
 ];
 
@@ -110,6 +111,10 @@ pub struct Settings {
     pub trusted_proxies: crate::proxies::TrustedProxies,
     /// Most members a room takes: every message fans out to each of them.
     pub room_members_max: u32,
+    /// Read marks are announced to every member only in conversations this size or
+    /// smaller; in bigger rooms only to the reader's own tabs (a room of 1,000 reading
+    /// along would otherwise append a million events for every message).
+    pub read_receipts_members_max: u32,
     /// Most event streams (leases) one user holds at once.
     pub streams_per_user: u32,
 }
@@ -219,6 +224,7 @@ impl Settings {
             password_hashes_per_second: positive("password_hashes_per_second")?,
             trusted_proxies: crate::proxies::TrustedProxies::parse(&raw("trusted_proxies"))?,
             room_members_max: positive("room_members_max")?,
+            read_receipts_members_max: positive("read_receipts_members_max")?,
             streams_per_user: positive("streams_per_user")?,
         };
         if !settings.argon2.meets_owasp_minimum() {

@@ -20,6 +20,14 @@ pub enum Action {
     MarkRead,
     /// Opening a direct conversation, creating, joining or leaving a room.
     Membership,
+    /// A room's title or topic: every member gets `conversation_updated`.
+    RoomDetails,
+    /// Searching the room directory: a read, but one that scans public rooms.
+    Directory,
+    /// Adding or taking back a reaction: every member gets `reaction`.
+    React,
+    /// Muting, hiding: the caller's own tabs get `preferences`.
+    Preferences,
     /// Display name or status message: every friend gets `profile`.
     Profile,
     /// Chosen presence: every friend gets `presence`.
@@ -39,6 +47,10 @@ impl Action {
             Action::Nudge => Rate::bucket(3, 0.1),
             Action::MarkRead => Rate::bucket(30, 2.0),
             Action::Membership => Rate::bucket(20, 0.5),
+            Action::RoomDetails => Rate::bucket(10, 0.2),
+            Action::Directory => Rate::bucket(30, 2.0),
+            Action::React => Rate::bucket(20, 2.0),
+            Action::Preferences => Rate::bucket(20, 1.0),
             Action::Profile => Rate::bucket(10, 0.2),
             Action::Presence => Rate::bucket(10, 0.5),
             Action::Relations => Rate::bucket(20, 0.2),
@@ -53,6 +65,10 @@ impl Action {
             Action::Nudge => "nudge",
             Action::MarkRead => "read",
             Action::Membership => "membership",
+            Action::RoomDetails => "room",
+            Action::Directory => "directory",
+            Action::React => "react",
+            Action::Preferences => "preferences",
             Action::Profile => "profile",
             Action::Presence => "presence",
             Action::Relations => "relations",

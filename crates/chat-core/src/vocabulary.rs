@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     accounts::User,
     conversations::{Conversation, Message},
-    ids::{ConversationId, UserId},
+    ids::{ConversationId, MessageId, UserId},
     presence::Presence,
     time::rfc3339_ms,
     users::{Friend, FriendRequest, UserSummary},
@@ -62,7 +62,11 @@ pub enum Payload {
     FriendRequest(FriendRequestChange),
     FriendAdded(FriendAdded),
     FriendRemoved(FriendRemoved),
-    ConversationAdded(ConversationAdded),
+    // Boxed: a whole conversation, its last message included, dwarfs every other payload.
+    ConversationAdded(Box<ConversationAdded>),
+    ConversationUpdated(ConversationUpdated),
+    Reaction(ReactionChange),
+    Preferences(PreferencesChange),
     MemberJoined(MemberJoined),
     MemberLeft(MemberLeft),
     /// What a trusted server published: any JSON object.
@@ -129,6 +133,9 @@ pub struct PresenceChange {
     pub user_id: UserId,
     /// What the recipient sees now (the choice itself on the user's own tabs).
     pub presence: Presence,
+    /// RFC 3339, with an `offline`: when they were last seen online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<String>,
 }
 
 /// `profile`.
@@ -194,6 +201,48 @@ pub struct ConversationAdded {
     pub conversation: Conversation,
 }
 
+/// `conversation_updated`: a room's title or topic changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationUpdated {
+    /// The room.
+    pub conversation_id: ConversationId,
+    /// Its title now (private rooms), or null.
+    pub title: Option<String>,
+    /// Its topic now, or null.
+    pub topic: Option<String>,
+    /// Who changed it (presence `offline`, as in `member_joined`).
+    pub by: UserSummary,
+}
+
+/// `reaction`: someone added or took back a reaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionChange {
+    /// Where.
+    pub conversation_id: ConversationId,
+    /// To which message.
+    pub message_id: MessageId,
+    /// The emoji.
+    pub emoji: String,
+    /// Who.
+    pub user_id: UserId,
+    /// Added (true) or taken back (false).
+    pub added: bool,
+    /// How many reacted to the message with this emoji now.
+    pub count: i64,
+}
+
+/// `preferences`: the caller muted, unmuted, hid or showed a conversation (to their own
+/// tabs only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreferencesChange {
+    /// Which.
+    pub conversation_id: ConversationId,
+    /// Muted now.
+    pub muted: bool,
+    /// Hidden now.
+    pub hidden: bool,
+}
+
 /// `member_joined`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberJoined {
@@ -245,6 +294,9 @@ impl Payload {
             Payload::FriendAdded(_) => "friend_added",
             Payload::FriendRemoved(_) => "friend_removed",
             Payload::ConversationAdded(_) => "conversation_added",
+            Payload::ConversationUpdated(_) => "conversation_updated",
+            Payload::Reaction(_) => "reaction",
+            Payload::Preferences(_) => "preferences",
             Payload::MemberJoined(_) => "member_joined",
             Payload::MemberLeft(_) => "member_left",
             Payload::Notification(_) => "notification",
@@ -269,6 +321,9 @@ impl Payload {
             Payload::FriendAdded(d) => text(d),
             Payload::FriendRemoved(d) => text(d),
             Payload::ConversationAdded(d) => text(d),
+            Payload::ConversationUpdated(d) => text(d),
+            Payload::Reaction(d) => text(d),
+            Payload::Preferences(d) => text(d),
             Payload::MemberJoined(d) => text(d),
             Payload::MemberLeft(d) => text(d),
             Payload::Notification(d) => text(d),
@@ -372,15 +427,25 @@ impl Event {
         Self::durable(Payload::Presence(PresenceChange {
             user_id: user_id.to_owned(),
             presence,
+            last_seen_at: None,
         }))
     }
 
-    /// The `offline` a lease sweep announces for `user_id`, marked for the stream to
-    /// check again on delivery.
-    pub fn lapsed(user_id: &UserId) -> Self {
+    /// `presence` `offline` for a friend last seen online at `seen_ms`.
+    pub fn gone_offline(user_id: &UserId, seen_ms: i64) -> Self {
+        Self::durable(Payload::Presence(PresenceChange {
+            user_id: user_id.to_owned(),
+            presence: Presence::Offline,
+            last_seen_at: Some(rfc3339_ms(seen_ms)),
+        }))
+    }
+
+    /// The `offline` a lease sweep announces for `user_id` (last seen at `seen_ms`),
+    /// marked for the stream to check again on delivery.
+    pub fn lapsed(user_id: &UserId, seen_ms: i64) -> Self {
         Event {
             lapse: true,
-            ..Self::presence(user_id, Presence::Offline)
+            ..Self::gone_offline(user_id, seen_ms)
         }
     }
 
@@ -441,9 +506,50 @@ impl Event {
 
     /// `conversation_added`: the recipient is now a member of `conversation`.
     pub fn conversation_added(conversation: Conversation) -> Self {
-        Self::durable(Payload::ConversationAdded(ConversationAdded {
+        Self::durable(Payload::ConversationAdded(Box::new(ConversationAdded {
             conversation_id: conversation.id.clone(),
             conversation,
+        })))
+    }
+
+    /// `conversation_updated`: `by` set the room's title and topic to these.
+    pub fn conversation_updated(conversation: &Conversation, by: &User) -> Self {
+        let mut by = UserSummary::of_self(by);
+        by.presence = Presence::Offline;
+        Self::durable(Payload::ConversationUpdated(ConversationUpdated {
+            conversation_id: conversation.id.clone(),
+            title: conversation.title.clone(),
+            topic: conversation.topic.clone(),
+            by,
+        }))
+    }
+
+    /// `reaction`: `user_id` added (or took back) `emoji` on a message; `count` is how
+    /// many have it now.
+    pub fn reaction(
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+        emoji: &str,
+        user_id: &UserId,
+        added: bool,
+        count: i64,
+    ) -> Self {
+        Self::durable(Payload::Reaction(ReactionChange {
+            conversation_id: conversation_id.to_owned(),
+            message_id: message_id.to_owned(),
+            emoji: emoji.to_owned(),
+            user_id: user_id.to_owned(),
+            added,
+            count,
+        }))
+    }
+
+    /// `preferences`: how the caller now wants a conversation.
+    pub fn preferences(conversation_id: &ConversationId, muted: bool, hidden: bool) -> Self {
+        Self::durable(Payload::Preferences(PreferencesChange {
+            conversation_id: conversation_id.to_owned(),
+            muted,
+            hidden,
         }))
     }
 
@@ -477,7 +583,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::{conversations::ConversationKind, ids::MessageId};
+    use crate::conversations::ConversationKind;
 
     fn c1() -> ConversationId {
         ConversationId::from_raw("c1")
@@ -494,6 +600,7 @@ mod tests {
             display_name: name.to_uppercase(),
             status_message: String::new(),
             presence,
+            last_seen_at: None,
         }
     }
 
@@ -519,6 +626,20 @@ mod tests {
             created_at: "2026-01-01T00:00:00.000Z".to_owned(),
             edited_at: None,
             deleted: false,
+            reply_to: Some(crate::conversations::ReplyQuote {
+                id: MessageId::from_raw("m0"),
+                seq: 2,
+                sender_id: UserId::from_raw("id-bob"),
+                sender_name: "BOB".to_owned(),
+                excerpt: "how are you?".to_owned(),
+                deleted: false,
+            }),
+            reactions: vec![crate::conversations::Reaction {
+                emoji: "👍".to_owned(),
+                count: 2,
+                user_ids: vec![UserId::from_raw("id-bob"), UserId::from_raw("id-cat")],
+            }],
+            mentions: vec!["bob".to_owned()],
         }
     }
 
@@ -553,6 +674,10 @@ mod tests {
             "id": "m1", "conversation_id": "c1", "seq": 3,
             "sender": summary_json("ann", "offline"), "body": "hello", "client_id": "k1",
             "created_at": "2026-01-01T00:00:00.000Z", "edited_at": null, "deleted": false,
+            "reply_to": { "id": "m0", "seq": 2, "sender_id": "id-bob", "sender_name": "BOB",
+                          "excerpt": "how are you?", "deleted": false },
+            "reactions": [{ "emoji": "👍", "count": 2, "user_ids": ["id-bob", "id-cat"] }],
+            "mentions": ["bob"],
         });
         let data = json!({ "conversation_id": "c1", "message": message_json });
         check(Event::message(&message()), "message", data.clone());
@@ -623,12 +748,13 @@ mod tests {
 
     #[test]
     fn a_lapse_is_an_offline_marked_for_a_second_look() {
-        let event = Event::lapsed(&u1());
+        let event = Event::lapsed(&u1(), 7_000);
         assert!(event.lapse);
         check(
             event,
             "presence",
-            json!({ "user_id": "u1", "presence": "offline" }),
+            json!({ "user_id": "u1", "presence": "offline",
+                    "last_seen_at": "1970-01-01T00:00:07.000Z" }),
         );
     }
 
@@ -685,23 +811,41 @@ mod tests {
     }
 
     #[test]
-    fn conversation_added_carries_the_conversation() {
+    fn conversation_added_and_updated_carry_the_room() {
         let conversation = Conversation {
             id: c1(),
             kind: ConversationKind::Room,
             name: Some("lobby".to_owned()),
+            title: None,
+            topic: Some("all things".to_owned()),
+            member_count: 1,
             members: None,
             last_message: None,
             unread_count: 0,
+            mention_count: 0,
+            muted: false,
+            hidden: false,
             read_marks: None,
             created_at: "2026-01-01T00:00:00.000Z".to_owned(),
         };
+        let mut renamed = conversation.clone();
         check(
             Event::conversation_added(conversation),
             "conversation_added",
             json!({ "conversation_id": "c1", "conversation": {
-                "id": "c1", "kind": "room", "name": "lobby", "last_message": null,
-                "unread_count": 0, "created_at": "2026-01-01T00:00:00.000Z" } }),
+                "id": "c1", "kind": "room", "name": "lobby", "title": null,
+                "topic": "all things", "member_count": 1, "last_message": null,
+                "unread_count": 0, "mention_count": 0, "muted": false, "hidden": false,
+                "created_at": "2026-01-01T00:00:00.000Z" } }),
+        );
+        renamed.title = Some("Book club".to_owned());
+        renamed.topic = None;
+        check(
+            Event::conversation_updated(&renamed, &user("ann")),
+            "conversation_updated",
+            json!({ "conversation_id": "c1", "title": "Book club", "topic": null,
+                    "by": { "id": "id-ann", "username": "ann", "display_name": "ANN",
+                            "status_message": "hi", "presence": "offline" } }),
         );
     }
 

@@ -3,10 +3,10 @@
 use axum::{
     Router,
     extract::{Path, State},
-    routing::{get, patch, post},
+    routing::{get, patch, post, put},
 };
 use chat_core::{
-    conversations::{Conversations, HistoryPage},
+    conversations::{Conversations, DirectoryPage, HistoryPage, NewRoom, RoomChanges},
     ids::{ConversationId, MessageId},
 };
 use serde::Deserialize;
@@ -21,17 +21,22 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/conversations", get(list))
         .route("/api/conversations/direct", post(open_direct))
-        .route("/api/conversations/{id}", get(get_one))
+        .route("/api/conversations/{id}", get(get_one).patch(update_room))
         .route("/api/conversations/{id}/leave", post(leave))
+        .route("/api/conversations/{id}/preferences", put(set_preferences))
         .route("/api/conversations/{id}/messages", get(history).post(send))
         .route(
             "/api/conversations/{id}/messages/{message_id}",
             patch(edit).delete(delete_message),
         )
+        .route(
+            "/api/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+            put(add_reaction).delete(remove_reaction),
+        )
         .route("/api/conversations/{id}/typing", post(typing))
         .route("/api/conversations/{id}/read", post(read))
         .route("/api/conversations/{id}/nudge", post(nudge))
-        .route("/api/rooms", post(create_room))
+        .route("/api/rooms", get(directory).post(create_room))
         .route("/api/rooms/{name_or_id}/join", post(join))
 }
 
@@ -81,6 +86,28 @@ async fn leave(
     reply::no_content()
 }
 
+/// `{muted?, hidden?}`: a field left out stays as it is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferencesBody {
+    #[serde(default)]
+    muted: Option<bool>,
+    #[serde(default)]
+    hidden: Option<bool>,
+}
+
+async fn set_preferences(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path(id): Path<ConversationId>,
+    ApiJson(body): ApiJson<PreferencesBody>,
+) -> Reply {
+    let conversation = Conversations::new(&state.ports, &session.user)
+        .set_preferences(&id, body.muted, body.hidden)
+        .await?;
+    reply::ok(conversation)
+}
+
 /// `?before_seq=&limit=`, as text: `HistoryPage` says what a bad value is.
 #[derive(Deserialize)]
 struct HistoryQuery {
@@ -106,6 +133,8 @@ async fn history(
 struct SendBody {
     body: String,
     client_id: String,
+    #[serde(default)]
+    reply_to: Option<MessageId>,
 }
 
 async fn send(
@@ -115,7 +144,7 @@ async fn send(
     ApiJson(body): ApiJson<SendBody>,
 ) -> Reply {
     let (message, created) = Conversations::new(&state.ports, &session.user)
-        .send(&id, &body.body, &body.client_id)
+        .send(&id, &body.body, &body.client_id, body.reply_to.as_ref())
         .await?;
     reply::created_or_ok(created, message)
 }
@@ -145,6 +174,28 @@ async fn delete_message(
 ) -> Reply {
     Conversations::new(&state.ports, &session.user)
         .delete(&id, &message_id)
+        .await?;
+    reply::no_content()
+}
+
+async fn add_reaction(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path((id, message_id, emoji)): Path<(ConversationId, MessageId, String)>,
+) -> Reply {
+    Conversations::new(&state.ports, &session.user)
+        .react(&id, &message_id, &emoji, true)
+        .await?;
+    reply::no_content()
+}
+
+async fn remove_reaction(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path((id, message_id, emoji)): Path<(ConversationId, MessageId, String)>,
+) -> Reply {
+    Conversations::new(&state.ports, &session.user)
+        .react(&id, &message_id, &emoji, false)
         .await?;
     reply::no_content()
 }
@@ -201,6 +252,10 @@ async fn nudge(
 struct RoomBody {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    topic: Option<String>,
 }
 
 async fn create_room(
@@ -209,9 +264,79 @@ async fn create_room(
     ApiJson(body): ApiJson<RoomBody>,
 ) -> Reply {
     let room = Conversations::new(&state.ports, &session.user)
-        .create_room(body.name.as_deref())
+        .create_room(&NewRoom {
+            name: body.name.as_deref(),
+            title: body.title.as_deref(),
+            topic: body.topic.as_deref(),
+        })
         .await?;
     reply::created(room)
+}
+
+/// `{title?, topic?}`: a field left out stays; `""` or `null` clears it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoomChangesBody {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    topic: Option<Option<String>>,
+}
+
+/// A field that is there, even as `null` (`Some(None)`), apart from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+async fn update_room(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path(id): Path<ConversationId>,
+    ApiJson(body): ApiJson<RoomChangesBody>,
+) -> Reply {
+    // null and "" both clear.
+    let cleared = |field: &Option<Option<String>>| -> Option<String> {
+        field
+            .as_ref()
+            .map(|value| value.clone().unwrap_or_default())
+    };
+    let (title, topic) = (cleared(&body.title), cleared(&body.topic));
+    let room = Conversations::new(&state.ports, &session.user)
+        .update_room(
+            &id,
+            &RoomChanges {
+                title: title.as_deref(),
+                topic: topic.as_deref(),
+            },
+        )
+        .await?;
+    reply::ok(room)
+}
+
+/// `?q=&limit=&offset=`, as text: `DirectoryPage` says what a bad value is.
+#[derive(Deserialize)]
+struct DirectoryQuery {
+    q: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+async fn directory(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiQuery(query): ApiQuery<DirectoryQuery>,
+) -> Reply {
+    let page = DirectoryPage::parse(
+        query.q.as_deref(),
+        query.limit.as_deref(),
+        query.offset.as_deref(),
+    )?;
+    let (rooms, has_more) = Conversations::new(&state.ports, &session.user)
+        .directory(&page)
+        .await?;
+    reply::ok(json!({ "rooms": rooms, "has_more": has_more }))
 }
 
 async fn join(

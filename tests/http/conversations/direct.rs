@@ -296,3 +296,138 @@ both_backends!(
         assert_error(&error, "blocked");
     }
 );
+
+both_backends!(
+    a_member_mutes_or_hides_a_conversation_for_themselves_alone,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        befriend(&server, &ann, &bob).await;
+        let (_, direct) = open_direct(&server, &ann, "bob").await;
+        let id = direct["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            (direct["muted"].clone(), direct["hidden"].clone()),
+            (json!(false), json!(false))
+        );
+        send(&server, &bob, &id, "one", "b1").await;
+        let path = format!("/api/conversations/{id}/preferences");
+        let listed = |list: &Value| -> Vec<String> {
+            list["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+
+        let ann_mark = server.inbox_mark(&ann.id).await;
+        let bob_mark = server.inbox_mark(&bob.id).await;
+        let (status, muted) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            &path,
+            Some(json!({"muted": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(muted["muted"], true);
+        let to_ann = server.events_since(&ann.id, &ann_mark).await;
+        assert_eq!(kinds(&to_ann), ["preferences"]);
+        assert_eq!(
+            data(&to_ann[0]),
+            json!({"conversation_id": id, "muted": true, "hidden": false})
+        );
+        assert!(
+            server.events_since(&bob.id, &bob_mark).await.is_empty(),
+            "Bob never knows"
+        );
+        let (_, bobs) = call(
+            &server,
+            &bob,
+            Method::GET,
+            &format!("/api/conversations/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(bobs["muted"], false, "muting is Ann's alone");
+
+        // Hidden: out of Ann's list, still hers by id, back with the next message.
+        let (status, hidden) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            &path,
+            Some(json!({"hidden": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (hidden["hidden"].clone(), hidden["muted"].clone()),
+            (json!(true), json!(true)),
+            "muted stays"
+        );
+        let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        assert!(!listed(&list).contains(&id));
+        let (_, list) = call(&server, &bob, Method::GET, "/api/conversations", None).await;
+        assert!(listed(&list).contains(&id), "Bob still has it");
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::GET,
+            &format!("/api/conversations/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        send(&server, &bob, &id, "two", "b2").await;
+        let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        let back = list["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .expect("back in the list");
+        assert_eq!(back["hidden"], false);
+        assert_eq!(back["unread_count"], 2);
+
+        // Rooms are left, not hidden; bad bodies change nothing.
+        let lobby = room(&server, &ann, "lobby", &[]).await;
+        let (status, error) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            &format!("/api/conversations/{lobby}/preferences"),
+            Some(json!({"hidden": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_error(&error, "not_direct");
+        let (status, muted_room) = call(
+            &server,
+            &ann,
+            Method::PUT,
+            &format!("/api/conversations/{lobby}/preferences"),
+            Some(json!({"muted": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(muted_room["muted"], true);
+        for body in [json!({"muted": "yes"}), json!({"loud": true})] {
+            let (status, error) = call(&server, &ann, Method::PUT, &path, Some(body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_error(&error, "invalid_json");
+        }
+        let cat = person(&server, "cat").await;
+        let (status, _) = call(
+            &server,
+            &cat,
+            Method::PUT,
+            &path,
+            Some(json!({"muted": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "only members");
+    }
+);

@@ -173,3 +173,55 @@ both_backends!(read_marks_drive_unread_counts_and_receipts, |backend| {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_seq");
 });
+
+both_backends!(big_rooms_keep_read_marks_to_the_readers_tabs, |backend| {
+    let server = TestServer::start_with(
+        backend,
+        Settings {
+            read_receipts_members_max: 2,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let ann = person(&server, "ann").await;
+    let bob = person(&server, "bob").await;
+    let cat = person(&server, "cat").await;
+    let pair = room(&server, &ann, "pair", &[&bob]).await;
+    let trio = room(&server, &ann, "trio", &[&bob, &cat]).await;
+    for id in [&pair, &trio] {
+        send(&server, &ann, id, "read me", &format!("r-{id}")).await;
+    }
+    let (ann_mark, bob_mark) = (
+        server.inbox_mark(&ann.id).await,
+        server.inbox_mark(&bob.id).await,
+    );
+    for id in [&pair, &trio] {
+        let (status, _) = call(
+            &server,
+            &bob,
+            Method::POST,
+            &format!("/api/conversations/{id}/read"),
+            Some(json!({"seq": 1})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let to_ann = server.events_since(&ann.id, &ann_mark).await;
+    assert_eq!(kinds(&to_ann), ["read"], "from the room of two only");
+    assert_eq!(data(&to_ann[0])["conversation_id"], pair.as_str());
+    assert_eq!(
+        kinds(&server.events_since(&bob.id, &bob_mark).await),
+        ["read", "read"],
+        "the reader's tabs hear both"
+    );
+    // The mark itself is kept all the same: the room shows it when loaded.
+    let (_, room) = call(
+        &server,
+        &ann,
+        Method::GET,
+        &format!("/api/conversations/{trio}"),
+        None,
+    )
+    .await;
+    assert_eq!(room["read_marks"][bob.id.as_str()], 1);
+});

@@ -1,7 +1,11 @@
 //! Messages: send (idempotent per `client_id`, gapless `seq`), history pages, edit, delete
 //! (tombstone), typing and read marks.
 
-use super::{Conversations, HistoryPage, Membership, Message, parse_body, parse_client_id};
+use super::{
+    Conversations, HistoryPage, Membership, Message, ReplyQuote, mentioned_usernames,
+    model::{reply_quote_column, reply_quote_from},
+    parse_body, parse_client_id,
+};
 use crate::{
     Error, Ports, Result, ResultExt,
     events::outbox,
@@ -39,10 +43,13 @@ struct SendContext {
     friends: bool,
     member_ids: Vec<UserId>,
     already_sent: bool,
+    /// The message it answers, when it names one that is in this conversation.
+    reply_to: Option<ReplyQuote>,
 }
 
 /// The one read of [`Conversations::send`]: `?1` = sender, `?2` = conversation, `?3` =
-/// client id. Built once: the relation fragments come from `relations`.
+/// client id, `?4` = the message it answers (or NULL). Built once: the relation fragments
+/// come from `relations`.
 static SEND_CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     // In a direct conversation, the other member `o` and the sender.
     let other = |relation: String| {
@@ -57,12 +64,14 @@ static SEND_CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(
                 (SELECT group_concat(user_id, ' ') FROM members WHERE conversation_id = c.id),
                 EXISTS (SELECT 1 FROM messages m
                          WHERE m.conversation_id = c.id AND m.sender_id = ?1
-                           AND m.client_id = ?3)
+                           AND m.client_id = ?3),
+                {}
            FROM conversations c
            JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
           WHERE c.id = ?2",
         other(blocked_either_way_sql("o.user_id", "?1")),
         other(are_friends_sql("o.user_id", "?1")),
+        reply_quote_column("?4", "c.id"),
     )
 });
 
@@ -102,6 +111,26 @@ pub(crate) async fn message_event(
     let message = Message::from_row(row, 0)?;
     let members = spaced_ids(row.get(Message::COLUMN_COUNT)?);
     Ok(Some((members, event_of(&message))))
+}
+
+/// Whom a body mentions: nobody in a direct conversation (both sides are named already),
+/// else the usernames of [`mentioned_usernames`]. Sends and edits alike.
+fn mentions_in(body: &str, direct: bool) -> Vec<String> {
+    if direct {
+        Vec::new()
+    } else {
+        mentioned_usernames(body)
+    }
+}
+
+/// The `mentions` column of a message: a JSON array, or NULL when it mentions nobody.
+fn mentions_json(mentions: &[String]) -> Result<Option<String>> {
+    if mentions.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(mentions)
+        .map(Some)
+        .map_err(|e| Error::Data(format!("mentions: {e}")))
 }
 
 /// The ids of a `group_concat(user_id, ' ')` column (NULL when there are none).
@@ -183,7 +212,7 @@ impl Conversations<'_> {
     /// In a direct conversation, a block either way also stops everything else that
     /// reaches the other side: edits, typing and read marks (403 `blocked`). Deleting an
     /// own message stays possible. Rooms are not affected.
-    async fn check_not_blocked(&self, membership: &Membership) -> Result<()> {
+    pub(super) async fn check_not_blocked(&self, membership: &Membership) -> Result<()> {
         let Some(key) = &membership.direct_key else {
             return Ok(());
         };
@@ -193,8 +222,10 @@ impl Conversations<'_> {
         Ok(())
     }
 
-    /// Sends a message. A retry with the same `client_id` returns the stored message
-    /// (`false`: nothing new), also when retries race. Rate limited per sender.
+    /// Sends a message, answering `reply_to` when given (a message of this conversation:
+    /// 400 `invalid_reply_to` otherwise). A retry with the same `client_id` returns the
+    /// stored message (`false`: nothing new), also when retries race. Rate limited per
+    /// sender.
     ///
     /// This is the hottest path, so it costs two SQL statements: one read of everything
     /// the checks need, and one INSERT that takes the next seq, stores the message already
@@ -207,11 +238,12 @@ impl Conversations<'_> {
         conversation_id: &ConversationId,
         body: &str,
         client_id: &str,
+        reply_to: Option<&MessageId>,
     ) -> Result<(Message, bool)> {
         let body = parse_body(body)?;
         let client_id = parse_client_id(client_id)?;
         let context = self
-            .send_context(conversation_id, &client_id)
+            .send_context(conversation_id, &client_id, reply_to)
             .await
             .context("send: reading the conversation")?;
         if context.direct {
@@ -219,6 +251,12 @@ impl Conversations<'_> {
         }
         if context.already_sent {
             return self.resend(conversation_id, &client_id).await;
+        }
+        if reply_to.is_some() && context.reply_to.is_none() {
+            return Err(Error::invalid(
+                "invalid_reply_to",
+                "reply_to must be the id of a message in this conversation",
+            ));
         }
         let settings = &self.ports.settings;
         let rate = Rate::bucket(settings.messages_burst, settings.messages_per_second);
@@ -231,13 +269,15 @@ impl Conversations<'_> {
 
         let id = MessageId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.now();
+        let mentions = mentions_in(&body, context.direct);
         let inserted = self
             .ports
             .sql
             .query(
                 "INSERT INTO messages
-                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms)
-                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6
+                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms,
+                     reply_to_id, mentions)
+                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, ?7, ?8
                    FROM conversations c WHERE c.id = ?2
                  ON CONFLICT DO NOTHING
                  RETURNING seq",
@@ -248,6 +288,8 @@ impl Conversations<'_> {
                     Value::from(body.as_str()),
                     Value::from(client_id.as_str()),
                     Value::Integer(now),
+                    Value::from(context.reply_to.as_ref().map(|quote| &quote.id)),
+                    Value::from(mentions_json(&mentions)?.as_deref()),
                 ],
             )
             .await
@@ -271,6 +313,9 @@ impl Conversations<'_> {
             created_at: rfc3339_ms(now),
             edited_at: None,
             deleted: false,
+            reply_to: context.reply_to,
+            reactions: Vec::new(),
+            mentions,
         };
         outbox::deliver_message(self.ports, &context.member_ids, event_of(&message)).await;
         Ok((message, true))
@@ -284,6 +329,7 @@ impl Conversations<'_> {
         &self,
         conversation_id: &ConversationId,
         client_id: &str,
+        reply_to: Option<&MessageId>,
     ) -> Result<SendContext> {
         let rows = self
             .ports
@@ -294,6 +340,7 @@ impl Conversations<'_> {
                     Value::from(self.me.id.as_str()),
                     Value::from(conversation_id),
                     Value::from(client_id),
+                    Value::from(reply_to),
                 ],
             )
             .await?;
@@ -306,6 +353,7 @@ impl Conversations<'_> {
             friends: row.get(2)?,
             member_ids: spaced_ids(row.get(3)?),
             already_sent: row.get(4)?,
+            reply_to: reply_quote_from(row.get(5)?)?,
         })
     }
 
@@ -390,6 +438,7 @@ impl Conversations<'_> {
     ) -> Result<Message> {
         let body = parse_body(body)?;
         let (membership, message) = self.own_message(conversation_id, message_id).await?;
+        let mentions = mentions_in(&body, membership.direct_key.is_some());
         self.check_not_blocked(&membership).await?;
         throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
         if message.deleted {
@@ -401,11 +450,13 @@ impl Conversations<'_> {
         self.ports
             .sql
             .execute(
-                "UPDATE messages SET body = ?2, edited_at_ms = ?3 WHERE id = ?1 AND deleted = 0",
+                "UPDATE messages SET body = ?2, edited_at_ms = ?3, mentions = ?4
+                  WHERE id = ?1 AND deleted = 0",
                 &[
                     Value::from(message_id),
-                    Value::from(body),
+                    Value::from(body.as_str()),
                     Value::Integer(self.now()),
+                    Value::from(mentions_json(&mentions)?.as_deref()),
                 ],
             )
             .await?;
@@ -505,10 +556,16 @@ impl Conversations<'_> {
             return Ok(());
         };
         let mark: i64 = row.get(0)?;
-        self.emit(
-            self.member_ids(conversation_id).await?,
-            Event::read(conversation_id, &self.me.id, mark),
-        )
-        .await
+        let members = self.member_ids(conversation_id).await?;
+        // In a big room every member reading along would multiply each message by the
+        // room's size again; there the mark goes to the reader's own tabs only.
+        let small = members.len() <= self.ports.settings.read_receipts_members_max as usize;
+        let recipients = if small {
+            members
+        } else {
+            vec![self.me.id.clone()]
+        };
+        self.emit(recipients, Event::read(conversation_id, &self.me.id, mark))
+            .await
     }
 }

@@ -6,13 +6,23 @@
 mod fields;
 mod messages;
 mod model;
+mod preferences;
+mod reactions;
 mod rooms;
 
 use std::collections::BTreeMap;
 
-pub use fields::{HistoryPage, RoomName, is_private_room_id, parse_body, parse_client_id};
+pub use fields::{
+    DirectoryPage, HistoryPage, MENTIONS_MAX, RoomName, is_private_room_id, mentioned_usernames,
+    parse_body, parse_client_id, parse_reaction, parse_room_title, parse_room_topic,
+};
 pub(crate) use messages::message_event;
-pub use model::{Conversation, ConversationKind, Message};
+pub use model::{
+    Conversation, ConversationKind, EXCERPT_CHARS, Message, REACTORS_LISTED, Reaction, ReplyQuote,
+    RoomListing,
+};
+pub use reactions::REACTIONS_PER_MESSAGE;
+pub use rooms::{NewRoom, RoomChanges};
 
 use crate::{
     Error, Ports, Result,
@@ -142,7 +152,12 @@ impl<'a> Conversations<'a> {
     /// The caller's conversations (or one of them), newest activity first, with the last
     /// message and unread count in the same query.
     async fn load(&self, only: Option<&ConversationId>) -> Result<Vec<Conversation>> {
-        let filter = if only.is_some() { "AND c.id = ?3" } else { "" };
+        // The list leaves out what the caller hid; asking for one by id still finds it.
+        let filter = if only.is_some() {
+            "AND c.id = ?3"
+        } else {
+            "AND NOT coalesce(c.last_seq <= me.hidden_through_seq, 0)"
+        };
         let sql = format!(
             "SELECT {}, {} FROM members me
              JOIN conversations c ON c.id = me.conversation_id
@@ -205,6 +220,12 @@ fn conversation_from_row(row: &Row) -> Result<Conversation> {
         id: row.get(0)?,
         kind: row.get(1)?,
         name: row.get(2)?,
+        title: row.get(6)?,
+        topic: row.get(7)?,
+        member_count: row.get(8)?,
+        mention_count: row.get(9)?,
+        muted: row.get(10)?,
+        hidden: row.get(11)?,
         created_at: crate::time::rfc3339_ms(row.get(3)?),
         members: None,
         last_message,

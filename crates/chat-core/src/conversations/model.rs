@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// `message`: `{id, conversation_id, seq, sender, body, client_id, created_at, edited_at,
-/// deleted}`.
+/// deleted, reply_to, reactions, mentions}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// UUIDv7.
@@ -33,18 +33,105 @@ pub struct Message {
     pub edited_at: Option<String>,
     /// Tombstone flag.
     pub deleted: bool,
+    /// What it answers, quoted; null when it answers nothing.
+    pub reply_to: Option<ReplyQuote>,
+    /// Its reactions, the earliest emoji first.
+    pub reactions: Vec<Reaction>,
+    /// The usernames it mentions (rooms only; empty elsewhere).
+    pub mentions: Vec<String>,
+}
+
+/// One emoji's reactions to a message: `{emoji, count, user_ids}`; `user_ids` lists the
+/// first [`REACTORS_LISTED`] who reacted with it, in order (`count` says how many in all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many reacted with it.
+    pub count: i64,
+    /// Who, the first of them.
+    pub user_ids: Vec<UserId>,
+}
+
+/// How many reactors of one emoji a message lists by id.
+pub const REACTORS_LISTED: usize = 50;
+
+/// One column: the [`Reaction`]s of message `{id}` as a JSON array, the earliest emoji
+/// first (`[]` when there are none).
+pub(crate) fn reactions_column(id: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_group_array(json_object('emoji', emoji, 'count', n,
+                                                       'user_ids', json(ids))), '[]')
+            FROM (SELECT emoji, max(n) AS n, json_group_array(user_id) AS ids,
+                         min(created_at_ms) AS first
+                    FROM (SELECT emoji, user_id, created_at_ms,
+                                 count(*) OVER (PARTITION BY emoji) AS n,
+                                 row_number() OVER (PARTITION BY emoji
+                                                    ORDER BY created_at_ms, user_id) AS k
+                            FROM reactions WHERE message_id = {id})
+                   WHERE k <= {REACTORS_LISTED}
+                   GROUP BY emoji
+                   ORDER BY first, emoji))"
+    )
+}
+
+/// `reply_to`: the message a reply answers, as the reply quotes it: `{id, seq, sender_id,
+/// sender_name, excerpt, deleted}`. The excerpt is the first [`EXCERPT_CHARS`] characters
+/// of its body now (empty once it is deleted), so a quote never outlives a deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyQuote {
+    /// The answered message.
+    pub id: MessageId,
+    /// Its seq (where to scroll to).
+    pub seq: i64,
+    /// Its sender.
+    pub sender_id: UserId,
+    /// Its sender's display name now.
+    pub sender_name: String,
+    /// The start of its body; empty when deleted.
+    pub excerpt: String,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// How much of the answered message a reply quotes.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// One column: the [`ReplyQuote`] of message `{id}` (an SQL expression) in conversation
+/// `{conversation}`, as a JSON object, or NULL when there is no such message.
+pub(crate) fn reply_quote_column(id: &str, conversation: &str) -> String {
+    format!(
+        "(SELECT json_object('id', r.id, 'seq', r.seq, 'sender_id', r.sender_id,
+                             'sender_name', ru.display_name,
+                             'excerpt', CASE WHEN r.deleted THEN '' ELSE substr(r.body, 1, {EXCERPT_CHARS}) END,
+                             'deleted', json(CASE WHEN r.deleted THEN 'true' ELSE 'false' END))
+            FROM messages r JOIN users ru ON ru.id = r.sender_id
+           WHERE r.id = {id} AND r.conversation_id = {conversation})"
+    )
+}
+
+/// Reads a [`reply_quote_column`].
+pub(crate) fn reply_quote_from(value: Option<String>) -> Result<Option<ReplyQuote>> {
+    value
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| crate::Error::Data(format!("reply quote {json:?}: {e}")))
+        })
+        .transpose()
 }
 
 impl Message {
     /// How many columns [`Message::columns`] reads.
-    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT;
+    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT + 3;
 
     /// Columns for a `messages` row `m` joined with its sender `u`; `?1`/`?2` = viewer, now.
     pub(crate) fn columns() -> String {
         format!(
             "m.id, m.conversation_id, m.seq, m.body, m.client_id, m.created_at_ms,
-             m.edited_at_ms, m.deleted, {}",
-            summary::columns("u")
+             m.edited_at_ms, m.deleted, {}, {}, {}, m.mentions",
+            summary::columns("u"),
+            reply_quote_column("m.reply_to_id", "m.conversation_id"),
+            reactions_column("m.id")
         )
     }
 
@@ -61,6 +148,17 @@ impl Message {
             edited_at: edited.map(rfc3339_ms),
             deleted: row.get(at + 7)?,
             sender: UserSummary::from_row(row, at + 8)?,
+            reply_to: reply_quote_from(row.get(at + 8 + summary::COLUMN_COUNT)?)?,
+            reactions: {
+                let json: String = row.get(at + 9 + summary::COLUMN_COUNT)?;
+                serde_json::from_str(&json)
+                    .map_err(|e| crate::Error::Data(format!("reactions {json:?}: {e}")))?
+            },
+            mentions: match row.get::<Option<String>>(at + 10 + summary::COLUMN_COUNT)? {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| crate::Error::Data(format!("mentions {json:?}: {e}")))?,
+                None => Vec::new(),
+            },
         })
     }
 }
@@ -86,8 +184,8 @@ impl FromValue for ConversationKind {
     }
 }
 
-/// `conversation`: `{id, kind, name, members?, last_message, unread_count, read_marks?,
-/// created_at}`.
+/// `conversation`: `{id, kind, name, title, topic, member_count, members?, last_message,
+/// unread_count, mention_count, muted, hidden, read_marks?, created_at}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
@@ -96,6 +194,12 @@ pub struct Conversation {
     pub kind: ConversationKind,
     /// A public room's name; null otherwise.
     pub name: Option<String>,
+    /// A private room's title, when its members gave it one; null otherwise.
+    pub title: Option<String>,
+    /// A room's topic, or null.
+    pub topic: Option<String>,
+    /// How many members it has.
+    pub member_count: i64,
     /// The members, where the response includes them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UserSummary>>,
@@ -103,6 +207,12 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     /// Messages from others after the caller's read mark, not deleted.
     pub unread_count: i64,
+    /// Those of them that mention the caller.
+    pub mention_count: i64,
+    /// Whether the caller muted it.
+    pub muted: bool,
+    /// Whether the caller hid it (a direct conversation, until a newer message).
+    pub hidden: bool,
     /// Each member's read mark (user id to seq), where the response includes members of
     /// one conversation: the page shows "Seen" from it after a reload.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,9 +228,34 @@ pub(crate) fn conversation_columns() -> String {
     "c.id, c.kind, c.name, c.created_at_ms, c.last_seq,
      (SELECT count(*) FROM messages x
        WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
-         AND x.sender_id <> ?1 AND x.deleted = 0)"
+         AND x.sender_id <> ?1 AND x.deleted = 0),
+     c.title, c.topic, c.member_count,
+     (SELECT count(*) FROM messages x
+       WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
+         AND x.sender_id <> ?1 AND x.deleted = 0 AND x.mentions IS NOT NULL
+         AND EXISTS (SELECT 1 FROM json_each(x.mentions)
+                      WHERE value = (SELECT username FROM users WHERE id = ?1))),
+     me.muted, coalesce(c.last_seq <= me.hidden_through_seq, 0)"
         .to_owned()
 }
 
 /// Columns [`conversation_columns`] yields.
-pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 6;
+pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 12;
+
+/// A public room as the directory lists it: `{id, name, topic, member_count,
+/// last_activity_at, joined}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomListing {
+    /// The room's id.
+    pub id: ConversationId,
+    /// Its name.
+    pub name: String,
+    /// Its topic, or null.
+    pub topic: Option<String>,
+    /// How many members it has.
+    pub member_count: i64,
+    /// RFC 3339: its newest message, or its creation.
+    pub last_activity_at: String,
+    /// Whether the caller is a member.
+    pub joined: bool,
+}

@@ -1,12 +1,16 @@
-//! Opening direct conversations, creating, joining and leaving rooms.
+//! Opening direct conversations; creating, finding, joining, describing and leaving rooms.
 
-use super::{Conversation, ConversationKind, Conversations, RoomName};
+use super::{
+    Conversation, ConversationKind, Conversations, DirectoryPage, RoomListing, RoomName,
+    parse_room_title, parse_room_topic,
+};
 use crate::{
     Error, Result, ids,
     ids::ConversationId,
     ports::Value,
     relations::{self, ordered_pair},
     throttle::{self, Action},
+    time::rfc3339_ms,
     users::Users,
     vocabulary::Event,
 };
@@ -81,10 +85,17 @@ impl Conversations<'_> {
     }
 
     /// Creates a room with the caller as first member: public when named (409
-    /// `room_exists` if taken), private otherwise, its id a 64-hex secret.
-    pub async fn create_room(&self, name: Option<&str>) -> Result<Conversation> {
+    /// `room_exists` if taken), private otherwise, its id a 64-hex secret. A private room
+    /// may have a title (a public one is called by its name: 400 `invalid_title`); either
+    /// may have a topic.
+    pub async fn create_room(&self, room: &NewRoom<'_>) -> Result<Conversation> {
+        let name = room.name.map(RoomName::parse).transpose()?;
+        let title = room.title.map(parse_room_title).transpose()?.flatten();
+        let topic = room.topic.map(parse_room_topic).transpose()?.flatten();
+        if name.is_some() && title.is_some() {
+            return Err(public_rooms_have_no_title());
+        }
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
-        let name = name.map(RoomName::parse).transpose()?;
         let id = match name {
             Some(_) => {
                 ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?
@@ -95,14 +106,17 @@ impl Conversations<'_> {
         let mut tx = self.ports.sql.begin().await?;
         let created = tx
             .query(
-                "INSERT INTO conversations (id, kind, name, created_at_ms, last_activity_ms)
-                 VALUES (?1, 'room', ?2, ?3, ?3)
+                "INSERT INTO conversations
+                    (id, kind, name, title, topic, created_at_ms, last_activity_ms)
+                 VALUES (?1, 'room', ?2, ?4, ?5, ?3, ?3)
                  ON CONFLICT DO NOTHING
                  RETURNING 1",
                 &[
                     Value::from(id.as_str()),
                     Value::from(name.as_ref().map(RoomName::as_str)),
                     Value::Integer(now),
+                    Value::from(title.as_deref()),
+                    Value::from(topic.as_deref()),
                 ],
             )
             .await?;
@@ -193,6 +207,105 @@ impl Conversations<'_> {
         Ok(conversation)
     }
 
+    /// Changes a room's title (private rooms only) and topic: `None` leaves a field as it
+    /// is, an empty text clears it. Any member may (rooms have no owners yet). Members get
+    /// `conversation_updated` when something changed.
+    pub async fn update_room(
+        &self,
+        conversation_id: &ConversationId,
+        changes: &RoomChanges<'_>,
+    ) -> Result<Conversation> {
+        let title = changes.title.map(parse_room_title).transpose()?;
+        let topic = changes.topic.map(parse_room_topic).transpose()?;
+        let before = self.get(conversation_id).await?;
+        if before.kind != ConversationKind::Room {
+            return Err(Error::invalid(
+                "not_a_room",
+                "only rooms have a title and a topic",
+            ));
+        }
+        if before.name.is_some() && title.as_ref().is_some_and(Option::is_some) {
+            return Err(public_rooms_have_no_title());
+        }
+        let title = title.unwrap_or_else(|| before.title.clone());
+        let topic = topic.unwrap_or_else(|| before.topic.clone());
+        if title == before.title && topic == before.topic {
+            return Ok(before);
+        }
+        throttle::take(self.ports, Action::RoomDetails, &self.me.id).await?;
+        self.ports
+            .sql
+            .execute(
+                "UPDATE conversations SET title = ?2, topic = ?3 WHERE id = ?1",
+                &[
+                    Value::from(conversation_id),
+                    Value::from(title.as_deref()),
+                    Value::from(topic.as_deref()),
+                ],
+            )
+            .await?;
+        let after = Conversation {
+            title,
+            topic,
+            ..before
+        };
+        let members = self.member_ids(conversation_id).await?;
+        self.emit(members, Event::conversation_updated(&after, self.me))
+            .await?;
+        Ok(after)
+    }
+
+    /// The public rooms, the biggest first, whose name or topic contains the page's query:
+    /// `(rooms, has_more)`. Private rooms are never listed.
+    pub async fn directory(&self, page: &DirectoryPage) -> Result<(Vec<RoomListing>, bool)> {
+        throttle::take(self.ports, Action::Directory, &self.me.id).await?;
+        // `%` and `_` in what was typed are literal characters, not wildcards.
+        let pattern = format!(
+            "%{}%",
+            page.query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT c.id, c.name, c.topic, c.member_count, c.last_activity_ms,
+                        EXISTS (SELECT 1 FROM members me
+                                 WHERE me.conversation_id = c.id AND me.user_id = ?1)
+                   FROM conversations c
+                  WHERE c.name IS NOT NULL
+                    AND (?2 = '%%' OR c.name LIKE ?2 ESCAPE '\\'
+                         OR lower(coalesce(c.topic, '')) LIKE ?2 ESCAPE '\\')
+                  ORDER BY c.member_count DESC, c.name
+                  LIMIT ?3 OFFSET ?4",
+                &[
+                    Value::from(self.me.id.as_str()),
+                    Value::from(pattern.as_str()),
+                    Value::Integer(page.limit + 1),
+                    Value::Integer(page.offset),
+                ],
+            )
+            .await?;
+        let has_more = rows.len() as i64 > page.limit;
+        let rooms = rows
+            .iter()
+            .take(page.limit as usize)
+            .map(|row| {
+                Ok(RoomListing {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    topic: row.get(2)?,
+                    member_count: row.get(3)?,
+                    last_activity_at: rfc3339_ms(row.get(4)?),
+                    joined: row.get(5)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rooms, has_more))
+    }
+
     /// Leaves a room (400 `not_a_room` for direct conversations). Remaining members and the
     /// caller's own tabs get `member_left`.
     pub async fn leave(&self, conversation_id: &ConversationId) -> Result<()> {
@@ -219,4 +332,32 @@ impl Conversations<'_> {
         self.emit(recipients, Event::member_left(conversation_id, &self.me.id))
             .await
     }
+}
+
+/// What a new room is to be: a name makes it public; a title is for private rooms.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NewRoom<'a> {
+    /// A public room's name (validated as [`RoomName`]).
+    pub name: Option<&'a str>,
+    /// A private room's title.
+    pub title: Option<&'a str>,
+    /// Its topic.
+    pub topic: Option<&'a str>,
+}
+
+/// Changes to a room's details: `None` keeps a field, an empty text clears it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RoomChanges<'a> {
+    /// A private room's new title.
+    pub title: Option<&'a str>,
+    /// The new topic.
+    pub topic: Option<&'a str>,
+}
+
+/// 400 `invalid_title`: a public room is called by its name.
+fn public_rooms_have_no_title() -> Error {
+    Error::invalid(
+        "invalid_title",
+        "a public room is called by its name; titles are for private rooms",
+    )
 }

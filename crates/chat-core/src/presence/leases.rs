@@ -94,6 +94,19 @@ pub(crate) async fn release(ports: &Ports, stream_id: &str, grace: Duration) -> 
         .map(drop)
 }
 
+/// Records when friends last saw `user_id` online (`users.last_seen_at_ms`): when their
+/// last stream lapses while they are visible, or when they turn invisible.
+pub(crate) async fn record_last_seen(ports: &Ports, user_id: &UserId, at_ms: i64) -> Result<()> {
+    ports
+        .sql
+        .execute(
+            "UPDATE users SET last_seen_at_ms = ?2 WHERE id = ?1",
+            &[Value::from(user_id), Value::Integer(at_ms)],
+        )
+        .await
+        .map(drop)
+}
+
 /// Users swept at most per round.
 const SWEEP_ROUND: i64 = 50;
 
@@ -127,12 +140,18 @@ pub(crate) async fn sweep_lapsed(ports: &Ports) -> Result<()> {
         let user_id: UserId = row.get(0)?;
         let lapsed_at: i64 = row.get(1)?;
         let invisible: bool = row.get(2)?;
-        // An invisible user already looks offline to everyone.
+        // An invisible user already looks offline to everyone (and was last seen when
+        // they turned invisible).
         if !invisible {
+            // Last seen when the lease lapsed: within a presence TTL of their last sign.
+            record_last_seen(ports, &user_id, lapsed_at.min(now))
+                .await
+                .context("lease sweep: recording when they were last seen")?;
             let friends = crate::relations::friend_ids(ports, &user_id)
                 .await
                 .context("lease sweep: reading friends")?;
-            let event = Event::lapsed(&user_id).keyed(format!("lapse:{user_id}:{lapsed_at}"));
+            let event = Event::lapsed(&user_id, lapsed_at.min(now))
+                .keyed(format!("lapse:{user_id}:{lapsed_at}"));
             outbox::deliver(ports, &friends, event)
                 .await
                 .context("lease sweep: announcing offline")?;

@@ -152,7 +152,15 @@ pub(crate) async fn announce_choice(ports: &Ports, user: &User, before: Presence
     let seen_now = user.presence.seen(connected, true);
     if before.seen(connected, true) != seen_now {
         let friends = crate::relations::friend_ids(ports, &user.id).await?;
-        outbox::deliver(ports, &friends, Event::presence(&user.id, seen_now))
+        let event = if seen_now == Presence::Offline {
+            // Turning invisible while on: friends saw them last just now.
+            let now = ports.clock.now_ms();
+            leases::record_last_seen(ports, &user.id, now).await?;
+            Event::gone_offline(&user.id, now)
+        } else {
+            Event::presence(&user.id, seen_now)
+        };
+        outbox::deliver(ports, &friends, event)
             .await
             .context("announcing a presence change")?;
     }

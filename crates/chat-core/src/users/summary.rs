@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Result, accounts::User, ids::UserId, ports::Row, presence::Presence, relations::are_friends_sql,
+    Result, accounts::User, ids::UserId, ports::Row, presence::Presence,
+    relations::are_friends_sql, time::rfc3339_ms,
 };
 
-/// `{id, username, display_name, status_message, presence}`.
+/// `{id, username, display_name, status_message, presence, last_seen_at?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     /// UUIDv7.
@@ -21,6 +22,10 @@ pub struct UserSummary {
     pub status_message: String,
     /// Effective presence: `online`, `away`, `busy` or `offline`.
     pub presence: Presence,
+    /// RFC 3339: when a friend who is offline was last seen online, when known; absent
+    /// otherwise (and always for people who are not friends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<String>,
 }
 
 /// `{user, since}`.
@@ -49,14 +54,15 @@ pub(crate) fn columns(alias: &str) -> String {
     format!(
         "{a}.id, {a}.username, {a}.display_name, {a}.status_message, {a}.presence, {friends},
          EXISTS (SELECT 1 FROM stream_leases l
-                 WHERE l.user_id = {a}.id AND l.expires_at_ms > ?2)",
+                 WHERE l.user_id = {a}.id AND l.expires_at_ms > ?2),
+         {a}.last_seen_at_ms",
         a = alias,
         friends = are_friends_sql(&format!("{alias}.id"), "?1"),
     )
 }
 
 /// Columns read by [`UserSummary::from_row`].
-pub(crate) const COLUMN_COUNT: usize = 7;
+pub(crate) const COLUMN_COUNT: usize = 8;
 
 impl UserSummary {
     /// Reads the columns of [`columns`] starting at `at`.
@@ -64,12 +70,17 @@ impl UserSummary {
         let chosen: Presence = row.get(at + 4)?;
         let is_friend: bool = row.get(at + 5)?;
         let connected: bool = row.get(at + 6)?;
+        let last_seen: Option<i64> = row.get(at + 7)?;
+        let presence = chosen.seen(connected, is_friend);
         Ok(UserSummary {
             id: row.get(at)?,
             username: row.get(at + 1)?,
             display_name: row.get(at + 2)?,
             status_message: row.get(at + 3)?,
-            presence: chosen.seen(connected, is_friend),
+            presence,
+            last_seen_at: last_seen
+                .filter(|_| is_friend && presence == Presence::Offline)
+                .map(rfc3339_ms),
         })
     }
 
@@ -81,6 +92,7 @@ impl UserSummary {
             display_name: user.display_name.clone(),
             status_message: user.status_message.clone(),
             presence: user.presence,
+            last_seen_at: None,
         }
     }
 }
