@@ -47,9 +47,19 @@ export async function request(method, path, body) {
   throw new ApiError(
     response.status,
     error.code ?? "http_" + response.status,
-    error.message ?? `The server answered ${response.status}.`,
+    response.status >= 500 ? serverTrouble(response.status) : error.message ?? `The server answered ${response.status}.`,
     retryAfter,
   );
+}
+
+/**
+ * What a person is told when the server fails: the API's own message for a 5xx names the
+ * part that failed ("the event bus is unavailable"), which helps an operator, not them.
+ */
+function serverTrouble(status) {
+  return status === 500
+    ? "Something went wrong on the server. Please try again."
+    : "The chat service is unavailable right now. Please try again in a moment.";
 }
 
 const enc = encodeURIComponent;
@@ -82,12 +92,20 @@ export const api = {
   conversations: () => request("GET", "/api/conversations"),
   conversation: (id) => request("GET", `/api/conversations/${enc(id)}`),
   openDirect: (username) => request("POST", "/api/conversations/direct", { username }),
-  createRoom: (name) => request("POST", "/api/rooms", name ? { name } : {}),
+  /** A public room (`name`) or a private one (`title`), either with a `topic`. */
+  createRoom: (fields = {}) => request("POST", "/api/rooms", fields),
+  updateRoom: (id, fields) => request("PATCH", `/api/conversations/${enc(id)}`, fields),
+  rooms: (q = "", offset = 0) => request("GET", `/api/rooms?q=${enc(q)}&offset=${offset}&limit=30`),
   joinRoom: (nameOrId) => request("POST", `/api/rooms/${enc(nameOrId)}/join`),
+  /** How I want a conversation: `{muted?, hidden?}` (hidden: direct conversations). */
+  preferences: (id, fields) => request("PUT", `/api/conversations/${enc(id)}/preferences`, fields),
   leave: (id) => request("POST", `/api/conversations/${enc(id)}/leave`),
   history: (id, beforeSeq, limit = 50) =>
     request("GET", `/api/conversations/${enc(id)}/messages?limit=${limit}` + (beforeSeq ? `&before_seq=${beforeSeq}` : "")),
-  send: (id, body, client_id) => request("POST", `/api/conversations/${enc(id)}/messages`, { body, client_id }),
+  send: (id, body, client_id, reply_to = null) =>
+    request("POST", `/api/conversations/${enc(id)}/messages`, reply_to ? { body, client_id, reply_to } : { body, client_id }),
+  react: (id, messageId, emoji, add) =>
+    request(add ? "PUT" : "DELETE", `/api/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
   edit: (id, messageId, body) => request("PATCH", `/api/conversations/${enc(id)}/messages/${enc(messageId)}`, { body }),
   remove: (id, messageId) => request("DELETE", `/api/conversations/${enc(id)}/messages/${enc(messageId)}`),
   typing: (id, typing) => request("POST", `/api/conversations/${enc(id)}/typing`, { typing }),

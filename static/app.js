@@ -4,13 +4,16 @@
 // Everything user-supplied is rendered as text (dom.js), never as HTML.
 
 import { api } from "./api.js";
-import { setupAuth, showAuth } from "./auth-view.js";
+import { rememberReturning, setupAuth, showAuth } from "./auth-view.js";
 import { closeConversation, openConversation, retryFailed, setupChat, shake, showInvite } from "./chat-view.js";
 import { setupContacts, toast } from "./contacts-view.js";
-import { setupConversations, joinOrCreate } from "./conversations-view.js";
+import { setupConversations } from "./conversations-view.js";
 import { applyEvent, hooks } from "./live.js";
 import { normaliseRoom } from "./limits.js";
+import { followInviteTo, setupRooms } from "./rooms-view.js";
 import { openSettings, setupSettings } from "./settings-view.js";
+import { setupEmojiPicker } from "./emoji-picker.js";
+import { attention, play } from "./attention.js";
 import {
   changed, conversationTitle, loadAll, store, subscribe, timeline, totalUnread, bestKnown,
 } from "./state.js";
@@ -25,7 +28,7 @@ const stream = new EventStream({
     const was = store.connection;
     store.connection = state;
     store.retryInMs = retryInMs;
-    changed("connection");
+    changed("connection", "chat");
     if (state === "signed_out") signedOut();
     if (state === "live" && was !== "live" && was !== "connecting") retryFailed();
   },
@@ -37,11 +40,14 @@ function renderBanner() {
   const seconds = Math.max(1, Math.round(retryInMs / 1000));
   const text =
     connection === "reconnecting" ? "Reconnecting…"
-    : connection === "unavailable" ? `The chat service is unavailable right now (503). Retrying in ${seconds} s; nothing you missed will be lost.`
+    : connection === "unavailable" ? `The chat service is unavailable right now. Trying again in ${seconds} s; nothing you sent or missed will be lost.`
     : "";
   banner.textContent = text;
   banner.dataset.state = connection;
   banner.hidden = !text;
+  // Presence is only as fresh as the event stream: while it is away, nobody's dot may
+  // claim they are online (the views grey them all).
+  $("app").dataset.connection = connection === "reconnecting" || connection === "unavailable" ? "stale" : "fresh";
 }
 
 function renderTitle() {
@@ -52,10 +58,15 @@ function renderTitle() {
 // Attention hooks called by live.js.
 
 hooks.onMessage = (conversation, message) => {
+  const mentioned = message.mentions?.includes(store.me.username);
+  if (conversation.muted && !mentioned) return;
+  play("message");
   if (!document.hidden) return;
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   const sender = bestKnown(message.sender).display_name;
-  const title = conversation.kind === "direct" ? sender : `${sender} in ${conversationTitle(conversation)}`;
+  const title = conversation.kind === "direct" ? sender
+    : mentioned ? `${sender} mentioned you in ${conversationTitle(conversation)}`
+    : `${sender} in ${conversationTitle(conversation)}`;
   const notification = new Notification(title, { body: message.body.slice(0, 200), tag: conversation.id });
   notification.onclick = () => {
     window.focus();
@@ -67,12 +78,22 @@ hooks.onMessage = (conversation, message) => {
 hooks.onNudge = (data) => {
   if (Math.abs(Date.now() - Date.parse(data.sent_at)) > NUDGE_FRESH_MS) return;
   shake();
+  play("nudge");
   toast(`${data.display_name} sent you a nudge!`);
 };
 
 hooks.onNotification = (data) => {
   const text = typeof data.text === "string" ? data.text : typeof data.message === "string" ? data.message : "You have a new notification.";
   toast(text);
+};
+
+hooks.onSignedIn = (friend) => {
+  if (!attention().signIns) return;
+  play("signIn");
+  toast(`${friend.display_name} has signed in.`);
+  if (document.hidden && "Notification" in window && Notification.permission === "granted") {
+    new Notification(`${friend.display_name} has signed in`, { tag: `signin-${friend.id}` });
+  }
 };
 
 hooks.onRemoved = (id) => {
@@ -98,20 +119,22 @@ function joined(conversation, { showInvite: invite = false } = {}) {
   openConversation(conversation.id).then(() => invite && showInvite());
 }
 
-/** An invite link (`/#join=<room>`): join, then forget the fragment. */
+/** An invite link (`/#join=<room>`): join (never create), then forget the fragment. */
 async function followInvite() {
   const match = location.hash.match(/^#join=(.+)$/);
   if (!match) return;
-  const name = normaliseRoom(decodeURIComponent(match[1]));
   history.replaceState(null, "", location.pathname + location.search);
+  let name;
   try {
-    joined(await joinOrCreate(name));
-  } catch (error) {
-    toast(error.code === "not_found" ? "That invite link is not valid (the room may be gone)." : error.message, "error");
+    name = normaliseRoom(decodeURIComponent(match[1]));
+  } catch {
+    name = "";
   }
+  await followInviteTo(name || "-");
 }
 
 async function signedIn() {
+  rememberReturning();
   $("auth").hidden = true;
   $("app").hidden = false;
   try {
@@ -139,8 +162,10 @@ function signedOut() {
 async function start() {
   setupAuth(() => signedIn());
   setupContacts({ openDirect, openSettings });
-  setupConversations({ open: openConversation, joined });
+  setupConversations({ open: openConversation });
+  setupRooms({ joined });
   setupChat();
+  setupEmojiPicker();
   setupSettings(signedOut);
   subscribe("connection", renderBanner);
   subscribe("conversations", renderTitle);

@@ -130,9 +130,29 @@ export function setupAuth(onSignedIn) {
   });
 }
 
-/** Shows the auth screen. */
+/** Set once someone has signed in or up in this browser: it then opens on "Sign in". */
+const RETURNING_KEY = "chat.returning";
+
+/** Remembers that this browser has been used to sign in (nothing about who). */
+export function rememberReturning() {
+  try {
+    localStorage.setItem(RETURNING_KEY, "1");
+  } catch {
+    // storage off: the page opens on "Create account" next time, which is harmless
+  }
+}
+
+function returning() {
+  try {
+    return localStorage.getItem(RETURNING_KEY) === "1";
+  } catch {
+    return false;
+  }
+}
+
+/** Shows the auth screen: "Sign in" for a browser used before, "Create account" for a new one. */
 export function showAuth() {
   $("app").hidden = true;
   $("auth").hidden = false;
-  selectTab("login");
+  selectTab(returning() ? "login" : "signup");
 }

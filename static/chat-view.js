@@ -1,15 +1,19 @@
-// The chat pane: the history with scroll-back paging and day separators, own messages
+// The chat pane: the history with scroll-back paging and day separators, formatted bodies
+// (format.js), own messages
 // with edit and delete, optimistic sends keyed by `client_id` (a retry never duplicates),
 // typing both ways, "Seen" receipts, read marks for what is on screen in a focused tab,
 // nudges, the room roster and invite link.
 
 import { api } from "./api.js";
-import { dayKey, formatDay, formatTime, h, linkify, replaceChildren } from "./dom.js";
+import { dayKey, formatAgo, formatDay, formatFull, formatTime, h, replaceChildren } from "./dom.js";
+import { formatBody } from "./format.js";
+import { pickEmoji } from "./emoji-picker.js";
+import { setupMentionCompletion } from "./mention-completion.js";
 import { checkBody, length, MESSAGE_MAX } from "./limits.js";
 import { avatar, toast } from "./contacts-view.js";
 import {
   advanceLastMessage, bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember,
-  raiseReadMark, store, subscribe, timeline, typingNames,
+  presenceStale, raiseReadMark, store, subscribe, timeline, typingNames,
 } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,13 +21,31 @@ const $ = (id) => document.getElementById(id);
 const TYPING_REPEAT_MS = 3000; // at most one "typing" per 3 s while typing (expiry is 6 s)
 const COUNTER_FROM = MESSAGE_MAX - 500;
 const PRESENCE_TEXT = { online: "Online", away: "Away", busy: "Busy", offline: "Offline" };
+/** Messages from one sender this close together share one header, as in every chat. */
+const GROUP_WITHIN_MS = 5 * 60_000;
+/** How many older pages opening a conversation loads to reach its first unread message. */
+const UNREAD_PAGES_MAX = 10;
 
 let editing = null; // the message being edited, or null
+let replying = null; // the message the next send answers, or null
+/** How many older pages a click on a quote loads, at most, to reach what it quotes. */
+const QUOTE_PAGES_MAX = 20;
 let lastTypingSent = 0;
 const rendered = new Map(); // log item key -> {node, version}
 let readTimer = null;
+// The "new messages" line of the open conversation: after my read mark as it was when I
+// opened it, so it stays put while I read. null when nothing was unread.
+let unreadAfterSeq = null;
+// The newest seq on screen when the log was last at its bottom: what arrived after it,
+// while I was scrolled up, is what the "new messages" button counts.
+let seenAtBottomSeq = 0;
+// On a touch screen, the one bubble whose actions are shown (tapped last).
+let selectedId = null;
 
 const log = () => $("log");
+
+/** Whether the page is used with a finger rather than a mouse. */
+const touchScreen = () => matchMedia("(hover: none) and (pointer: coarse)").matches;
 
 /** Whether this tab is one a person is looking at. */
 const attentive = () => document.visibilityState === "visible" && document.hasFocus();
@@ -39,37 +61,127 @@ function scrollToBottom() {
 
 // Building log items. Each has a key (stable identity) and a version (re-build on change).
 
-function messageNode(message, conversation, seenSeq) {
+/** A message's time: the clock, with the full date on hover (and for screen readers). */
+const timeNode = (iso) => h("time", { datetime: iso, class: "muted small", title: formatFull(iso) }, formatTime(iso));
+
+/** `seen`: `{label, title}` when "Seen" goes under this message, else null. */
+function messageNode(message, conversation, seen, continued) {
   const mine = message.sender.id === store.me.id;
   const sender = bestKnown(message.sender);
   const body = message.deleted
     ? h("p", { class: "body tombstone" }, "This message was deleted.")
-    : h("p", { class: "body" }, linkify(message.body));
-  const actions = mine && !message.deleted
-    ? h("div", { class: "msg-actions" },
-        h("button", { type: "button", class: "small", onclick: () => startEdit(message), "aria-label": "Edit message" }, "Edit"),
-        h("button", { type: "button", class: "small", onclick: () => deleteMessage(conversation.id, message), "aria-label": "Delete message" }, "Delete"))
-    : null;
+    : h("div", { class: "body", dir: "auto" }, formatBody(message.body, store.me.username));
+  const actions = message.deleted ? null
+    : h("div", { class: "msg-actions" },
+        h("button", { type: "button", class: "small", onclick: () => startReply(message), "aria-label": "Reply to this message" }, "Reply"),
+        h("button", { type: "button", class: "small", onclick: () => reactWithPicked(conversation.id, message), "aria-label": "React to this message" }, "React"),
+        mine ? h("button", { type: "button", class: "small", onclick: () => startEdit(message), "aria-label": "Edit message" }, "Edit") : null,
+        mine ? h("button", { type: "button", class: "small", onclick: () => deleteMessage(conversation.id, message), "aria-label": "Delete message" }, "Delete") : null);
   return h("article", {
-    class: `msg${mine ? " mine" : ""}${message.deleted ? " deleted" : ""}`,
+    class: `msg${mine ? " mine" : ""}${message.deleted ? " deleted" : ""}${continued ? " continued" : ""}${selectedId === message.id ? " selected" : ""}`,
     dataset: { seq: String(message.seq), id: message.id },
     "aria-label": `${sender.display_name} at ${formatTime(message.created_at)}`,
   },
     h("header", { class: "msg-head" },
-      h("span", { class: "sender" }, mine ? "You" : sender.display_name),
-      h("time", { datetime: message.created_at, class: "muted small" }, formatTime(message.created_at)),
-      message.edited_at && !message.deleted ? h("span", { class: "muted small edited", title: `Edited ${formatTime(message.edited_at)}` }, "(edited)") : null),
+      continued ? null : h("span", { class: "sender", dir: "auto" }, mine ? "You" : sender.display_name),
+      timeNode(message.created_at),
+      message.edited_at && !message.deleted ? h("span", { class: "muted small edited", title: `Edited ${formatFull(message.edited_at)}` }, "(edited)") : null),
+    message.reply_to && !message.deleted ? quoteNode(conversation.id, message.reply_to) : null,
     body,
+    message.deleted ? null : reactionsNode(conversation, message),
     actions,
-    seenSeq === message.seq ? h("p", { class: "seen muted small" }, "Seen") : null);
+    seen ? h("p", { class: "seen muted small", title: seen.title || false }, seen.label) : null);
+}
+
+/** Names for a list of user ids, as this page knows them ("You" for me). */
+function whoReacted(conversation, reaction) {
+  const names = reaction.user_ids.map((id) => {
+    if (id === store.me.id) return "You";
+    const member = conversation.members?.find((m) => m.id === id);
+    return member ? bestKnown(member).display_name : "someone";
+  });
+  const more = reaction.count - names.length;
+  return more > 0 ? `${names.join(", ")} and ${more} more` : names.join(", ");
+}
+
+/** The row of reactions under a message: one chip per emoji; a click adds or takes back mine. */
+function reactionsNode(conversation, message) {
+  if (!message.reactions?.length) return null;
+  return h("div", { class: "reactions" }, message.reactions.map((reaction) => {
+    const mine = reaction.user_ids.includes(store.me.id);
+    const who = whoReacted(conversation, reaction);
+    return h("button", {
+      type: "button",
+      class: `reaction${mine ? " mine" : ""}`,
+      "aria-pressed": String(mine),
+      "aria-label": `${reaction.emoji} ${reaction.count}: ${who}`,
+      title: who,
+      onclick: () => react(conversation.id, message, reaction.emoji, !mine),
+    }, h("span", { class: "reaction-emoji" }, reaction.emoji), h("span", { class: "reaction-count" }, String(reaction.count)));
+  }));
+}
+
+async function react(conversationId, message, emoji, add) {
+  try {
+    await api.react(conversationId, message.id, emoji, add);
+  } catch (error) {
+    toast(error.code === "too_many_reactions" ? "This message has as many different reactions as it can take." : error.message, "error");
+  }
+}
+
+async function reactWithPicked(conversationId, message) {
+  const emoji = await pickEmoji("React with…");
+  if (emoji) await react(conversationId, message, emoji, true);
+}
+
+/** The quote atop a reply: who and what it answers; a click goes there. */
+function quoteNode(conversationId, quote) {
+  const who = quote.sender_id === store.me.id ? "You" : bestKnown({ id: quote.sender_id, display_name: quote.sender_name }).display_name;
+  return h("button", {
+    type: "button",
+    class: `quote${quote.deleted ? " gone" : ""}`,
+    "aria-label": `In reply to ${who}${quote.deleted ? " (deleted)" : ""}: show that message`,
+    onclick: () => jumpTo(conversationId, quote.seq),
+  },
+    h("span", { class: "quote-name", dir: "auto" }, who),
+    h("span", { class: "quote-text", dir: "auto" }, quote.deleted ? "This message was deleted." : quote.excerpt));
+}
+
+/**
+ * Scrolls the log to message `seq`, loading older pages until it is there (up to
+ * QUOTE_PAGES_MAX), and makes it flash so the eye finds it.
+ */
+async function jumpTo(conversationId, seq) {
+  const t = timeline(conversationId);
+  try {
+    for (let page = 0; t.oldestSeq > seq && t.hasMore && page < QUOTE_PAGES_MAX; page += 1) {
+      if (!(await loadOlder(conversationId))) break;
+    }
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  if (store.openId !== conversationId) return;
+  renderLog(store.conversations.get(conversationId));
+  const target = log().querySelector(`[data-seq="${seq}"]`);
+  if (!target) {
+    toast("That message is too far back to show here.");
+    return;
+  }
+  target.scrollIntoView({ block: "center" });
+  target.classList.remove("flash");
+  void target.offsetWidth; // restart the animation
+  target.classList.add("flash");
+  renderJump();
 }
 
 function pendingNode(conversationId, pending) {
   const failed = pending.state === "failed";
   return h("article", { class: `msg mine pending${failed ? " failed" : ""}`, dataset: { clientId: pending.client_id } },
     h("header", { class: "msg-head" }, h("span", { class: "sender" }, "You"),
-      h("span", { class: "muted small" }, failed ? "Not sent" : "Sending…")),
-    h("p", { class: "body" }, linkify(pending.body)),
+      h("span", { class: "muted small" }, !failed ? "Sending…" : pending.automatic ? "Not sent yet" : "Not sent")),
+    pending.reply_to ? quoteNode(conversationId, pending.reply_to) : null,
+    h("div", { class: "body", dir: "auto" }, formatBody(pending.body)),
     failed
       ? h("div", { class: "msg-failed" },
           h("span", { class: "small" }, pending.error),
@@ -84,9 +196,23 @@ function logItems(conversation) {
   const other = conversation.kind === "direct" ? otherMember(conversation) : null;
   const otherRead = other ? conversation.read_marks?.[other.id] ?? 0 : 0;
   const messages = t.sorted();
-  // "Seen" goes under my newest message the other side has read.
+  // "Seen" goes under my newest message the other side has read; in a room, "Seen by N"
+  // under my newest message, counting the members whose mark reached it.
   let seenSeq = 0;
+  let seenLabel = "Seen";
+  let seenTitle = "";
   if (other) for (const m of messages) if (m.sender.id === store.me.id && m.seq <= otherRead) seenSeq = m.seq;
+  if (!other) {
+    const newestMine = messages.findLast((m) => m.sender.id === store.me.id && !m.deleted);
+    const readers = newestMine
+      ? (conversation.members ?? []).filter((member) => member.id !== store.me.id && (conversation.read_marks?.[member.id] ?? 0) >= newestMine.seq)
+      : [];
+    if (readers.length) {
+      seenSeq = newestMine.seq;
+      seenLabel = `Seen by ${readers.length}`;
+      seenTitle = readers.map((member) => bestKnown(member).display_name).join(", ");
+    }
+  }
 
   const entries = [
     ...messages.map((m) => ({ order: [m.seq, 0, 0], at: m.created_at, message: m })),
@@ -103,24 +229,37 @@ function logItems(conversation) {
     day = key;
     items.push({ key: `day-${key}`, version: formatDay(at), build: () => h("p", { class: "day", role: "separator" }, h("span", {}, formatDay(at))) });
   };
+  let previous = null; // the message just above, while nothing else stands between
+  let lineDrawn = false;
   for (const entry of entries) {
+    const before = day;
     separate(entry.at);
+    if (day !== before) previous = null;
     if (entry.message) {
       const m = entry.message;
+      if (!lineDrawn && unreadAfterSeq !== null && m.seq > unreadAfterSeq && m.sender.id !== store.me.id) {
+        lineDrawn = true;
+        previous = null;
+        items.push({ key: "unread-line", version: "", build: () => h("p", { class: "unread-line", role: "separator", id: "unread-line" }, h("span", {}, "New messages")) });
+      }
+      const continued = previous !== null && previous.sender.id === m.sender.id
+        && Date.parse(m.created_at) - Date.parse(previous.created_at) < GROUP_WITHIN_MS;
+      previous = m;
       const name = bestKnown(m.sender).display_name;
       items.push({
         key: `m-${m.id}`,
-        version: `${m.edited_at}|${m.deleted}|${m.body}|${seenSeq === m.seq}|${name}`,
-        build: () => messageNode(m, conversation, seenSeq),
+        version: `${m.edited_at}|${m.deleted}|${m.body}|${seenSeq === m.seq}|${seenSeq === m.seq ? seenLabel + seenTitle : ""}|${name}|${continued}|${selectedId === m.id}|${m.reply_to?.deleted}|${JSON.stringify(m.reactions ?? [])}`,
+        build: () => messageNode(m, conversation, seenSeq === m.seq ? { label: seenLabel, title: seenTitle } : null, continued),
       });
     } else {
+      previous = null;
       const n = entry.notice;
       items.push({ key: `n-${n.afterSeq}-${entry.order[2]}`, version: n.text, build: () => h("p", { class: "notice muted small" }, n.text) });
     }
   }
   for (const p of t.pending) {
     separate(p.created_at);
-    items.push({ key: `p-${p.client_id}`, version: `${p.state}|${p.error}`, build: () => pendingNode(conversation.id, p) });
+    items.push({ key: `p-${p.client_id}`, version: `${p.state}|${p.error}|${p.automatic}`, build: () => pendingNode(conversation.id, p) });
   }
   return items;
 }
@@ -162,6 +301,28 @@ function renderLog(conversation, { forceBottom = false } = {}) {
   const firstAfter = el.querySelector("[data-seq]")?.dataset.seq;
   if (forceBottom || wasAtBottom) scrollToBottom();
   else if (firstBefore && firstAfter !== firstBefore) el.scrollTop = el.scrollHeight - fromBottom; // older page above
+  renderJump();
+}
+
+/**
+ * The button over the log's foot while it is scrolled up: "N new messages" when others
+ * wrote since I left the bottom, else a plain way back down.
+ */
+function renderJump() {
+  const button = $("jump-down");
+  const id = store.openId;
+  if (!id || isAtBottom()) {
+    if (id) seenAtBottomSeq = timeline(id).newestSeq;
+    button.hidden = true;
+    return;
+  }
+  // Runs on every scroll event: a count over the timeline, no sorting.
+  let arrived = 0;
+  for (const m of timeline(id).messages.values()) if (m.seq > seenAtBottomSeq && m.sender.id !== store.me.id) arrived += 1;
+  button.textContent = arrived ? `${arrived} new message${arrived === 1 ? "" : "s"} ↓` : "↓";
+  button.setAttribute("aria-label", arrived ? button.textContent.slice(0, -2) + ", jump to the latest" : "Jump to the latest message");
+  button.classList.toggle("has-new", arrived > 0);
+  button.hidden = false;
 }
 
 function renderHeader(conversation) {
@@ -171,16 +332,28 @@ function renderHeader(conversation) {
   if (direct) {
     const other = otherMember(conversation);
     const friend = other && store.friends.get(other.id);
+    const presence = presenceStale() ? "Presence unknown while reconnecting"
+      : friend?.user.last_seen_at ? `Last seen ${formatAgo(friend.user.last_seen_at)}`
+      : PRESENCE_TEXT[friend?.user.presence] ?? friend?.user.presence;
     subtitle = friend
-      ? [PRESENCE_TEXT[friend.user.presence] ?? friend.user.presence, friend.user.status_message].filter(Boolean).join(" · ")
+      ? [presence, friend.user.status_message].filter(Boolean).join(" · ")
       : `@${other?.username ?? "?"} is not in your friends`;
   } else {
-    const count = conversation.members?.length;
-    subtitle = `${conversation.name ? "Public room" : "Private room"}${count ? ` · ${count} member${count === 1 ? "" : "s"}` : ""}`;
+    const count = conversation.members?.length ?? conversation.member_count;
+    subtitle = [
+      conversation.name ? "Public room" : "Private room",
+      count ? `${count} member${count === 1 ? "" : "s"}` : "",
+      conversation.topic,
+    ].filter(Boolean).join(" · ");
   }
   $("chat-subtitle").textContent = subtitle;
+  $("chat-subtitle").title = subtitle;
   $("nudge").hidden = !direct;
   $("invite").hidden = direct;
+  $("room-details").hidden = direct;
+  $("hide-chat").hidden = !direct;
+  $("mute").textContent = conversation.muted ? "Unmute" : "Mute";
+  $("mute").setAttribute("aria-pressed", String(Boolean(conversation.muted)));
   $("leave").hidden = direct;
   $("roster-toggle").hidden = direct;
   if (direct) {
@@ -257,11 +430,18 @@ async function markRead() {
 
 // Sending, editing, deleting.
 
+/** The longest wait between two automatic resends of a message that did not go out. */
+const RESEND_MAX_MS = 30_000;
+
+/** Whether a failed send is worth sending again by itself: nothing reached a verdict. */
+const resendable = (status) => status === 0 || status === 429 || status === 502 || status === 503 || status === 504;
+
 async function deliver(id, pending) {
+  clearTimeout(pending.timer);
   pending.state = "sending";
   changed("chat");
   try {
-    const message = await api.send(id, pending.body, pending.client_id);
+    const message = await api.send(id, pending.body, pending.client_id, pending.reply_to?.id);
     timeline(id).put(message, store.me.id);
     const c = store.conversations.get(id);
     if (c) {
@@ -271,33 +451,57 @@ async function deliver(id, pending) {
     changed("chat", "conversations");
   } catch (error) {
     pending.state = "failed";
-    // No answer, or 503 (the service, or every process behind a load balancer, is away
-    // for a moment): sent again by itself once the event stream is back; the client id
-    // keeps it single.
-    pending.offline = error.status === 0 || error.status === 503;
+    // No answer, a busy service or a rate limit: sent again by itself, with a growing
+    // wait, until it goes out (the client id keeps it single however often it is tried).
+    // Anything else (not friends any more, blocked) waits for the person.
+    pending.automatic = resendable(error.status);
     pending.error =
-      error.status === 0 ? "No connection."
-      : error.status === 503 ? "The service is unavailable; it is sent once it is back."
-      : error.status === 429 ? `Sending too fast: wait ${error.retryAfter || 1} s.`
+      error.status === 0 ? "No connection. It goes out by itself once the chat is back."
+      : error.status === 429 ? `Sending too fast: it goes out in ${error.retryAfter || 1} s.`
+      : pending.automatic ? "The chat service is unavailable. It goes out by itself once it is back."
       : error.message;
+    if (pending.automatic) {
+      pending.attempts = (pending.attempts ?? 0) + 1;
+      const backoff = Math.min(RESEND_MAX_MS, 1000 * 2 ** Math.min(pending.attempts - 1, 5));
+      const wait = error.status === 429 ? (error.retryAfter || 1) * 1000 : backoff / 2 + Math.random() * (backoff / 2);
+      pending.timer = setTimeout(() => {
+        if (timeline(id).pending.includes(pending)) deliver(id, pending);
+      }, wait);
+    }
     changed("chat");
   }
 }
 
 function discard(id, pending) {
+  clearTimeout(pending.timer);
   const t = timeline(id);
   t.pending = t.pending.filter((p) => p !== pending);
   changed("chat");
 }
 
-/** Sends what failed while the connection was down (the client id keeps it single). */
+/** Sends at once what is waiting to go out by itself (the event stream is back). */
 export function retryFailed() {
   for (const [id, t] of store.timelines) {
-    for (const p of t.pending) if (p.state === "failed" && p.offline) deliver(id, p);
+    for (const p of t.pending) if (p.state === "failed" && p.automatic) deliver(id, p);
   }
 }
 
+function startReply(message) {
+  stopEdit();
+  replying = message;
+  const who = message.sender.id === store.me.id ? "yourself" : bestKnown(message.sender).display_name;
+  $("replying-text").textContent = `Replying to ${who}: ${message.body.replace(/\s+/g, " ").slice(0, 120)}`;
+  $("replying").hidden = false;
+  $("message-input").focus();
+}
+
+function stopReply() {
+  replying = null;
+  $("replying").hidden = true;
+}
+
 function startEdit(message) {
+  stopReply();
   editing = message;
   $("editing").hidden = false;
   const input = $("message-input");
@@ -371,7 +575,13 @@ async function submit() {
   input.value = "";
   updateComposer();
   sendTyping(false);
-  const pending = { client_id: crypto.randomUUID(), body, created_at: new Date().toISOString(), state: "sending", error: "" };
+  // The quote it will carry, as the server will write it (shown while it is pending).
+  const reply_to = replying && {
+    id: replying.id, seq: replying.seq, sender_id: replying.sender.id,
+    sender_name: replying.sender.display_name, excerpt: replying.body.slice(0, 200), deleted: false,
+  };
+  stopReply();
+  const pending = { client_id: crypto.randomUUID(), body, reply_to, created_at: new Date().toISOString(), state: "sending", error: "" };
   timeline(id).pending.push(pending);
   renderLog(store.conversations.get(id), { forceBottom: true });
   await deliver(id, pending);
@@ -383,6 +593,7 @@ export async function openConversation(id) {
   if (!conversation) return;
   if (store.openId !== id) {
     stopEdit();
+    stopReply();
     $("composer-error").textContent = "";
     for (const entry of rendered.values()) entry.node.remove();
     rendered.clear();
@@ -390,6 +601,13 @@ export async function openConversation(id) {
     $("invite-box").hidden = true;
     $("roster").hidden = true;
     $("roster-toggle").setAttribute("aria-expanded", "false");
+    $("chat-main").querySelector(".chat-head").classList.remove("menu-open");
+  }
+  const opening = store.openId !== id;
+  if (opening) {
+    // The line goes after what I had read when I came in (null: nothing unread).
+    unreadAfterSeq = conversation.unread_count > 0 ? conversation.read_marks?.[store.me.id] ?? null : null;
+    selectedId = null;
   }
   store.openId = id;
   $("app").dataset.view = "chat";
@@ -397,15 +615,32 @@ export async function openConversation(id) {
   const t = timeline(id);
   try {
     if (!t.loaded) await loadLatest(id);
+    if (opening && unreadAfterSeq === null && (store.conversations.get(id)?.unread_count ?? 0) > 0) {
+      // The list did not carry my read mark; the conversation's own answer does.
+      unreadAfterSeq = store.conversations.get(id)?.read_marks?.[store.me.id] ?? 0;
+    }
+    // Scroll back far enough to show where the unread messages begin.
+    for (let page = 0; opening && unreadAfterSeq !== null && t.hasMore && t.oldestSeq > unreadAfterSeq + 1 && page < UNREAD_PAGES_MAX; page += 1) {
+      if (!(await loadOlder(id))) break;
+    }
   } catch (error) {
     toast(error.message, "error");
   }
+  if (store.openId !== id) return;
   renderLog(store.conversations.get(id) ?? conversation, { forceBottom: true });
+  const line = opening && document.getElementById("unread-line");
+  const above = line ? line.getBoundingClientRect().top - log().getBoundingClientRect().top : 0;
+  if (line && above < 48) {
+    // More unread than fits: start at the line, a little of what came before above it.
+    log().scrollTop += above - 48;
+    renderJump();
+  }
   if (!matchMedia("(pointer: coarse)").matches) $("message-input").focus();
 }
 
 export function closeConversation() {
   store.openId = null;
+  unreadAfterSeq = null;
   $("app").dataset.view = "list";
   changed("chat", "conversations");
 }
@@ -440,12 +675,14 @@ export function setupChat() {
     if (!input.value.trim()) sendTyping(false);
   });
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    // On a touch screen Enter breaks the line (its keyboard has no Shift+Enter); Send sends.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touchScreen()) {
       event.preventDefault();
       submit();
-    } else if (event.key === "Escape" && editing) {
+    } else if (event.key === "Escape" && (editing || replying)) {
       event.preventDefault();
       stopEdit();
+      stopReply();
     } else if (event.key === "ArrowUp" && !input.value && store.openId) {
       // Up in an empty composer edits my last message, as in Slack.
       const mine = timeline(store.openId).sorted().filter((m) => m.sender.id === store.me.id && !m.deleted);
@@ -460,9 +697,40 @@ export function setupChat() {
     submit();
   });
   $("cancel-edit").addEventListener("click", stopEdit);
+  setupMentionCompletion(() => {
+    const conversation = store.conversations.get(store.openId);
+    if (conversation?.kind !== "room") return [];
+    return (conversation.members ?? []).filter((m) => m.id !== store.me.id).map(bestKnown);
+  });
+  $("emoji-button").addEventListener("click", async () => {
+    const emoji = await pickEmoji("Insert an emoji");
+    const input = $("message-input");
+    if (emoji) {
+      input.setRangeText(emoji, input.selectionStart, input.selectionEnd, "end");
+      updateComposer();
+    }
+    input.focus();
+  });
+  $("cancel-reply").addEventListener("click", () => {
+    stopReply();
+    $("message-input").focus();
+  });
 
+  // A tap on a bubble shows its actions (a touch screen has no hover); a tap elsewhere
+  // puts them away again.
+  log().addEventListener("click", (event) => {
+    if (!touchScreen() || event.target.closest("button, a")) return;
+    const id = event.target.closest(".msg[data-id]")?.dataset.id ?? null;
+    selectedId = id === selectedId ? null : id;
+    changed("chat");
+  });
+  $("jump-down").addEventListener("click", () => {
+    scrollToBottom();
+    renderJump();
+  });
   log().addEventListener("scroll", async () => {
     scheduleRead();
+    renderJump();
     if (log().scrollTop < 120 && store.openId) {
       try {
         await loadOlder(store.openId);
@@ -473,6 +741,16 @@ export function setupChat() {
   });
 
   $("back").addEventListener("click", closeConversation);
+  // On a phone the actions sit in a menu: the button opens it, any choice closes it.
+  const closeMenu = () => {
+    $("chat-main").querySelector(".chat-head").classList.remove("menu-open");
+    $("chat-menu").setAttribute("aria-expanded", "false");
+  };
+  $("chat-menu").addEventListener("click", () => {
+    const open = $("chat-main").querySelector(".chat-head").classList.toggle("menu-open");
+    $("chat-menu").setAttribute("aria-expanded", String(open));
+  });
+  $("chat-actions").addEventListener("click", (event) => event.target.closest("button") && closeMenu());
   $("nudge").addEventListener("click", async () => {
     const id = store.openId;
     try {
@@ -482,6 +760,30 @@ export function setupChat() {
       shake();
     } catch (error) {
       toast(error.status === 429 ? `You can nudge again in ${error.retryAfter || 1} s.` : error.message, "error");
+    }
+  });
+  $("mute").addEventListener("click", async () => {
+    const id = store.openId;
+    const conversation = store.conversations.get(id);
+    if (!conversation) return;
+    try {
+      const answer = await api.preferences(id, { muted: !conversation.muted });
+      conversation.muted = answer.muted;
+      changed("conversations", "chat");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+  $("hide-chat").addEventListener("click", async () => {
+    const id = store.openId;
+    try {
+      await api.preferences(id, { hidden: true });
+      store.conversations.delete(id);
+      store.timelines.delete(id);
+      closeConversation();
+      toast("Chat hidden. It comes back with the next message.");
+    } catch (error) {
+      toast(error.message, "error");
     }
   });
   $("invite").addEventListener("click", () => {

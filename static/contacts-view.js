@@ -2,13 +2,13 @@
 // friend with live suggestions; friend requests; friends grouped Online and Offline.
 
 import { api } from "./api.js";
-import { h, initial, replaceChildren } from "./dom.js";
+import { formatAgo, formatFull, h, initial, replaceChildren } from "./dom.js";
 import { checkStatus, STATUS_MAX } from "./limits.js";
-import { changed, loadFriends, store, subscribe } from "./state.js";
+import { changed, loadFriends, presenceStale, store, subscribe } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
-const PRESENCE_LABELS = { online: "Online", away: "Away", busy: "Busy", invisible: "Appear offline", offline: "Offline" };
+const PRESENCE_LABELS = { online: "Online", away: "Away", busy: "Busy", invisible: "Appear offline", offline: "Offline", unknown: "Presence unknown" };
 
 /** A presence dot with a text alternative for screen readers. */
 export function presenceDot(presence) {
@@ -21,7 +21,7 @@ export function avatar(user, presence) {
 
 /** Reports a failed action in a toast. */
 export function toast(text, kind = "info") {
-  const item = h("div", { class: `toast toast-${kind}` }, text);
+  const item = h("div", { class: `toast toast-${kind}`, onclick: () => item.remove() }, text);
   $("toasts").append(item);
   setTimeout(() => item.remove(), 6000);
 }
@@ -153,23 +153,32 @@ function friendRow({ user }, actions) {
       avatar(user, user.presence),
       h("span", { class: "row-text" },
         h("span", { class: "name" }, user.display_name),
-        h("span", { class: "muted small status" }, user.status_message || PRESENCE_LABELS[user.presence]))),
+        h("span", { class: "muted small status", title: user.last_seen_at ? `Last seen ${formatFull(user.last_seen_at)}` : false },
+          user.last_seen_at
+            ? [user.status_message, `Last seen ${formatAgo(user.last_seen_at)}`].filter(Boolean).join(" · ")
+            : user.status_message || PRESENCE_LABELS[user.presence]))),
     more,
     menu);
 }
 
 function renderContacts(actions) {
   const friends = [...store.friends.values()].sort((a, b) => a.user.display_name.localeCompare(b.user.display_name));
-  const online = friends.filter((f) => f.user.presence !== "offline");
-  const offline = friends.filter((f) => f.user.presence === "offline");
   const group = (title, list, id) =>
-    h("section", { class: "group", "aria-labelledby": id },
-      h("h3", { id }, `${title} (${list.length})`),
-      h("ul", { class: "rows" }, list.map((f) => friendRow(f, actions))));
-  replaceChildren($("contact-groups"),
-    friends.length === 0
-      ? h("p", { class: "muted empty" }, "No friends yet. Add someone by their username above.")
-      : [group("Online", online, "group-online"), group("Offline", offline, "group-offline")]);
+    list.length === 0 ? null
+    : h("section", { class: "group", "aria-labelledby": id },
+        h("h3", { id }, `${title} (${list.length})`),
+        h("ul", { class: "rows" }, list.map((f) => friendRow(f, actions))));
+  let groups;
+  if (friends.length === 0) groups = h("p", { class: "muted empty" }, "No friends yet. Add someone by their username above.");
+  else if (presenceStale()) {
+    // Disconnected: who is online is not known, so nobody is listed as online.
+    groups = [h("p", { class: "muted small" }, "Presence is unknown until the chat reconnects."),
+      group("Friends", friends.map((f) => ({ ...f, user: { ...f.user, presence: "unknown" } })), "group-all")];
+  } else {
+    groups = [group("Online", friends.filter((f) => f.user.presence !== "offline"), "group-online"),
+      group("Offline", friends.filter((f) => f.user.presence === "offline"), "group-offline")];
+  }
+  replaceChildren($("contact-groups"), groups);
 }
 
 function setupAddFriend() {
@@ -263,4 +272,5 @@ export function setupContacts(actions) {
     renderRequests();
     renderContacts(actions);
   });
+  subscribe("connection", () => renderContacts(actions));
 }

@@ -1,14 +1,11 @@
 // The conversation list: direct conversations and rooms together, most recent first, with
-// the last message, unread badges and typing; joining a room by name, creating a private one.
+// the last message, unread badges and typing. Joining and creating rooms: rooms-view.js.
 
-import { api } from "./api.js";
 import { formatWhen, h, initial, replaceChildren } from "./dom.js";
-import { checkRoom, isPrivateRoomId, normaliseRoom } from "./limits.js";
-import { avatar, toast } from "./contacts-view.js";
+import { avatar } from "./contacts-view.js";
 import {
   bestKnown, conversationTitle, otherMember, sortedConversations, store, subscribe, typingNames,
 } from "./state.js";
-import { fieldError } from "./auth-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,7 +25,8 @@ function row(conversation, open) {
   const icon = other
     ? avatar(other, other.presence)
     : h("span", { class: "avatar room", "aria-hidden": "true" }, conversation.name ? "#" : initial("🔒"));
-  const label = `${title}${unread ? `, ${unread} unread` : ""}`;
+  const mentions = conversation.mention_count || 0;
+  const label = `${title}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} mentioning you` : ""}`;
   return h("li", { class: "row", dataset: { id: conversation.id, kind: conversation.kind } },
     h("button", {
       type: "button",
@@ -39,11 +37,12 @@ function row(conversation, open) {
     },
       icon,
       h("span", { class: "row-text" },
-        h("span", { class: "name" }, title),
+        h("span", { class: "name" }, title, conversation.muted ? h("span", { class: "muted-mark", title: "Muted", "aria-label": "muted" }, " 🔕") : null),
         h("span", { class: "muted small preview" }, preview(conversation))),
       h("span", { class: "row-meta" },
         conversation.last_message ? h("time", { class: "muted small", datetime: conversation.last_message.created_at }, formatWhen(conversation.last_message.created_at)) : null,
-        unread ? h("span", { class: "badge", "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));
+        mentions ? h("span", { class: "badge mention-badge", "aria-hidden": "true", title: "Mentions of you" }, `@${mentions > 9 ? "9+" : mentions}`) : null,
+        unread ? h("span", { class: `badge${conversation.muted ? " quiet" : ""}`, "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));
 }
 
 function render(open) {
@@ -52,51 +51,7 @@ function render(open) {
     list.length ? list.map((c) => row(c, open)) : h("li", { class: "muted empty" }, "No conversations yet. Chat with a friend, or join a room such as “lobby”."));
 }
 
-/**
- * Joins a public room by name (creating it when nobody has: the edge chat demo's rule) or a
- * private room by its id. Resolves to the conversation.
- */
-export async function joinOrCreate(name) {
-  try {
-    return await api.joinRoom(name);
-  } catch (error) {
-    if (error.status !== 404 || isPrivateRoomId(name)) throw error;
-  }
-  try {
-    return await api.createRoom(name);
-  } catch (error) {
-    // Someone created it between our two requests: join theirs.
-    if (error.code === "room_exists") return api.joinRoom(name);
-    throw error;
-  }
-}
-
-/** Wires the list. `open(id)` shows a conversation; `joined(conversation)` records one. */
-export function setupConversations({ open, joined }) {
+/** Wires the list. `open(id)` shows a conversation. */
+export function setupConversations({ open }) {
   subscribe("conversations", () => render(open));
-
-  const input = $("join-room-input");
-  input.addEventListener("input", () => fieldError("join-room-input", ""));
-  $("join-room").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const name = normaliseRoom(input.value);
-    const problem = checkRoom(name);
-    if (!fieldError("join-room-input", problem)) return;
-    try {
-      const room = await joinOrCreate(name);
-      input.value = "";
-      joined(room);
-    } catch (error) {
-      fieldError("join-room-input", error.code === "not_found" ? "No such room." : error.message);
-    }
-  });
-
-  $("new-private-room").addEventListener("click", async () => {
-    try {
-      const room = await api.createRoom();
-      joined(room, { showInvite: true });
-    } catch (error) {
-      toast(error.message, "error");
-    }
-  });
 }

@@ -33,11 +33,25 @@ export function replaceChildren(element, ...children) {
   append(element, children);
 }
 
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+// http(s) URLs, bare `www.` addresses (as https) and `mailto:` addresses.
+const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"']+|\bmailto:[^\s<>"']+/gi;
+
+/** The link a matched address opens, or null for anything but http(s) and mailto. */
+function hrefOf(url) {
+  try {
+    const parsed = new URL(/^www\./i.test(url) ? `https://${url}` : url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.href;
+    if (parsed.protocol === "mailto:" && parsed.pathname.includes("@")) return parsed.href;
+  } catch {
+    // not a URL after all: plain text
+  }
+  return null;
+}
 
 /**
- * A message body as nodes: text, with http(s) URLs as links that open in a new tab without
- * giving it a handle on this one. Anything else (javascript:, data:) stays plain text.
+ * A message body as nodes: text, with http(s), `www.` and `mailto:` addresses as links
+ * (web links open in a new tab without giving it a handle on this one). Anything else
+ * (javascript:, data:) stays plain text.
  */
 export function linkify(text) {
   const nodes = [];
@@ -46,16 +60,11 @@ export function linkify(text) {
     // Trailing punctuation usually ends the sentence, not the URL.
     const url = match[0].replace(/[.,;:!?)\]]+$/, "");
     if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
-    let href = null;
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol === "http:" || parsed.protocol === "https:") href = parsed.href;
-    } catch {
-      href = null;
-    }
+    const href = hrefOf(url);
+    const web = href && !href.startsWith("mailto:");
     nodes.push(
       href
-        ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, url)
+        ? h("a", web ? { href, target: "_blank", rel: "noopener noreferrer" } : { href }, url)
         : document.createTextNode(url),
     );
     last = match.index + url.length;
@@ -67,8 +76,12 @@ export function linkify(text) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
 const shortFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 
 export const formatTime = (iso) => timeFormat.format(new Date(iso));
+
+/** Date and time in full: what hovering over a time shows. */
+export const formatFull = (iso) => fullFormat.format(new Date(iso));
 
 /** The local calendar day of a time, as a key. */
 export const dayKey = (iso) => {
@@ -84,6 +97,17 @@ export function formatDay(iso) {
   const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
   if (key === dayKey(yesterday.toISOString())) return "Yesterday";
   return dayFormat.format(new Date(iso));
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+/** "5 minutes ago", "yesterday", "3 days ago": how long since `iso`. */
+export function formatAgo(iso) {
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  for (const [unit, size] of [["day", 86_400], ["hour", 3_600], ["minute", 60]]) {
+    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+  }
+  return "just now";
 }
 
 /** A time for a list: the clock today, the date otherwise. */

@@ -48,20 +48,37 @@ export function checkBody(value) {
   return "";
 }
 
+export const TITLE_MAX = 64;
+export const TOPIC_MAX = 200;
+
 /**
- * A room name as the edge chat demo normalises it: keep letters, digits, '_' and '-',
- * '_' becomes '-', lower case. A 64-hex private room id passes through unchanged.
+ * A room name as typed, trimmed and lower-cased (a leading '#' is how rooms are written,
+ * so it goes too). Nothing else is changed: a character a name cannot have is refused
+ * by checkRoom, never silently dropped. A 64-hex private room id passes through.
  */
 export function normaliseRoom(value) {
-  const name = value.trim().replace(/[^a-zA-Z0-9_-]/g, "").replace(/_/g, "-").toLowerCase();
-  return name;
+  return value.trim().replace(/^#/, "").toLowerCase();
 }
 
 export const isPrivateRoomId = (value) => /^[0-9a-f]{64}$/.test(value);
 
 export function checkRoom(name) {
   if (isPrivateRoomId(name)) return "";
-  if (!name) return "Room names use letters, digits and '-'.";
-  if (name.length > 32) return "Room names are at most 32 characters.";
+  if (!name) return "Type a room's name.";
+  if (length(name) > 32) return "Room names are at most 32 characters.";
+  if (!/^[a-z0-9-]+$/.test(name)) return "Room names use only letters a-z, digits and '-'.";
   return "";
 }
+
+// Bidi overrides and zero-width characters: they make text read as something it is not.
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+function checkLine(value, max, what) {
+  const text = value.trim();
+  if (length(text) > max) return `${what} is at most ${max} characters.`;
+  if (ANY_CONTROL.test(text) || INVISIBLE.test(text)) return `${what} must be one line of visible text.`;
+  return "";
+}
+
+export const checkTitle = (value) => checkLine(value, TITLE_MAX, "A room's name");
+export const checkTopic = (value) => checkLine(value, TOPIC_MAX, "A topic");

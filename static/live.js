@@ -6,8 +6,11 @@ import {
   setTyping, store,
 } from "./state.js";
 
-/** Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`. */
-export const hooks = { onMessage() {}, onNudge() {}, onNotification() {}, onRemoved() {} };
+/**
+ * Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`,
+ * `onRemoved(conversationId)`, `onSignedIn(friend)` (a friend came online).
+ */
+export const hooks = { onMessage() {}, onNudge() {}, onNotification() {}, onRemoved() {}, onSignedIn() {} };
 
 const TYPING_MS = 6000;
 
@@ -43,10 +46,13 @@ const handlers = {
     const replay = !fresh && c.last_message && c.last_message.seq >= message.seq;
     upsertMessage(message);
     const mine = message.sender.id === store.me.id;
-    // Sending moves the sender's read mark to their message (the server does the same).
-    if (mine) raiseReadMark(c, store.me.id, message.seq);
+    // Sending moves the sender's read mark to their message; the server does the same
+    // without a `read` event, so this is how a reply (from any of their clients) shows
+    // that they saw what came before it.
+    raiseReadMark(c, message.sender.id, message.seq);
     if (!mine && !replay) {
       if (!fresh) c.unread_count = (c.unread_count || 0) + 1;
+      if (!fresh && message.mentions?.includes(store.me.username)) c.mention_count = (c.mention_count || 0) + 1;
       setTyping(conversation_id, message.sender.id, "", 0);
       hooks.onMessage(c, message);
     }
@@ -60,6 +66,10 @@ const handlers = {
 
   message_deleted({ conversation_id, message }) {
     upsertMessage(message);
+    // Replies quoting it now quote a deleted message.
+    for (const m of store.timelines.get(conversation_id)?.messages.values() ?? []) {
+      if (m.reply_to?.id === message.id) m.reply_to = { ...m.reply_to, deleted: true, excerpt: "" };
+    }
     const c = store.conversations.get(conversation_id);
     // A deleted message no longer counts as unread; the server's count is the truth.
     if (c && message.sender.id !== store.me.id && c.unread_count) {
@@ -91,14 +101,16 @@ const handlers = {
     changed("conversations", "chat");
   },
 
-  presence({ user_id, presence }) {
+  presence({ user_id, presence, last_seen_at }) {
     if (user_id === store.me.id) {
       store.me = { ...store.me, presence };
       changed("me");
       return;
     }
     const friend = store.friends.get(user_id);
-    if (friend) friend.user = { ...friend.user, presence };
+    const signedIn = friend?.user.presence === "offline" && presence !== "offline";
+    if (friend) friend.user = { ...friend.user, presence, last_seen_at: presence === "offline" ? last_seen_at : undefined };
+    if (signedIn) hooks.onSignedIn(friend.user);
     changed("contacts", "conversations", "chat");
   },
 
@@ -142,6 +154,48 @@ const handlers = {
   conversation_added({ conversation_id, conversation }) {
     const known = store.conversations.get(conversation_id);
     store.conversations.set(conversation_id, { ...known, ...conversation });
+    changed("conversations", "chat");
+  },
+
+  reaction({ conversation_id, message_id, emoji, user_id, added, count }) {
+    const message = store.timelines.get(conversation_id)?.messages.get(message_id);
+    if (!message) return;
+    const reactions = (message.reactions ?? []).map((r) => ({ ...r, user_ids: [...r.user_ids] }));
+    let entry = reactions.find((r) => r.emoji === emoji);
+    if (!entry) {
+      entry = { emoji, count: 0, user_ids: [] };
+      reactions.push(entry);
+    }
+    entry.count = count;
+    entry.user_ids = entry.user_ids.filter((id) => id !== user_id);
+    if (added) entry.user_ids.push(user_id);
+    message.reactions = reactions.filter((r) => r.count > 0);
+    changed("chat");
+  },
+
+  preferences({ conversation_id, muted, hidden }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    if (hidden) {
+      // Hidden in one tab, hidden in all; a newer message brings it back (`message`).
+      store.conversations.delete(conversation_id);
+      store.timelines.delete(conversation_id);
+      hooks.onRemoved(conversation_id);
+    } else {
+      c.muted = muted;
+      c.hidden = false;
+    }
+    changed("conversations", "chat");
+  },
+
+  conversation_updated({ conversation_id, title, topic, by }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    const who = by.id === store.me.id ? "You" : bestKnown(by).display_name;
+    if ((c.title ?? null) !== title) note(conversation_id, title ? `${who} named the room “${title}”.` : `${who} removed the room's name.`);
+    if ((c.topic ?? null) !== topic) note(conversation_id, topic ? `${who} set the topic: “${topic}”.` : `${who} cleared the topic.`);
+    c.title = title;
+    c.topic = topic;
     changed("conversations", "chat");
   },
 

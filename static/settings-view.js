@@ -2,6 +2,7 @@
 // blocked people, desktop notifications, and signing out.
 
 import { api } from "./api.js";
+import { attention, setAttention } from "./attention.js";
 import { formatWhen, h, replaceChildren } from "./dom.js";
 import { fieldError, waitOut } from "./auth-view.js";
 import { checkDisplayName, checkPassword } from "./limits.js";
@@ -103,6 +104,9 @@ export function setupSettings(onSignedOut) {
     }
   });
 
+  $("pref-sounds").addEventListener("change", (event) => setAttention({ sounds: event.target.checked }));
+  $("pref-signins").addEventListener("change", (event) => setAttention({ signIns: event.target.checked }));
+
   $("notify-enable").addEventListener("click", async () => {
     // Asked only here, on a click: browsers (rightly) distrust unprompted requests.
     await Notification.requestPermission();
@@ -127,5 +131,7 @@ export function openSettings() {
   renderSessions();
   renderBlocked();
   renderNotifications();
+  $("pref-sounds").checked = attention().sounds;
+  $("pref-signins").checked = attention().signIns;
   $("settings").showModal();
 }

@@ -22,7 +22,9 @@ export const store = {
 class Timeline {
   constructor() {
     this.messages = new Map(); // id -> message
-    this.pending = []; // {client_id, body, created_at, state: "sending"|"failed", error}
+    // Sends not acknowledged yet: {client_id, body, created_at, state: "sending"|"failed",
+    // error, automatic (resent by itself), attempts, timer}
+    this.pending = [];
     this.notices = []; // {text, at, afterSeq}
     this.loaded = false;
     this.hasMore = false;
@@ -187,7 +189,12 @@ export function conversationTitle(conversation) {
     const friend = other && store.friends.get(other.id);
     return (friend?.user ?? other)?.display_name ?? "Direct conversation";
   }
-  return conversation.name ? `#${conversation.name}` : "Private room";
+  return conversation.name ? `#${conversation.name}` : conversation.title || "Private room";
+}
+
+/** Whether friends' presence is unknown: the event stream that keeps it fresh is away. */
+export function presenceStale() {
+  return store.connection === "reconnecting" || store.connection === "unavailable";
 }
 
 /** A user as best known: the friend record (live presence) over any other summary. */
@@ -213,13 +220,17 @@ export function raiseReadMark(conversation, userId, seq) {
   conversation.read_marks = { ...marks, [userId]: Math.max(seq, marks[userId] ?? 0) };
   if (userId !== store.me.id) return false;
   const caughtUp = !conversation.last_message || seq >= conversation.last_message.seq;
-  if (caughtUp) conversation.unread_count = 0;
+  if (caughtUp) {
+    conversation.unread_count = 0;
+    conversation.mention_count = 0;
+  }
   return caughtUp;
 }
 
 export function totalUnread() {
   let total = 0;
-  for (const c of store.conversations.values()) total += c.unread_count || 0;
+  // Muted conversations stay out of the title's count, but for what mentions me.
+  for (const c of store.conversations.values()) total += c.muted ? c.mention_count || 0 : c.unread_count || 0;
   return total;
 }
 

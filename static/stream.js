@@ -1,8 +1,11 @@
 // The live event stream: one EventSource per tab. The browser reconnects by itself after
 // each clean end (the server closes every `stream_seconds`, with `retry: 1000`) and sends
-// Last-Event-ID. But an EventSource closes for good on any non-200 answer (a 503 while
-// Redis is down, a restarting server), so then this module opens a new one itself, with
-// backoff and the last id it saw (`?last_event_id=`), and nothing is missed.
+// Last-Event-ID (the last event's, or the cursor the stream opened with). But an
+// EventSource closes for good on any non-200 answer (a 503 while Redis is down, a
+// restarting server), so then this module opens a new one itself, with backoff and the
+// last id it saw (`?last_event_id=`), and nothing is missed. A stream that delivered no
+// event gave this module no id to resume from: what the new one cannot replay is then
+// loaded afresh (a `resync`).
 
 import { api } from "./api.js";
 
@@ -10,10 +13,16 @@ import { api } from "./api.js";
 export const EVENT_TYPES = [
   "message", "message_edited", "message_deleted", "typing", "nudge", "read", "presence",
   "profile", "friend_request", "friend_added", "friend_removed", "conversation_added",
-  "member_joined", "member_left", "notification", "resync",
+  "conversation_updated", "reaction", "preferences", "member_joined", "member_left", "notification", "resync",
 ];
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * How long the browser's own reconnect may take before the page says "Reconnecting": the
+ * server ends every stream after `stream_seconds` and the browser is back within a second
+ * or so, which a person should never see.
+ */
+export const QUIET_RECONNECT_MS = 4000;
 
 /**
  * Connection states reported to `onState`: "connecting", "live", "reconnecting",
@@ -27,17 +36,21 @@ export class EventStream {
     this.source = null;
     this.failures = 0;
     this.timer = null;
+    this.quietTimer = null;
     this.stopped = true;
+    this.opened = false; // a stream has been open since start()
   }
 
   start() {
     this.stopped = false;
+    this.opened = false;
     this.open();
   }
 
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.endQuietWait();
     this.source?.close();
     this.source = null;
   }
@@ -57,17 +70,31 @@ export class EventStream {
     this.onState(this.failures ? "reconnecting" : "connecting");
     const source = new EventSource(url);
     this.source = source;
+    const resumed = Boolean(this.lastEventId);
+    let firstOpen = true;
     source.onopen = () => {
       this.failures = 0;
+      this.endQuietWait();
       this.onState("live");
+      // A new stream that could not resume (the last one delivered no event to take an
+      // id from) starts at the inbox's end: whatever came meanwhile is loaded instead.
+      // The browser's own reconnects of one EventSource resume by themselves.
+      if (firstOpen && this.opened && !resumed) this.onEvent("resync", {});
+      firstOpen = false;
+      this.opened = true;
     };
     source.onerror = () => {
       if (this.source !== source || this.stopped) return;
       if (source.readyState === EventSource.CONNECTING) {
-        // The browser retries by itself (a clean end, or a dropped connection).
-        this.onState("reconnecting");
+        // The browser retries by itself (a clean end, or a dropped connection): say so
+        // only if that takes longer than a routine renewal does.
+        this.quietTimer ??= setTimeout(() => {
+          this.quietTimer = null;
+          if (this.source === source && !this.stopped) this.onState("reconnecting");
+        }, QUIET_RECONNECT_MS);
         return;
       }
+      this.endQuietWait();
       source.close();
       this.retryLater();
     };
@@ -84,6 +111,11 @@ export class EventStream {
         this.onEvent(type, data);
       });
     }
+  }
+
+  endQuietWait() {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = null;
   }
 
   /** Closed for good by the browser: find out why, then open a new stream after a wait. */

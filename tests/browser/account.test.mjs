@@ -80,6 +80,8 @@ test("a session survives a reload; wrong passwords are refused; sign out ends it
 test("sessions are listed and another device can be signed out; a password change keeps this one", async () => {
   const laptop = await signUp(await person(), uniqueName("dev"));
   const phone = await person();
+  // A browser never signed in here opens on "Create account".
+  await phone.page.click("#tab-login");
   await phone.page.fill("#login-username", laptop.username);
   await phone.page.fill("#login-password", laptop.password);
   await phone.page.click("#login-form [type=submit]");
@@ -138,6 +140,8 @@ test("a throttled login shows the wait from Retry-After", async () => {
     ({ status } = await server.api("POST", "/api/auth/login", { body: { username: name, password: "wrong guess" } }));
   }
   assert.equal(status, 429);
+  // A browser never signed in here opens on "Create account".
+  await p.page.click("#tab-login");
   await p.page.fill("#login-username", name);
   await p.page.fill("#login-password", "long enough 1");
   await p.page.click("#login-form [type=submit]");

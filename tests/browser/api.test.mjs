@@ -135,7 +135,9 @@ test("a friend whose stream is cut goes offline", async () => {
   const mark = watcher.events.length;
   await annStream.close(); // no goodbye: the lease lapses
   const offline = await watcher.next("presence", 30_000, mark);
-  assert.deepEqual(offline.data, { user_id: ann.id, presence: "offline" });
+  const { last_seen_at: lastSeen, ...offlineData } = offline.data;
+  assert.deepEqual(offlineData, { user_id: ann.id, presence: "offline" });
+  assert.ok(!Number.isNaN(Date.parse(lastSeen)), `it says when she was last seen: ${lastSeen}`);
   await watcher.close();
 });
 
@@ -150,7 +152,9 @@ test("a friend who goes while the watcher is away is offline when the watcher re
   await new Promise((r) => setTimeout(r, 8_000)); // past her lease (4 s) and a heartbeat (2 s)
   watcher = await stream(bob, resumeFrom);
   const offline = await watcher.next("presence", 30_000);
-  assert.deepEqual(offline.data, { user_id: ann.id, presence: "offline" }, "no ghost across the watcher's reconnect");
+  const { last_seen_at: lastSeen, ...offlineData } = offline.data;
+  assert.deepEqual(offlineData, { user_id: ann.id, presence: "offline" }, "no ghost across the watcher's reconnect");
+  assert.ok(!Number.isNaN(Date.parse(lastSeen)), `it says when she was last seen: ${lastSeen}`);
   const seen = await as(bob, "GET", `/api/users/${ann.username}`);
   assert.equal(seen.body.presence, "offline");
   await watcher.close();

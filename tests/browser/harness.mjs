@@ -236,11 +236,13 @@ export function uniqueName(prefix) {
 /**
  * A person: a Chromium of their own (as on their own computer: their window keeps the
  * focus, which is what marks messages read) with the page open. Page errors are
- * collected; `errors` must stay empty. `close()` ends it.
+ * collected; `errors` must stay empty. `close()` ends it. `touch` makes it a phone's
+ * touch screen (no hover, a coarse pointer).
  */
-export async function openPerson(server, { viewport = { width: 1280, height: 800 } } = {}) {
+export async function openPerson(server, { viewport = { width: 1280, height: 800 }, touch = false } = {}) {
   const browser = await launchBrowser();
-  const context = await browser.newContext({ viewport, baseURL: server.base });
+  // `touch`: a phone's touch screen (no hover, a coarse pointer), not only its size.
+  const context = await browser.newContext({ viewport, baseURL: server.base, hasTouch: touch, isMobile: touch });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
@@ -286,4 +288,19 @@ export async function say(person, text) {
 /** The bodies of the open conversation's messages, in order. */
 export async function bodies(page) {
   return page.locator("#log .msg .body").allTextContents();
+}
+
+/**
+ * Opens the public room `name` from the page's "Join a room" field, creating it when the
+ * page offers to (nobody has it yet). Resolves once the room is open.
+ */
+export async function enterRoom(person, name) {
+  const { page } = person;
+  await page.fill("#join-room-input", name);
+  await page.click("#join-room button[type=submit]");
+  const title = page.locator("#chat-title", { hasText: `#${name}` });
+  const offer = page.locator("#create-room-confirm");
+  await Promise.race([title.waitFor(), offer.waitFor()]);
+  if (await offer.isVisible()) await offer.click();
+  await title.waitFor();
 }

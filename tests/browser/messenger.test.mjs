@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, openPerson, signUp, say, bodies, uniqueName } from "./harness.mjs";
+import { ChatServer, openPerson, signUp, say, bodies, uniqueName, enterRoom } from "./harness.mjs";
 
 let server;
 let ann;
@@ -105,8 +105,7 @@ test("own messages can be edited and deleted, and both sides see it", async () =
 
 test("a message in a background conversation raises its unread badge and the title", async () => {
   // Ann opens a room, so the direct conversation is in the background for her.
-  await ann.page.fill("#join-room-input", uniqueName("side"));
-  await ann.page.click("#join-room button[type=submit]");
+  await enterRoom(ann, uniqueName("side"));
   await ann.page.waitForFunction(() => document.getElementById("chat-title").textContent.startsWith("#"));
   await say(bob, "are you there?");
   const badge = ann.page.locator(`.conversation-list [data-kind="direct"] .badge`);
@@ -181,4 +180,33 @@ test("a message while the tab is hidden raises a desktop notification, once enab
   await say(bob, "are you back?");
   await ann.page.locator("#log .body", { hasText: "are you back?" }).waitFor();
   assert.equal(await ann.page.evaluate(() => window.__notified.length), 1, "nothing while visible");
+});
+
+test("opt-in attention: a friend signing in pops up and chimes, messages chime; offline friends say when they were last seen", async () => {
+  // Off by default: nothing chimes yet.
+  assert.equal(await ann.page.evaluate(() => document.documentElement.dataset.lastSound), undefined);
+  await ann.page.click("#me button[aria-label=Settings]");
+  assert.equal(await ann.page.isChecked("#pref-sounds"), false);
+  await ann.page.check("#pref-sounds");
+  await ann.page.check("#pref-signins");
+  await ann.page.keyboard.press("Escape");
+
+  const bobRow = ann.page.locator(`.contact[data-username="${bob.username}"]`);
+  await bob.page.selectOption("#presence-select", "invisible");
+  await bobRow.locator(".status", { hasText: /Last seen (just now|\d+ seconds? ago|now)/ }).waitFor();
+  assert.match(await bobRow.locator(".status").getAttribute("title"), /Last seen .*\d{4}/);
+  await bob.page.selectOption("#presence-select", "online");
+  // (Bob's display name is the hostile one of the test above: it shows as text.)
+  await ann.page.locator(".toast", { hasText: "has signed in." }).waitFor();
+  assert.equal(await ann.page.evaluate(() => document.documentElement.dataset.lastSound), "signIn");
+
+  await bob.page.click(".conversation-list .row-main");
+  await say(bob, "ding?");
+  await ann.page.waitForFunction(() => document.documentElement.dataset.lastSound === "message");
+  // Choices last across a reload.
+  await ann.page.reload();
+  await ann.page.waitForSelector("#me-name");
+  await ann.page.click("#me button[aria-label=Settings]");
+  assert.equal(await ann.page.isChecked("#pref-signins"), true);
+  await ann.page.keyboard.press("Escape");
 });

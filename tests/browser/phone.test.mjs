@@ -49,3 +49,36 @@ test("on a phone the list and the chat are two screens", async () => {
   await page.locator(".conversation-list .badge").waitFor();
   assert.equal(await page.textContent(".conversation-list .badge"), "1");
 });
+
+test("on a touch screen Enter breaks the line, Send sends, and a tap shows one bubble's actions", async () => {
+  const touch = await signUp(await openPerson(server, { viewport: PHONE, touch: true }), uniqueName("touch"), { displayName: "Touch" });
+  try {
+    await befriend(desk, touch);
+    await touch.page.tap(`.contact[data-username="${desk.username}"] .row-main`);
+    await touch.page.waitForSelector("#chat-main:not([hidden])");
+    await touch.page.fill("#message-input", "first line");
+    await touch.page.press("#message-input", "Enter");
+    await touch.page.type("#message-input", "second line");
+    assert.equal(await touch.page.inputValue("#message-input"), "first line\nsecond line", "Enter broke the line");
+    assert.equal(await touch.page.locator("#log .msg").count(), 0, "nothing sent yet");
+    await touch.page.tap("#send");
+    await touch.page.locator("#log .msg.mine:not(.pending) .body", { hasText: "second line" }).waitFor();
+    await touch.page.fill("#message-input", "another one");
+    await touch.page.tap("#send");
+    const mine = touch.page.locator("#log .msg.mine:not(.pending)");
+    await mine.nth(1).waitFor();
+
+    // No hover on a touch screen: the actions appear on the bubble tapped, only there.
+    assert.equal(await touch.page.locator("#log .msg-actions:visible").count(), 0);
+    await mine.nth(0).locator(".body").tap();
+    await mine.nth(0).getByRole("button", { name: "Edit message" }).waitFor();
+    await mine.nth(1).locator(".body").tap();
+    await mine.nth(1).getByRole("button", { name: "Edit message" }).waitFor();
+    assert.equal(await touch.page.locator("#log .msg-actions:visible").count(), 1, "only on the bubble tapped last");
+    await mine.nth(1).locator(".body").tap();
+    await touch.page.waitForFunction(() => document.querySelectorAll("#log .msg.selected").length === 0);
+    assert.deepEqual(touch.errors, []);
+  } finally {
+    await touch.close();
+  }
+});

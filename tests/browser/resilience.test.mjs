@@ -1,6 +1,7 @@
 // Faults in the browser: the server killed and restarted mid-conversation (messages sent
-// meanwhile appear exactly once, on both sides), and Redis down (a clear 503 banner, then
-// recovery by itself). Runs in Redis mode so both faults can happen.
+// meanwhile appear exactly once, on both sides; presence shows as unknown meanwhile), and
+// Redis down (a clear banner, a message written meanwhile sent by itself once it is back,
+// without a restart). Runs in Redis mode so both faults can happen.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +34,14 @@ const count = (list, text) => list.filter((b) => b === text).length;
 
 test("messages sent around a server restart appear exactly once", async () => {
   await server.kill();
-  await ann.page.locator("#banner", { hasText: "Reconnecting" }).waitFor();
+  // "Reconnecting" (nothing answers), or "unavailable" behind a load balancer (it answers
+  // 503 for the processes that are gone).
+  await ann.page.locator("#banner:not([hidden])").waitFor();
+  assert.match(await ann.page.textContent("#banner"), /Reconnecting|unavailable/);
+  // Nobody's presence is known meanwhile: Bob's dot no longer claims he is online.
+  const bobInList = ann.page.locator(`.contact[data-username="${bob.username}"]`);
+  await bobInList.and(ann.page.locator("[data-presence=unknown]")).waitFor();
+  assert.equal(await ann.page.locator("#group-online").count(), 0, "nobody listed as online");
 
   // Bob's send fails while the server is down; he sees it and may retry.
   await say(bob, "sent while down");
@@ -66,12 +74,22 @@ test("messages sent around a server restart appear exactly once", async () => {
   assert.deepEqual(await bodies(ann.page), ["before the restart", "sent while down", "sent after the restart"]);
 });
 
-test("with Redis down the page says the service is unavailable, then recovers", async () => {
+test("with Redis down the page says the service is unavailable, then recovers and sends what waited", async () => {
   await server.killRedis();
   await ann.page.locator("#banner[data-state=unavailable]", { hasText: "unavailable" }).waitFor({ timeout: 60_000 });
+  assert.doesNotMatch(await ann.page.textContent("#banner"), /503|bus/, "no technical terms");
+  // A message written meanwhile waits, in plain words, and goes out by itself.
+  await say(bob, "written while Redis was down");
+  const waiting = bob.page.locator("#log .msg.failed", { hasText: "written while Redis was down" });
+  await waiting.locator(".msg-failed", { hasText: "goes out by itself" }).waitFor();
+  assert.doesNotMatch(await waiting.textContent(), /503|bus/, "no technical terms");
   await server.restartRedis();
   await ann.page.locator("#banner").waitFor({ state: "hidden", timeout: 60_000 });
+  await bob.page.locator("#log .msg:not(.pending) .body", { hasText: "written while Redis was down" }).waitFor({ timeout: 60_000 });
+  await ann.page.locator("#log .body", { hasText: "written while Redis was down" }).waitFor();
   await say(bob, "back again");
   await ann.page.locator("#log .body", { hasText: "back again" }).waitFor();
   assert.equal(count(await bodies(ann.page), "back again"), 1);
+  assert.equal(count(await bodies(ann.page), "written while Redis was down"), 1);
+  assert.equal(count(await bodies(bob.page), "written while Redis was down"), 1);
 });

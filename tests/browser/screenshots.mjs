@@ -4,7 +4,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ChatServer, ROOT, openPerson, signUp, befriend, say } from "./harness.mjs";
+import { ChatServer, ROOT, openPerson, signUp, befriend, say, enterRoom } from "./harness.mjs";
 
 const out = join(ROOT, "docs/screenshots");
 mkdirSync(out, { recursive: true });
@@ -36,25 +36,62 @@ try {
   await say(ann, "Hey Bob! Did the new chat page land?");
   await bob.page.click(".conversation-list .row-main");
   await say(bob, "It did: try it at http://127.0.0.1:3000 and tell me what you think.");
-  await say(bob, "Shift+Enter makes\na second line, too.");
+  await say(bob, "**Shift+Enter** makes\na second line, too.");
   await say(ann, "Looks great. Nudge me when the room is ready.");
   await bob.page.fill("#message-input", "Sure, one moment");
   await ann.page.locator("#typing", { hasText: "typing" }).waitFor();
   await ann.page.locator("#log .msg.mine .seen").waitFor();
+  // Bob likes Ann's question.
+  const question = ann.page.locator("#log .msg.mine").first();
+  const questionId = await question.getAttribute("data-id");
+  const conversationId = await ann.page.evaluate(() => document.querySelector(".conversation-list [aria-current=true]")?.closest("li")?.dataset.id);
+  await bob.page.evaluate(([c, m]) => fetch(`/api/conversations/${c}/messages/${m}/reactions/${encodeURIComponent("👍")}`, {
+    method: "PUT", headers: { "content-type": "application/json" },
+  }), [conversationId, questionId]);
+  await question.locator(".reaction").waitFor();
   await ann.page.screenshot({ path: join(out, "desktop-chat.png") });
   await bob.page.screenshot({ path: join(out, "phone-chat.png") });
   await bob.page.press("#message-input", "Enter");
 
-  await cat.page.fill("#join-room-input", "lobby");
-  await cat.page.click("#join-room button[type=submit]");
+  await enterRoom(cat, "lobby");
   await say(cat, "Welcome to #lobby, everyone.");
-  await ann.page.fill("#join-room-input", "lobby");
-  await ann.page.click("#join-room button[type=submit]");
+  await enterRoom(ann, "lobby");
   await say(ann, "Hi Cat!");
   await say(cat, "Hi Ann, the roster is on the right.");
+  await say(cat, "שלום! Right-to-left text reads right to left.");
+  // Ann answers Cat's tip, mentioning her.
+  const tip = ann.page.locator("#log .msg", { hasText: "the roster is on the right" });
+  await tip.hover();
+  await tip.getByRole("button", { name: "Reply to this message" }).click();
+  await say(ann, "@cat found it, **thanks**!");
+  await ann.page.locator("#log .msg.mine .quote").waitFor();
+  await ann.page.mouse.move(0, 0);
   await ann.page.click("#roster-toggle");
   await ann.page.waitForSelector('.conversation-list [data-kind="room"] .row-main:not(:has(.badge))');
   await ann.page.screenshot({ path: join(out, "desktop-room.png") });
+
+  // The directory of public rooms, with a topic, and a private room with a name.
+  await ann.page.click("#room-details");
+  await ann.page.fill("#room-topic", "Say hi, ask anything");
+  await ann.page.click("#room-save");
+  await ann.page.click("#new-private-room");
+  await ann.page.fill("#room-title", "Book club");
+  await ann.page.fill("#room-topic", "One chapter a week");
+  await ann.page.click("#room-save");
+  await ann.page.locator("#chat-title", { hasText: "Book club" }).waitFor();
+  await ann.page.click("#copy-invite").catch(() => {});
+  await ann.page.click("#browse-rooms");
+  await ann.page.locator('#rooms-list [data-name="lobby"]').waitFor();
+  await ann.page.screenshot({ path: join(out, "desktop-directory.png") });
+  await ann.page.keyboard.press("Escape");
+
+  // Bob on his phone in the room, its actions folded into the header's menu.
+  await bob.page.click("#back");
+  await enterRoom(bob, "lobby");
+  await bob.page.locator("#log .body", { hasText: "Right-to-left" }).waitFor();
+  await bob.page.click("#chat-menu");
+  await bob.page.screenshot({ path: join(out, "phone-room.png") });
+  await bob.page.click("#chat-menu");
 
   await bob.page.click("#back");
   await bob.page.locator(".toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
@@ -62,6 +99,7 @@ try {
 
   const dark = await openPerson(server, { viewport: { width: 1280, height: 800 } });
   await dark.page.emulateMedia({ colorScheme: "dark" });
+  await dark.page.click("#tab-login");
   await dark.page.fill("#login-username", "cat");
   await dark.page.fill("#login-password", cat.password);
   await dark.page.click("#login-form [type=submit]");
