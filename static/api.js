@@ -96,6 +96,9 @@ export const api = {
   createRoom: (fields = {}) => request("POST", "/api/rooms", fields),
   updateRoom: (id, fields) => request("PATCH", `/api/conversations/${enc(id)}`, fields),
   rooms: (q = "", offset = 0) => request("GET", `/api/rooms?q=${enc(q)}&offset=${offset}&limit=30`),
+  search: ({ q, conversation, from }, before) =>
+    request("GET", `/api/search?q=${enc(q)}&limit=20` + (conversation ? `&conversation_id=${enc(conversation)}` : "")
+      + (from ? `&from=${enc(from)}` : "") + (before ? `&before=${enc(before)}` : "")),
   joinRoom: (nameOrId) => request("POST", `/api/rooms/${enc(nameOrId)}/join`),
   /** How I want a conversation: `{muted?, hidden?}` (hidden: direct conversations). */
   preferences: (id, fields) => request("PUT", `/api/conversations/${enc(id)}/preferences`, fields),

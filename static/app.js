@@ -5,13 +5,14 @@
 
 import { api } from "./api.js";
 import { rememberReturning, setupAuth, showAuth } from "./auth-view.js";
-import { closeConversation, openConversation, retryFailed, setupChat, shake, showInvite } from "./chat-view.js";
+import { closeConversation, openConversation, retryFailed, setupChat, shake, showInvite, showMessage } from "./chat-view.js";
 import { setupContacts, toast } from "./contacts-view.js";
 import { setupConversations } from "./conversations-view.js";
 import { applyEvent, hooks } from "./live.js";
 import { normaliseRoom } from "./limits.js";
 import { followInviteTo, setupRooms } from "./rooms-view.js";
 import { openSettings, setupSettings } from "./settings-view.js";
+import { setupSearch } from "./search-view.js";
 import { setupEmojiPicker } from "./emoji-picker.js";
 import { attention, play } from "./attention.js";
 import {
@@ -164,6 +165,7 @@ async function start() {
   setupContacts({ openDirect, openSettings });
   setupConversations({ open: openConversation });
   setupRooms({ joined });
+  setupSearch({ show: showMessage });
   setupChat();
   setupEmojiPicker();
   setupSettings(signedOut);

@@ -30,6 +30,8 @@ let editing = null; // the message being edited, or null
 let replying = null; // the message the next send answers, or null
 /** How many older pages a click on a quote loads, at most, to reach what it quotes. */
 const QUOTE_PAGES_MAX = 20;
+// How far back a search result may be loaded to show it in place (pages of 50).
+const SEARCH_PAGES_MAX = 50;
 let lastTypingSent = 0;
 const rendered = new Map(); // log item key -> {node, version}
 let readTimer = null;
@@ -151,10 +153,10 @@ function quoteNode(conversationId, quote) {
  * Scrolls the log to message `seq`, loading older pages until it is there (up to
  * QUOTE_PAGES_MAX), and makes it flash so the eye finds it.
  */
-async function jumpTo(conversationId, seq) {
+async function jumpTo(conversationId, seq, pagesMax = QUOTE_PAGES_MAX) {
   const t = timeline(conversationId);
   try {
-    for (let page = 0; t.oldestSeq > seq && t.hasMore && page < QUOTE_PAGES_MAX; page += 1) {
+    for (let page = 0; t.oldestSeq > seq && t.hasMore && page < pagesMax; page += 1) {
       if (!(await loadOlder(conversationId))) break;
     }
   } catch (error) {
@@ -636,6 +638,12 @@ export async function openConversation(id) {
     renderJump();
   }
   if (!matchMedia("(pointer: coarse)").matches) $("message-input").focus();
+}
+
+/** Opens a conversation at message `seq` (a search result), loading history back to it. */
+export async function showMessage(conversationId, seq) {
+  await openConversation(conversationId);
+  if (store.openId === conversationId) await jumpTo(conversationId, seq, SEARCH_PAGES_MAX);
 }
 
 export function closeConversation() {

@@ -110,6 +110,29 @@ test("direct and room messages reach the other side's stream, in order", async (
   await bobStream.close();
 });
 
+test("search finds the caller's messages only, and follows edits and deletions", async () => {
+  const eve = await person("eve");
+  const room = (await as(eve, "POST", "/api/rooms", { name: uniqueName("secret") })).body.id;
+  await as(eve, "POST", `/api/conversations/${room}/messages`, { body: "eve's kumquat recipe", client_id: "e1" });
+  const first = await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "kumquat jam on Sunday?", client_id: "s1" });
+  const second = await as(bob, "POST", `/api/conversations/${direct}/messages`, { body: "Kumquats, yes!", client_id: "s2" });
+  const found = async (who, q) => {
+    const answer = await as(who, "GET", `/api/search?q=${encodeURIComponent(q)}`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.results.map((hit) => hit.message.body);
+  };
+  assert.deepEqual(await found(ann, "kumquat"), ["Kumquats, yes!", "kumquat jam on Sunday?"], "newest first, prefix match, never Eve's room");
+  const hit = (await as(ann, "GET", "/api/search?q=jam")).body.results[0];
+  assert.deepEqual(hit.snippet.filter((part) => part.matched).map((part) => part.text), ["jam"]);
+
+  const path = (message) => `/api/conversations/${direct}/messages/${message.body.id}`;
+  assert.equal((await as(ann, "PATCH", path(first), { body: "marmalade on Sunday?" })).status, 200);
+  assert.equal((await as(bob, "DELETE", path(second))).status, 204);
+  assert.deepEqual(await found(ann, "kumquat"), [], "an edit's old words and a deleted message are gone");
+  assert.deepEqual(await found(bob, "marmalade"), ["marmalade on Sunday?"]);
+  assert.equal((await as(ann, "GET", "/api/search?q=%21%21")).body.error.code, "invalid_query");
+});
+
 test("a stream resumed with Last-Event-ID gets exactly what it missed", async () => {
   const first = await stream(bob);
   await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "seen live", client_id: "d2" });

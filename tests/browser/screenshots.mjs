@@ -85,6 +85,13 @@ try {
   await ann.page.screenshot({ path: join(out, "desktop-directory.png") });
   await ann.page.keyboard.press("Escape");
 
+  // Searching one's messages: the words found are marked.
+  await ann.page.keyboard.press("Control+k");
+  await ann.page.fill("#search-input", "right");
+  await ann.page.locator("#search-results .search-result").nth(1).waitFor();
+  await ann.page.screenshot({ path: join(out, "desktop-search.png") });
+  await ann.page.keyboard.press("Escape");
+
   // Bob on his phone in the room, its actions folded into the header's menu.
   await bob.page.click("#back");
   await enterRoom(bob, "lobby");

@@ -169,6 +169,7 @@ fn routes_send_each_api_area_to_its_component() {
         ("/api/blocks/...", "users"),
         ("/api/conversations/...", "conversations"),
         ("/api/rooms/...", "conversations"),
+        ("/api/search", "conversations"),
         ("/api/events", "events"),
         ("/api/publish/...", "events"),
         ("/api/health", "web"),

@@ -24,6 +24,9 @@ pub enum Action {
     RoomDetails,
     /// Searching the room directory: a read, but one that scans public rooms.
     Directory,
+    /// Searching one's messages: a read, but a full-text query over every conversation
+    /// one is in (typing as you go fits the burst).
+    Search,
     /// Adding or taking back a reaction: every member gets `reaction`.
     React,
     /// Muting, hiding: the caller's own tabs get `preferences`.
@@ -49,6 +52,7 @@ impl Action {
             Action::Membership => Rate::bucket(20, 0.5),
             Action::RoomDetails => Rate::bucket(10, 0.2),
             Action::Directory => Rate::bucket(30, 2.0),
+            Action::Search => Rate::bucket(30, 2.0),
             Action::React => Rate::bucket(20, 2.0),
             Action::Preferences => Rate::bucket(20, 1.0),
             Action::Profile => Rate::bucket(10, 0.2),
@@ -67,6 +71,7 @@ impl Action {
             Action::Membership => "membership",
             Action::RoomDetails => "room",
             Action::Directory => "directory",
+            Action::Search => "search",
             Action::React => "react",
             Action::Preferences => "preferences",
             Action::Profile => "profile",
@@ -98,6 +103,11 @@ mod tests {
             Action::Nudge,
             Action::MarkRead,
             Action::Membership,
+            Action::RoomDetails,
+            Action::Directory,
+            Action::Search,
+            Action::React,
+            Action::Preferences,
             Action::Profile,
             Action::Presence,
             Action::Relations,

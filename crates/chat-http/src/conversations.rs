@@ -6,7 +6,7 @@ use axum::{
     routing::{get, patch, post, put},
 };
 use chat_core::{
-    conversations::{Conversations, DirectoryPage, HistoryPage, NewRoom, RoomChanges},
+    conversations::{Conversations, DirectoryPage, HistoryPage, NewRoom, RoomChanges, SearchQuery},
     ids::{ConversationId, MessageId},
 };
 use serde::Deserialize;
@@ -38,6 +38,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/conversations/{id}/nudge", post(nudge))
         .route("/api/rooms", get(directory).post(create_room))
         .route("/api/rooms/{name_or_id}/join", post(join))
+        .route("/api/search", get(search))
 }
 
 async fn list(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
@@ -126,6 +127,38 @@ async fn history(
         .history(&id, page)
         .await?;
     reply::ok(json!({ "messages": messages, "has_more": has_more }))
+}
+
+/// `?q=&conversation_id=&from=&before=&limit=`, as text: `SearchQuery` says what a bad
+/// value is.
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    conversation_id: Option<String>,
+    from: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Reply {
+    let query = SearchQuery::parse(
+        params.q.as_deref(),
+        params.conversation_id.as_deref(),
+        params.from.as_deref(),
+        params.before.as_deref(),
+        params.limit.as_deref(),
+    )?;
+    let (results, next_before) = Conversations::new(&state.ports, &session.user)
+        .search(&query)
+        .await?;
+    reply::ok(json!({
+        "results": results,
+        "next_before": next_before.map(|cursor| cursor.to_string()),
+    }))
 }
 
 #[derive(Deserialize)]

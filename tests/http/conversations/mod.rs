@@ -7,6 +7,7 @@ mod direct;
 mod messages;
 mod receipts;
 mod rooms;
+mod search;
 
 use std::collections::BTreeSet;
 

@@ -9,6 +9,7 @@ mod model;
 mod preferences;
 mod reactions;
 mod rooms;
+mod search;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,7 @@ pub use model::{
 };
 pub use reactions::REACTIONS_PER_MESSAGE;
 pub use rooms::{NewRoom, RoomChanges};
+pub use search::{SEARCH_WORDS_MAX, SearchHit, SearchQuery, SnippetPart};
 
 use crate::{
     Error, Ports, Result,
