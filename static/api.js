@@ -64,6 +64,40 @@ function serverTrouble(status) {
 
 const enc = encodeURIComponent;
 
+/**
+ * Uploads `file` into a conversation with its progress told to `onProgress(bytesSent)`
+ * (fetch cannot tell upload progress; XMLHttpRequest can). The bytes go as
+ * `application/octet-stream`, the type the CSRF rule takes for a file. Returns
+ * `{done, abort}`: `done` resolves to the attachment, or rejects with an ApiError
+ * (`aborted` when `abort()` was called).
+ */
+export function upload(conversationId, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    xhr.open("POST", `/api/conversations/${enc(conversationId)}/attachments?name=${enc(file.name || "file")}`);
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.upload.onprogress = (event) => onProgress(event.loaded);
+    xhr.onerror = () => reject(new ApiError(0, "network", "The upload broke off: the server cannot be reached."));
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "The upload was cancelled."));
+    xhr.onload = () => {
+      let json = null;
+      try {
+        json = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        json = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(json);
+      const error = json?.error ?? {};
+      const retryAfter = Number.parseInt(xhr.getResponseHeader("retry-after") ?? "0", 10) || 0;
+      reject(new ApiError(xhr.status, error.code ?? "http_" + xhr.status,
+        xhr.status >= 500 ? serverTrouble(xhr.status) : error.message ?? `The server answered ${xhr.status}.`, retryAfter));
+    };
+    xhr.send(file);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
 export const api = {
   session: () => request("GET", "/api/auth/session"),
   signup: (username, password, display_name) =>
@@ -96,6 +130,7 @@ export const api = {
   createRoom: (fields = {}) => request("POST", "/api/rooms", fields),
   updateRoom: (id, fields) => request("PATCH", `/api/conversations/${enc(id)}`, fields),
   rooms: (q = "", offset = 0) => request("GET", `/api/rooms?q=${enc(q)}&offset=${offset}&limit=30`),
+  upload,
   search: ({ q, conversation, from }, before) =>
     request("GET", `/api/search?q=${enc(q)}&limit=20` + (conversation ? `&conversation_id=${enc(conversation)}` : "")
       + (from ? `&from=${enc(from)}` : "") + (before ? `&before=${enc(before)}` : "")),
@@ -105,8 +140,10 @@ export const api = {
   leave: (id) => request("POST", `/api/conversations/${enc(id)}/leave`),
   history: (id, beforeSeq, limit = 50) =>
     request("GET", `/api/conversations/${enc(id)}/messages?limit=${limit}` + (beforeSeq ? `&before_seq=${beforeSeq}` : "")),
-  send: (id, body, client_id, reply_to = null) =>
-    request("POST", `/api/conversations/${enc(id)}/messages`, reply_to ? { body, client_id, reply_to } : { body, client_id }),
+  send: (id, body, client_id, reply_to = null, attachments = []) =>
+    request("POST", `/api/conversations/${enc(id)}/messages`, {
+      body, client_id, ...(reply_to ? { reply_to } : {}), ...(attachments.length ? { attachments } : {}),
+    }),
   react: (id, messageId, emoji, add) =>
     request(add ? "PUT" : "DELETE", `/api/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
   edit: (id, messageId, body) => request("PATCH", `/api/conversations/${enc(id)}/messages/${enc(messageId)}`, { body }),

@@ -13,6 +13,7 @@ import { normaliseRoom } from "./limits.js";
 import { followInviteTo, setupRooms } from "./rooms-view.js";
 import { openSettings, setupSettings } from "./settings-view.js";
 import { setupSearch } from "./search-view.js";
+import { messageSummary } from "./format.js";
 import { setupEmojiPicker } from "./emoji-picker.js";
 import { attention, play } from "./attention.js";
 import {
@@ -68,7 +69,7 @@ hooks.onMessage = (conversation, message) => {
   const title = conversation.kind === "direct" ? sender
     : mentioned ? `${sender} mentioned you in ${conversationTitle(conversation)}`
     : `${sender} in ${conversationTitle(conversation)}`;
-  const notification = new Notification(title, { body: message.body.slice(0, 200), tag: conversation.id });
+  const notification = new Notification(title, { body: messageSummary(message).slice(0, 200), tag: conversation.id });
   notification.onclick = () => {
     window.focus();
     openConversation(conversation.id);

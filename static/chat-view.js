@@ -11,6 +11,7 @@ import { pickEmoji } from "./emoji-picker.js";
 import { setupMentionCompletion } from "./mention-completion.js";
 import { checkBody, length, MESSAGE_MAX } from "./limits.js";
 import { avatar, toast } from "./contacts-view.js";
+import { attachmentsNode, clearStaged, hasStaged, readyAttachments, renderStaged, setupAttachments } from "./attachments-view.js";
 import {
   advanceLastMessage, bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember,
   presenceStale, raiseReadMark, store, subscribe, timeline, typingNames,
@@ -89,7 +90,8 @@ function messageNode(message, conversation, seen, continued) {
       timeNode(message.created_at),
       message.edited_at && !message.deleted ? h("span", { class: "muted small edited", title: `Edited ${formatFull(message.edited_at)}` }, "(edited)") : null),
     message.reply_to && !message.deleted ? quoteNode(conversation.id, message.reply_to) : null,
-    body,
+    message.deleted || message.body ? body : null,
+    message.deleted ? null : attachmentsNode(message.attachments),
     message.deleted ? null : reactionsNode(conversation, message),
     actions,
     seen ? h("p", { class: "seen muted small", title: seen.title || false }, seen.label) : null);
@@ -183,7 +185,8 @@ function pendingNode(conversationId, pending) {
     h("header", { class: "msg-head" }, h("span", { class: "sender" }, "You"),
       h("span", { class: "muted small" }, !failed ? "Sending…" : pending.automatic ? "Not sent yet" : "Not sent")),
     pending.reply_to ? quoteNode(conversationId, pending.reply_to) : null,
-    h("div", { class: "body", dir: "auto" }, formatBody(pending.body)),
+    pending.body ? h("div", { class: "body", dir: "auto" }, formatBody(pending.body)) : null,
+    attachmentsNode(pending.attachments),
     failed
       ? h("div", { class: "msg-failed" },
           h("span", { class: "small" }, pending.error),
@@ -388,6 +391,8 @@ function render() {
     return;
   }
   renderHeader(conversation);
+  renderStaged(id);
+  updateComposer();
   renderLog(conversation);
   renderTyping(id);
   scheduleRead();
@@ -443,7 +448,7 @@ async function deliver(id, pending) {
   pending.state = "sending";
   changed("chat");
   try {
-    const message = await api.send(id, pending.body, pending.client_id, pending.reply_to?.id);
+    const message = await api.send(id, pending.body, pending.client_id, pending.reply_to?.id, (pending.attachments ?? []).map((a) => a.id));
     timeline(id).put(message, store.me.id);
     const c = store.conversations.get(id);
     if (c) {
@@ -547,7 +552,8 @@ function updateComposer() {
   const counter = $("counter");
   counter.textContent = count >= COUNTER_FROM ? `${count.toLocaleString()} / ${MESSAGE_MAX.toLocaleString()}` : "";
   counter.classList.toggle("over", count > MESSAGE_MAX);
-  $("send").disabled = count === 0 || count > MESSAGE_MAX;
+  const files = !editing && store.openId && hasStaged(store.openId);
+  $("send").disabled = (count === 0 && !files) || count > MESSAGE_MAX;
   $("send").textContent = editing ? "Save" : "Send";
   // Grow with the text, up to a third of the screen (CSS caps it).
   input.style.height = "auto";
@@ -557,7 +563,13 @@ function updateComposer() {
 async function submit() {
   const id = store.openId;
   const input = $("message-input");
-  const problem = checkBody(input.value);
+  // Files go with the words once every one of them has uploaded.
+  const ready = editing || !id ? { attachments: [] } : readyAttachments(id);
+  if (ready.waiting) {
+    $("composer-error").textContent = ready.waiting;
+    return;
+  }
+  const problem = checkBody(input.value, ready.attachments.length > 0);
   $("composer-error").textContent = problem;
   if (problem || !id) return;
   const body = input.value.trim();
@@ -583,7 +595,11 @@ async function submit() {
     sender_name: replying.sender.display_name, excerpt: replying.body.slice(0, 200), deleted: false,
   };
   stopReply();
-  const pending = { client_id: crypto.randomUUID(), body, reply_to, created_at: new Date().toISOString(), state: "sending", error: "" };
+  const pending = {
+    client_id: crypto.randomUUID(), body, reply_to, attachments: ready.attachments,
+    created_at: new Date().toISOString(), state: "sending", error: "",
+  };
+  clearStaged(id);
   timeline(id).pending.push(pending);
   renderLog(store.conversations.get(id), { forceBottom: true });
   await deliver(id, pending);
@@ -705,6 +721,7 @@ export function setupChat() {
     submit();
   });
   $("cancel-edit").addEventListener("click", stopEdit);
+  setupAttachments({ current: () => store.openId, changed: () => changed("chat") });
   setupMentionCompletion(() => {
     const conversation = store.conversations.get(store.openId);
     if (conversation?.kind !== "room") return [];

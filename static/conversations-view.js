@@ -3,6 +3,7 @@
 
 import { formatWhen, h, initial, replaceChildren } from "./dom.js";
 import { avatar } from "./contacts-view.js";
+import { messageSummary } from "./format.js";
 import {
   bestKnown, conversationTitle, otherMember, sortedConversations, store, subscribe, typingNames,
 } from "./state.js";
@@ -15,7 +16,7 @@ function preview(conversation) {
   const last = conversation.last_message;
   if (!last) return conversation.kind === "room" ? "No messages yet" : "Say hello";
   const who = last.sender.id === store.me.id ? "You" : bestKnown(last.sender).display_name;
-  return `${who}: ${last.deleted ? "message deleted" : last.body.replace(/\s+/g, " ")}`;
+  return `${who}: ${last.deleted ? "message deleted" : messageSummary(last)}`;
 }
 
 function row(conversation, open) {

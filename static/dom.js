@@ -116,4 +116,16 @@ export function formatWhen(iso) {
 }
 
 /** The first letter of a name, for avatar circles. */
+/** A byte count as people read it: "980 B", "12.4 KB", "3.1 MB" (powers of 1024). */
+export function formatBytes(bytes) {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
 export const initial = (name) => ([...(name || "?").trim()][0] || "?").toUpperCase();

@@ -97,3 +97,24 @@ export function formatBody(body, me = "") {
   flushText();
   return blocks;
 }
+
+/**
+ * A message in one line of plain text, for a list or a notification: formatting marks
+ * dropped, line breaks as spaces, and its files named when it has no words of its own.
+ */
+export function messageSummary(message) {
+  const words = (message.body ?? "")
+    .replace(/^```.*$/gm, "")
+    .replace(/^>\s?/gm, "")
+    .replace(/\*\*(.+?)\*\*/g, "$1")
+    .replace(/(^|[^\w*])[*_](\S(?:.*?\S)?)[*_](?=$|[^\w*])/g, "$1$2")
+    .replace(/`([^`]+)`/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+  const files = message.attachments ?? [];
+  if (!files.length) return words;
+  const images = files.every((f) => f.content_type.startsWith("image/"));
+  const named = files.length === 1 ? files[0].name : `${files.length} ${images ? "photos" : "files"}`;
+  const icon = images ? "📷" : "📎";
+  return words ? `${icon} ${words}` : `${icon} ${named}`;
+}

@@ -2,6 +2,9 @@
 // the field before sending. The server checks them again; these only save a round trip.
 
 export const MESSAGE_MAX = 4000;
+/** The server's default `attachment_max_bytes`; a deployment's own limit still answers 413. */
+export const ATTACHMENT_MAX = 10 * 1024 * 1024;
+export const ATTACHMENTS_PER_MESSAGE = 10;
 export const STATUS_MAX = 140;
 export const DISPLAY_NAME_MAX = 64;
 
@@ -40,9 +43,10 @@ export function checkStatus(value) {
   return "";
 }
 
-export function checkBody(value) {
+/** A message's words; none at all only beside files (`withFiles`). */
+export function checkBody(value, withFiles = false) {
   const body = value.trim();
-  if (!body) return "Type a message first.";
+  if (!body) return withFiles ? "" : "Type a message first.";
   if (length(body) > MESSAGE_MAX) return `Messages are at most ${MESSAGE_MAX} characters.`;
   if (BODY_CONTROL.test(body)) return "Messages cannot contain control characters.";
   return "";

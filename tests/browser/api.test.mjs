@@ -133,6 +133,33 @@ test("search finds the caller's messages only, and follows edits and deletions",
   assert.equal((await as(ann, "GET", "/api/search?q=%21%21")).body.error.code, "invalid_query");
 });
 
+test("a file streams up in parts, is served by range to members, and goes with its message", async () => {
+  const bytes = Buffer.alloc(1024 * 1024 + 17);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 7 + Math.floor(i / 251)) % 256;
+  const upload = await fetch(`${server.base}/api/conversations/${direct}/attachments?name=data.bin`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ann.token}`, "content-type": "application/octet-stream" },
+    body: bytes,
+  });
+  const file = await upload.json();
+  assert.equal(upload.status, 201, JSON.stringify(file));
+  assert.equal(file.size, bytes.length);
+  const sent = await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "the data", client_id: "f1", attachments: [file.id] });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  const get = (who, headers = {}) => fetch(server.base + file.url, { headers: { authorization: `Bearer ${who.token}`, ...headers } });
+  const whole = await get(bob);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get("content-type"), "application/octet-stream");
+  assert.ok(Buffer.from(await whole.arrayBuffer()).equals(bytes), "the same bytes back");
+  const part = await get(bob, { range: "bytes=262140-262150" });
+  assert.equal(part.status, 206);
+  assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(262140, 262151)), "a range across two parts");
+  const eve = await person("eve");
+  assert.equal((await get(eve)).status, 404, "not a member");
+  assert.equal((await as(ann, "DELETE", `/api/conversations/${direct}/messages/${sent.body.id}`)).status, 204);
+  assert.equal((await get(bob)).status, 404, "gone with its message");
+});
+
 test("a stream resumed with Last-Event-ID gets exactly what it missed", async () => {
   const first = await stream(bob);
   await as(ann, "POST", `/api/conversations/${direct}/messages`, { body: "seen live", client_id: "d2" });

@@ -85,6 +85,35 @@ try {
   await ann.page.screenshot({ path: join(out, "desktop-directory.png") });
   await ann.page.keyboard.press("Escape");
 
+  // Files: a picture drawn on a canvas and a document, pasted into #lobby.
+  await ann.page.click('.conversation-list [data-kind="room"] .row-main >> text=#lobby');
+  await ann.page.evaluate(async () => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 640, height: 400 });
+    const g = canvas.getContext("2d");
+    const sky = g.createLinearGradient(0, 0, 0, 400);
+    sky.addColorStop(0, "#2f6feb");
+    sky.addColorStop(1, "#f9c74f");
+    g.fillStyle = sky;
+    g.fillRect(0, 0, 640, 400);
+    g.fillStyle = "#f94144";
+    g.beginPath();
+    g.arc(470, 250, 70, 0, Math.PI * 2);
+    g.fill();
+    g.fillStyle = "#1b4332";
+    g.fillRect(0, 320, 640, 80);
+    const picture = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const data = new DataTransfer();
+    data.items.add(new File([picture], "sunset.png", { type: "image/png" }));
+    data.items.add(new File(["%PDF-1.7\n" + "x".repeat(48_000)], "club-agenda.pdf", { type: "application/pdf" }));
+    document.getElementById("message-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await ann.page.waitForFunction(() => document.querySelectorAll("#staged .staged-file.done").length === 2);
+  await ann.page.fill("#message-input", "Sunset from the roof, and the agenda for Thursday");
+  await ann.page.press("#message-input", "Enter");
+  await ann.page.locator("#log .msg.mine .att-image img").waitFor();
+  await ann.page.waitForFunction(() => document.querySelector("#log .msg.mine .att-image img")?.complete);
+  await ann.page.screenshot({ path: join(out, "desktop-files.png") });
+
   // Searching one's messages: the words found are marked.
   await ann.page.keyboard.press("Control+k");
   await ann.page.fill("#search-input", "right");

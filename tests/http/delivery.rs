@@ -11,7 +11,7 @@ use std::time::Duration;
 use chat_core::{
     Error, Ports, Result,
     accounts::{Accounts, User},
-    conversations::{Conversation, Conversations, NewRoom},
+    conversations::{Conversation, Conversations, NewMessage, NewRoom},
     events::LiveStream,
     ids::UserId,
     ports::{BusBackend, CursorStatus, Delivered, EventId, Inbox},
@@ -173,7 +173,7 @@ chat_tests::both_backends!(
 
         flaky.failing.store(true, Ordering::SeqCst);
         let (first, created) = Conversations::new(&ports, &ann)
-            .send(&room.id, "hello?", "k1", None)
+            .send(&room.id, &NewMessage::text("hello?", "k1"))
             .await
             .expect("stored and queued: acknowledged");
         assert!(created);
@@ -190,7 +190,7 @@ chat_tests::both_backends!(
             let (ann, room_id) = (ann.clone(), room.id.clone());
             async move {
                 Conversations::new(&ports, &ann)
-                    .send(&room_id, "hello?", "k1", None)
+                    .send(&room_id, &NewMessage::text("hello?", "k1"))
                     .await
             }
         });
@@ -218,7 +218,7 @@ chat_tests::both_backends!(
         let bob_mark = ports.inbox.latest(&bob.id).await.unwrap();
         flaky.failing.store(true, Ordering::SeqCst);
         Conversations::new(&ports, &ann)
-            .send(&room.id, "anyone?", "k2", None)
+            .send(&room.id, &NewMessage::text("anyone?", "k2"))
             .await
             .unwrap();
         flaky.failing.store(false, Ordering::SeqCst);
@@ -237,12 +237,12 @@ chat_tests::both_backends!(an_append_whose_reply_was_lost_is_never_doubled, |bac
 
     flaky.failing.store(true, Ordering::SeqCst);
     Conversations::new(&ports, &ann)
-        .send(&room.id, "did that go?", "k3", None)
+        .send(&room.id, &NewMessage::text("did that go?", "k3"))
         .await
         .unwrap();
     // The retry, and every round after, find the row still there and append again.
     Conversations::new(&ports, &ann)
-        .send(&room.id, "did that go?", "k3", None)
+        .send(&room.id, &NewMessage::text("did that go?", "k3"))
         .await
         .unwrap();
     stream_round(&ports, &ann).await;
@@ -265,8 +265,13 @@ chat_tests::both_backends!(every_kind_of_event_outlives_a_failed_append, |backen
 
     flaky.failing.store(true, Ordering::SeqCst);
     let bobs = Conversations::new(&ports, &bob);
-    bobs.send(&room.id, "hi", "k4", None).await.unwrap();
-    let (edited, _) = bobs.send(&room.id, "typo", "k5", None).await.unwrap();
+    bobs.send(&room.id, &NewMessage::text("hi", "k4"))
+        .await
+        .unwrap();
+    let (edited, _) = bobs
+        .send(&room.id, &NewMessage::text("typo", "k5"))
+        .await
+        .unwrap();
     bobs.edit(&room.id, &edited.id, "fixed").await.unwrap();
     bobs.delete(&room.id, &edited.id).await.unwrap();
     Conversations::new(&ports, &ann)

@@ -38,6 +38,9 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "messages_per_second",
             "room_members_max",
             "read_receipts_members_max",
+            "attachment_max_bytes",
+            "storage_per_user_mib",
+            "uploads_per_hour",
         ],
         "events" => &[
             "redis_url",

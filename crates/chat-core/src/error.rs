@@ -45,6 +45,15 @@ pub enum Error {
         /// Human-readable explanation.
         message: String,
     },
+    /// The request carries more than a limit allows (413): a file past the size limit, or
+    /// past what its uploader may store.
+    #[error("{message}")]
+    TooLarge {
+        /// Stable machine-readable code: `too_large` or `quota_exceeded`.
+        code: &'static str,
+        /// Human-readable explanation, with the limit.
+        message: String,
+    },
     /// Too many requests; try again after the given time (429).
     #[error("rate limited, retry after {retry_after:?}")]
     RateLimited {

@@ -1,5 +1,5 @@
 //! Identifiers and secrets: the id newtypes that cross module borders ([`UserId`],
-//! [`ConversationId`], [`MessageId`]), UUIDv7 for rows, random hex for private rooms and
+//! [`ConversationId`], [`MessageId`], [`AttachmentId`]), UUIDv7 for rows, random hex for private rooms and
 //! tokens.
 
 use std::fmt;
@@ -77,6 +77,10 @@ id_type!(
 id_type!(
     /// A message (`messages.id`): a UUIDv7, so the outbox walks messages in time order.
     MessageId
+);
+id_type!(
+    /// A file on a message (`attachments.id`, also its blob's key): a UUIDv7.
+    AttachmentId
 );
 
 /// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds from the injected clock, then 74

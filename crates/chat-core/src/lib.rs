@@ -3,6 +3,8 @@
 //! so the exact same code runs inside a Spin component and in the native development host.
 
 pub mod accounts;
+pub mod attachments;
+pub mod blobs;
 pub mod bus;
 pub mod conversations;
 pub mod error;

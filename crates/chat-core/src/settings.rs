@@ -57,6 +57,9 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("room_members_max", "1000"),
     spec("read_receipts_members_max", "50"),
     spec("streams_per_user", "20"),
+    spec("attachment_max_bytes", "10485760"),
+    spec("storage_per_user_mib", "1024"),
+    spec("uploads_per_hour", "60"),
 ];
 
 /// The parsed settings.
@@ -117,6 +120,13 @@ pub struct Settings {
     pub read_receipts_members_max: u32,
     /// Most event streams (leases) one user holds at once.
     pub streams_per_user: u32,
+    /// The largest file one upload takes (413 `too_large` past it).
+    pub attachment_max_bytes: u32,
+    /// How much one user's files (attachments and avatar, not yet deleted) may hold in all
+    /// (413 `quota_exceeded` past it).
+    pub storage_per_user_bytes: u64,
+    /// Uploads one user starts per hour, after a burst of 10 (429 past it).
+    pub uploads_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -226,6 +236,9 @@ impl Settings {
             room_members_max: positive("room_members_max")?,
             read_receipts_members_max: positive("read_receipts_members_max")?,
             streams_per_user: positive("streams_per_user")?,
+            attachment_max_bytes: positive("attachment_max_bytes")?,
+            storage_per_user_bytes: u64::from(positive("storage_per_user_mib")?) * 1024 * 1024,
+            uploads_per_hour: positive("uploads_per_hour")?,
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(

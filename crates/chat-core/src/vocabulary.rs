@@ -640,6 +640,15 @@ mod tests {
                 user_ids: vec![UserId::from_raw("id-bob"), UserId::from_raw("id-cat")],
             }],
             mentions: vec!["bob".to_owned()],
+            attachments: vec![crate::attachments::Attachment {
+                id: crate::ids::AttachmentId::from_raw("a1"),
+                name: "cat.png".to_owned(),
+                content_type: "image/png".to_owned(),
+                size: 1234,
+                width: Some(40),
+                height: Some(30),
+                url: "/api/conversations/c1/attachments/a1".to_owned(),
+            }],
         }
     }
 
@@ -678,6 +687,9 @@ mod tests {
                           "excerpt": "how are you?", "deleted": false },
             "reactions": [{ "emoji": "👍", "count": 2, "user_ids": ["id-bob", "id-cat"] }],
             "mentions": ["bob"],
+            "attachments": [{"id": "a1", "name": "cat.png", "content_type": "image/png",
+                             "size": 1234, "width": 40, "height": 30,
+                             "url": "/api/conversations/c1/attachments/a1"}],
         });
         let data = json!({ "conversation_id": "c1", "message": message_json });
         check(Event::message(&message()), "message", data.clone());

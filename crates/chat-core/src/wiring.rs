@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use crate::{
+    blobs::SqlBlobs,
     bus::{RedisInbox, RedisLimiter, SharedWaits, SqlInbox, SqlLimiter},
     ids,
-    ports::{Clock, Inbox, Limiter, Random, RedisCommands, Sql},
+    ports::{BlobStore, Clock, Inbox, Limiter, Random, RedisCommands, Sql},
     settings::Settings,
 };
 
@@ -22,6 +23,8 @@ pub struct Ports {
     pub inbox: Arc<dyn Inbox>,
     /// Rate limiting counters.
     pub limiter: Arc<dyn Limiter>,
+    /// Attachments' and avatars' bytes (parts as rows of the SQL store).
+    pub blobs: Arc<dyn BlobStore>,
     /// Wall clock and sleeping.
     pub clock: Arc<dyn Clock>,
     /// Randomness for ids and tokens.
@@ -57,6 +60,7 @@ impl Ports {
         // The streams served by these ports wait together (one read for all of them).
         let inbox: Arc<dyn Inbox> = Arc::new(SharedWaits::new(inbox, clock.clone()));
         Ports {
+            blobs: Arc::new(SqlBlobs::new(sql.clone(), clock.clone())),
             sql,
             inbox,
             limiter,

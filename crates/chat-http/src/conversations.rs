@@ -6,8 +6,10 @@ use axum::{
     routing::{get, patch, post, put},
 };
 use chat_core::{
-    conversations::{Conversations, DirectoryPage, HistoryPage, NewRoom, RoomChanges, SearchQuery},
-    ids::{ConversationId, MessageId},
+    conversations::{
+        Conversations, DirectoryPage, HistoryPage, NewMessage, NewRoom, RoomChanges, SearchQuery,
+    },
+    ids::{AttachmentId, ConversationId, MessageId},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -164,10 +166,13 @@ async fn search(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SendBody {
+    #[serde(default)]
     body: String,
     client_id: String,
     #[serde(default)]
     reply_to: Option<MessageId>,
+    #[serde(default)]
+    attachments: Vec<AttachmentId>,
 }
 
 async fn send(
@@ -177,7 +182,15 @@ async fn send(
     ApiJson(body): ApiJson<SendBody>,
 ) -> Reply {
     let (message, created) = Conversations::new(&state.ports, &session.user)
-        .send(&id, &body.body, &body.client_id, body.reply_to.as_ref())
+        .send(
+            &id,
+            &NewMessage {
+                body: &body.body,
+                client_id: &body.client_id,
+                reply_to: body.reply_to.as_ref(),
+                attachments: &body.attachments,
+            },
+        )
         .await?;
     reply::created_or_ok(created, message)
 }

@@ -138,6 +138,9 @@ impl From<Error> for ApiError {
             }
             Error::NotFound { what } => ApiError::not_found(what),
             Error::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            Error::TooLarge { code, message } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+            }
             Error::RateLimited { retry_after } => ApiError {
                 retry_after: Some(retry_after),
                 ..ApiError::new(
@@ -241,6 +244,14 @@ mod tests {
                 Error::conflict("username_taken", "x"),
                 StatusCode::CONFLICT,
                 "username_taken",
+            ),
+            (
+                Error::TooLarge {
+                    code: "quota_exceeded",
+                    message: "x".into(),
+                },
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "quota_exceeded",
             ),
             (
                 Error::RateLimited {

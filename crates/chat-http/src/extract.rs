@@ -94,6 +94,14 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|m| m.type_() == mime::APPLICATION && m.subtype() == mime::JSON)
 }
 
+/// Whether the request says `Content-Type: application/octet-stream` (a file's bytes).
+fn is_octet_stream(headers: &HeaderMap) -> bool {
+    headers
+        .typed_get::<ContentType>()
+        .map(mime::Mime::from)
+        .is_some_and(|m| m.essence_str() == "application/octet-stream")
+}
+
 fn is_write(method: &Method) -> bool {
     matches!(
         *method,
@@ -125,15 +133,16 @@ fn check_origin(parts: &Parts) -> Result<(), ApiError> {
     }
 }
 
-/// The CSRF rule of the API for cookie-authenticated writes: JSON only (a cross-site form
-/// cannot send it without a CORS preflight we never grant), and a same-site `Origin`.
+/// The CSRF rule of the API for cookie-authenticated writes: JSON, or a file's bytes as
+/// `application/octet-stream` (a cross-site form can send neither without a CORS preflight
+/// we never grant), and a same-site `Origin`.
 fn check_csrf(parts: &Parts) -> Result<(), ApiError> {
     if !is_write(&parts.method) {
         return Ok(());
     }
-    if !is_json(&parts.headers) {
+    if !is_json(&parts.headers) && !is_octet_stream(&parts.headers) {
         return Err(ApiError::csrf(
-            "cookie-authenticated writes must be sent as application/json",
+            "cookie-authenticated writes must be sent as application/json (a file as application/octet-stream)",
         ));
     }
     check_origin(parts)
@@ -340,6 +349,22 @@ mod tests {
             ],
         );
         assert!(check_csrf(&ok).is_ok());
+        let file = parts(
+            Method::POST,
+            &[
+                ("content-type", "application/octet-stream"),
+                ("host", "chat.example:3000"),
+            ],
+        );
+        assert!(check_csrf(&file).is_ok(), "an upload's bytes");
+        for simple in ["text/plain", "multipart/form-data; boundary=x"] {
+            let form = parts(Method::POST, &[("content-type", simple)]);
+            assert_eq!(
+                check_csrf(&form).map_err(|e| e.code),
+                Err("csrf"),
+                "{simple}"
+            );
+        }
         let form = parts(
             Method::POST,
             &[("content-type", "application/x-www-form-urlencoded")],

@@ -2,6 +2,7 @@
 //! ports. Spin components call [`router`] for their area; the native host serves [`app`],
 //! every area on one port. Both run the same handlers.
 
+mod attachments;
 mod auth;
 mod conversations;
 mod error;
@@ -59,7 +60,7 @@ impl Area {
         match self {
             Area::Auth => auth::routes(),
             Area::Users => users::routes(),
-            Area::Conversations => conversations::routes(),
+            Area::Conversations => conversations::routes().merge(attachments::routes()),
             Area::Events => events::routes(),
             Area::Web => health::routes(),
         }
@@ -92,7 +93,11 @@ pub fn users_router(state: AppState) -> Router {
 
 /// The `conversations` component's router.
 pub fn conversations_router(state: AppState) -> Router {
-    finish(conversations::routes(), error::not_found, state)
+    finish(
+        conversations::routes().merge(attachments::routes()),
+        error::not_found,
+        state,
+    )
 }
 
 /// The `events` component's router.

@@ -1,5 +1,6 @@
 //! Runs chat-core's shared conformance suites against every native implementation:
-//! rusqlite for `Sql`; the SQLite and Redis inboxes; the SQLite and Redis limiters.
+//! rusqlite for `Sql`; the SQLite and Redis inboxes; the SQLite and Redis limiters; the
+//! SQL blob store.
 //! Redis is a real redis-server started per test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +9,7 @@ use std::sync::Arc;
 
 use chat_core::{
     Ports,
-    ports::{Clock, Inbox, Limiter, OsRandom, RedisCommands, Sql},
+    ports::{BlobStore, Clock, Inbox, Limiter, OsRandom, RedisCommands, Sql},
     settings::Settings,
     testkit::{FixedClock, conformance::Fixture},
 };
@@ -110,4 +111,19 @@ mod redis_limiter {
     }
 
     chat_core::limiter_conformance_tests!(make);
+}
+
+mod sql_blobs {
+    use super::*;
+
+    async fn make(clock: Arc<FixedClock>) -> Fixture<dyn BlobStore> {
+        let (ports, dir) = ports(None, Settings::default(), clock.clone()).await;
+        Fixture {
+            port: ports.blobs,
+            clock,
+            guard: Box::new(dir),
+        }
+    }
+
+    chat_core::blobs_conformance_tests!(make);
 }

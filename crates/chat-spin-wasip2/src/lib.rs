@@ -30,15 +30,11 @@ pub use config::SpinConfig;
 pub use redis::SpinRedis;
 pub use sqlite::SpinSql;
 
-/// Request bodies are read up to this (the API's 64 KiB limit, plus one byte so the router
-/// can tell "too large"); anything beyond is never read into memory.
-const BODY_READ_LIMIT: usize = 64 * 1024 + 1;
-
 /// Handles one request with the router `area` builds (one of `chat_http::*_router`): the
 /// function every component's `#[http_component]` calls. The response body is written chunk by chunk as the router produces it (an SSE
 /// stream event by event); a failed write means the client left, and the handler ends.
 pub async fn serve(area: fn(AppState) -> Router, incoming: IncomingRequest, out: ResponseOutparam) {
-    let response = match to_request(incoming).await {
+    let response = match to_request(incoming) {
         Ok(request) => respond(area, request).await,
         Err(error) => error.into_response(),
     };
@@ -61,7 +57,7 @@ async fn respond(area: fn(AppState) -> Router, request: Request<Body>) -> Respon
 
 /// The WASI request as the `http` crate's, with the peer address Spin reports as
 /// `spin-client-addr` (set by the host itself) as [`ClientIp`].
-async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
+fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
     let bad = |what: &str| {
         ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -85,17 +81,14 @@ async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Bo
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("header"))?;
         builder = builder.header(name, value);
     }
-    let mut body = Vec::new();
-    let mut chunks = incoming.into_body_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|_| bad("body"))?;
-        body.extend_from_slice(&chunk);
-        if body.len() >= BODY_READ_LIMIT {
-            body.truncate(BODY_READ_LIMIT);
-            break;
-        }
-    }
-    let mut request = builder.body(Body::from(body)).map_err(|_| bad("line"))?;
+    // The body streams from the host as the router reads it: a handler reads only what it
+    // takes (a JSON body up to its limit, an upload part by part).
+    let body = incoming
+        .into_body_stream()
+        .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("request body: {e:?}"))));
+    let mut request = builder
+        .body(Body::from_stream(body))
+        .map_err(|_| bad("line"))?;
     if let Some(peer) = client {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }

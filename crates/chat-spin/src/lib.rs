@@ -37,10 +37,6 @@ pub use config::SpinConfig;
 pub use redis::SpinRedis;
 pub use sqlite::SpinSql;
 
-/// Request bodies are read up to this (the API's 64 KiB limit, plus one byte so the router
-/// can tell "too large"); anything beyond is never read into memory.
-const BODY_READ_LIMIT: usize = 64 * 1024 + 1;
-
 /// The router this instance built on its first request, kept for the next ones.
 static ROUTER: Mutex<Option<Router>> = Mutex::new(None);
 
@@ -50,10 +46,7 @@ static ROUTER: Mutex<Option<Router>> = Mutex::new(None);
 /// its own, and when the client has left, the write fails and the body is dropped, which
 /// ends the stream's handler.
 pub async fn serve(area: fn(AppState) -> Router, incoming: spin_sdk::http::Request) -> Response {
-    let request = match to_request(incoming).await {
-        Ok(request) => request,
-        Err(error) => return error.into_response(),
-    };
+    let request = to_request(incoming);
     let router = match instance_router(area).await {
         Ok(router) => router,
         // A deployment fault, not the client's: the whole chain goes to the log, an opaque
@@ -79,9 +72,11 @@ async fn instance_router(area: fn(AppState) -> Router) -> anyhow::Result<Router>
     Ok(kept.get_or_insert(router).clone())
 }
 
-/// The `http` crate's request with a body read up to [`BODY_READ_LIMIT`], and the peer
-/// address Spin reports as `spin-client-addr` (set by the host itself) as [`ClientIp`].
-async fn to_request(incoming: spin_sdk::http::Request) -> Result<Request<Body>, ApiError> {
+/// The `http` crate's request with its body streaming from the host as the router reads
+/// it (a handler reads only what it takes: a JSON body up to its limit, an upload part by
+/// part), and the peer address Spin reports as `spin-client-addr` (set by the host itself)
+/// as [`ClientIp`].
+fn to_request(incoming: spin_sdk::http::Request) -> Request<Body> {
     let (parts, incoming_body) = incoming.into_parts();
     // Spin appends its own `spin-client-addr` after whatever the client sent (a client can
     // send one too), so the last one is the host's. tests/browser/api.test.mjs checks a
@@ -93,27 +88,14 @@ async fn to_request(incoming: spin_sdk::http::Request) -> Result<Request<Body>, 
         .next_back()
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<std::net::SocketAddr>().ok());
-    let mut body = Vec::new();
-    let mut chunks = incoming_body.stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "malformed request body",
-            )
-        })?;
-        body.extend_from_slice(&chunk);
-        if body.len() >= BODY_READ_LIMIT {
-            body.truncate(BODY_READ_LIMIT);
-            break;
-        }
-    }
-    let mut request = Request::from_parts(parts, Body::from(body));
+    let body = incoming_body
+        .stream()
+        .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("request body: {e:?}"))));
+    let mut request = Request::from_parts(parts, Body::from_stream(body));
     if let Some(peer) = client {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }
-    Ok(request)
+    request
 }
 
 /// Sleeps in the host's monotonic clock without blocking the instance: other requests

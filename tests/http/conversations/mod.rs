@@ -3,6 +3,7 @@
 //! typing, read marks and unread counts, with the events each appends, on both backends:
 //! one file per subject, the shared helpers here.
 
+mod attachments;
 mod direct;
 mod messages;
 mod receipts;

@@ -2,14 +2,16 @@
 //! (tombstone), typing and read marks.
 
 use super::{
-    Conversations, HistoryPage, Membership, Message, ReplyQuote, mentioned_usernames,
+    Conversations, HistoryPage, Membership, Message, ReplyQuote,
+    attachments::parse_attachment_ids,
+    mentioned_usernames,
     model::{reply_quote_column, reply_quote_from},
     parse_body, parse_client_id,
 };
 use crate::{
     Error, Ports, Result, ResultExt,
     events::outbox,
-    ids::{ConversationId, MessageId, UserId},
+    ids::{AttachmentId, ConversationId, MessageId, UserId},
     ports::{Rate, Value},
     presence::Presence,
     relations::{self, are_friends_sql, blocked_either_way_sql},
@@ -142,6 +144,41 @@ fn spaced_ids(list: Option<String>) -> Vec<UserId> {
         .collect()
 }
 
+/// Stores a message: the next seq of its conversation, already claimed for announcing;
+/// nothing (no row returned) when this sender's `client_id` is already there.
+pub(super) const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages
+        (id, conversation_id, seq, sender_id, body, client_id, created_at_ms,
+         reply_to_id, mentions)
+     SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, ?7, ?8
+       FROM conversations c WHERE c.id = ?2
+     ON CONFLICT DO NOTHING
+     RETURNING seq";
+
+/// What a sender sends: words (which may be empty when files go with them), the sender's
+/// idempotency key, the message it answers, and its uploads to carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewMessage<'a> {
+    /// 1-4000 characters, or none beside attachments.
+    pub body: &'a str,
+    /// The idempotency key: a retry with it is never a second message.
+    pub client_id: &'a str,
+    /// The message of this conversation it answers.
+    pub reply_to: Option<&'a MessageId>,
+    /// The caller's uploads to this conversation it carries, at most 10.
+    pub attachments: &'a [AttachmentId],
+}
+
+impl<'a> NewMessage<'a> {
+    /// Words alone, answering nothing.
+    pub fn text(body: &'a str, client_id: &'a str) -> Self {
+        NewMessage {
+            body,
+            client_id,
+            ..NewMessage::default()
+        }
+    }
+}
+
 /// How long a `typing: true` lasts without being repeated.
 pub const TYPING_TTL_MS: i64 = 6_000;
 
@@ -236,12 +273,17 @@ impl Conversations<'_> {
     pub async fn send(
         &self,
         conversation_id: &ConversationId,
-        body: &str,
-        client_id: &str,
-        reply_to: Option<&MessageId>,
+        draft: &NewMessage<'_>,
     ) -> Result<(Message, bool)> {
-        let body = parse_body(body)?;
-        let client_id = parse_client_id(client_id)?;
+        let attachment_ids = parse_attachment_ids(draft.attachments)?;
+        let body = if attachment_ids.is_empty() || !draft.body.trim().is_empty() {
+            parse_body(draft.body)?
+        } else {
+            // Files alone need no words.
+            String::new()
+        };
+        let client_id = parse_client_id(draft.client_id)?;
+        let reply_to = draft.reply_to;
         let context = self
             .send_context(conversation_id, &client_id, reply_to)
             .await
@@ -270,38 +312,39 @@ impl Conversations<'_> {
         let id = MessageId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.now();
         let mentions = mentions_in(&body, context.direct);
-        let inserted = self
-            .ports
-            .sql
-            .query(
-                "INSERT INTO messages
-                    (id, conversation_id, seq, sender_id, body, client_id, created_at_ms,
-                     reply_to_id, mentions)
-                 SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, ?7, ?8
-                   FROM conversations c WHERE c.id = ?2
-                 ON CONFLICT DO NOTHING
-                 RETURNING seq",
-                &[
-                    Value::from(&id),
-                    Value::from(conversation_id),
-                    Value::from(&self.me.id),
-                    Value::from(body.as_str()),
-                    Value::from(client_id.as_str()),
-                    Value::Integer(now),
-                    Value::from(context.reply_to.as_ref().map(|quote| &quote.id)),
-                    Value::from(mentions_json(&mentions)?.as_deref()),
-                ],
-            )
-            .await
-            .context("send: storing the message")?;
-        let Some(row) = inserted.first() else {
+        let params = [
+            Value::from(&id),
+            Value::from(conversation_id),
+            Value::from(&self.me.id),
+            Value::from(body.as_str()),
+            Value::from(client_id.as_str()),
+            Value::Integer(now),
+            Value::from(context.reply_to.as_ref().map(|quote| &quote.id)),
+            Value::from(mentions_json(&mentions)?.as_deref()),
+        ];
+        let stored = if attachment_ids.is_empty() {
+            let inserted = self
+                .ports
+                .sql
+                .query(INSERT_MESSAGE_SQL, &params)
+                .await
+                .context("send: storing the message")?;
+            match inserted.first() {
+                Some(row) => Some((row.get(0)?, Vec::new())),
+                None => None,
+            }
+        } else {
+            self.insert_carrying(&params, &id, conversation_id, &attachment_ids)
+                .await?
+        };
+        let Some((seq, attachments)) = stored else {
             // A retry with the same client_id got in first: its message is the answer.
             return self.resend(conversation_id, &client_id).await;
         };
         let message = Message {
             id,
             conversation_id: conversation_id.to_owned(),
-            seq: row.get(0)?,
+            seq,
             // Exactly what reading the row back would give the sender: the sender is not
             // their own friend, so their summary in a message says `offline`.
             sender: UserSummary {
@@ -316,6 +359,7 @@ impl Conversations<'_> {
             reply_to: context.reply_to,
             reactions: Vec::new(),
             mentions,
+            attachments,
         };
         outbox::deliver_message(self.ports, &context.member_ids, event_of(&message)).await;
         Ok((message, true))
@@ -493,7 +537,13 @@ impl Conversations<'_> {
             self.member_ids(conversation_id).await?,
             Event::message_deleted(&tombstone),
         )
-        .await
+        .await?;
+        if !message.attachments.is_empty() {
+            // The database stopped serving its files in the statement above; their bytes
+            // go now rather than at some later upload.
+            super::attachments::sweep(self.ports).await;
+        }
+        Ok(())
     }
 
     /// Tells the other members the caller is (or stopped) typing. Never stored as

@@ -3,6 +3,7 @@
 //! gapless per-conversation `seq`, edits, tombstones, typing and read marks. Only members
 //! can see or touch a conversation; to anyone else it does not exist (404).
 
+mod attachments;
 mod fields;
 mod messages;
 mod model;
@@ -13,10 +14,12 @@ mod search;
 
 use std::collections::BTreeMap;
 
+pub use attachments::{UploadBody, UploadClaims};
 pub use fields::{
     DirectoryPage, HistoryPage, MENTIONS_MAX, RoomName, is_private_room_id, mentioned_usernames,
     parse_body, parse_client_id, parse_reaction, parse_room_title, parse_room_topic,
 };
+pub use messages::NewMessage;
 pub(crate) use messages::message_event;
 pub use model::{
     Conversation, ConversationKind, EXCERPT_CHARS, Message, REACTORS_LISTED, Reaction, ReplyQuote,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Result,
+    attachments::{Attachment, attachments_column, attachments_from},
     ids::{ConversationId, MessageId, UserId},
     ports::{FromValue, Row, Value},
     time::rfc3339_ms,
@@ -12,7 +13,7 @@ use crate::{
 };
 
 /// `message`: `{id, conversation_id, seq, sender, body, client_id, created_at, edited_at,
-/// deleted, reply_to, reactions, mentions}`.
+/// deleted, reply_to, reactions, mentions, attachments}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// UUIDv7.
@@ -39,6 +40,8 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
     /// The usernames it mentions (rooms only; empty elsewhere).
     pub mentions: Vec<String>,
+    /// The files it carries, in the order the sender listed them (none once deleted).
+    pub attachments: Vec<Attachment>,
 }
 
 /// One emoji's reactions to a message: `{emoji, count, user_ids}`; `user_ids` lists the
@@ -122,16 +125,17 @@ pub(crate) fn reply_quote_from(value: Option<String>) -> Result<Option<ReplyQuot
 
 impl Message {
     /// How many columns [`Message::columns`] reads.
-    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT + 3;
+    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT + 4;
 
     /// Columns for a `messages` row `m` joined with its sender `u`; `?1`/`?2` = viewer, now.
     pub(crate) fn columns() -> String {
         format!(
             "m.id, m.conversation_id, m.seq, m.body, m.client_id, m.created_at_ms,
-             m.edited_at_ms, m.deleted, {}, {}, {}, m.mentions",
+             m.edited_at_ms, m.deleted, {}, {}, {}, m.mentions, {}",
             summary::columns("u"),
             reply_quote_column("m.reply_to_id", "m.conversation_id"),
-            reactions_column("m.id")
+            reactions_column("m.id"),
+            attachments_column("m.id")
         )
     }
 
@@ -159,6 +163,7 @@ impl Message {
                     .map_err(|e| crate::Error::Data(format!("mentions {json:?}: {e}")))?,
                 None => Vec::new(),
             },
+            attachments: attachments_from(&row.get::<String>(at + 11 + summary::COLUMN_COUNT)?)?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! implementation (chat-spin) and a native one (chat-native), checked by one shared
 //! conformance suite (`testkit`).
 
+mod blobs;
 mod clock;
 mod config;
 mod inbox;
@@ -10,6 +11,7 @@ mod random;
 mod redis;
 mod sql;
 
+pub use blobs::{BlobStore, PART_BYTES};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
 pub use inbox::{

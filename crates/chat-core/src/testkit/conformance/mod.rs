@@ -1,4 +1,5 @@
-//! The conformance suites: one file of cases per port (sql.rs, inbox.rs, limiter.rs), run by each native implementation
+//! The conformance suites: one file of cases per port (sql.rs, inbox.rs, limiter.rs,
+//! blobs.rs), run by each native implementation
 //! through the `*_conformance_tests!` macros (rusqlite; SQLite and Redis inboxes and
 //! limiters). A case that passes here behaves the same on Spin, where the SQL and Lua text
 //! is identical and only the transport differs.
@@ -14,6 +15,7 @@ use crate::{
 
 use super::FixedClock;
 
+pub mod blobs;
 pub mod inbox;
 pub mod limiter;
 pub mod sql;

@@ -1,0 +1,114 @@
+// Files in the page: a picture picked with the button shows inline at its own proportions
+// before it loads and opens full size; a pasted file and a dropped file arrive as cards
+// with name and size; a failed upload is tried again and its message still arrives once;
+// the conversation list names what was sent.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import { ChatServer, openPerson, signUp, befriend, uniqueName } from "./harness.mjs";
+
+/** A whole PNG of `width` x `height` red pixels, made here (zlib has what PNG needs). */
+function png(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([220, 40, 40]))]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
+const PNG = png(600, 400);
+
+let server;
+let ann;
+let bob;
+
+before(async () => {
+  server = await ChatServer.start();
+  ann = await signUp(await openPerson(server), uniqueName("ann"), { displayName: "Ann" });
+  bob = await signUp(await openPerson(server), uniqueName("bob"), { displayName: "Bob" });
+  await befriend(ann, bob);
+  for (const [me, other] of [[ann, bob], [bob, ann]]) {
+    await me.page.click(`.contact[data-username="${other.username}"] .row-main`);
+    await me.page.waitForSelector("#chat-main:not([hidden])");
+  }
+});
+
+after(async () => {
+  assert.deepEqual([...ann.errors, ...bob.errors], [], "no script errors on the page");
+  await ann?.close();
+  await bob?.close();
+  await server?.stop();
+});
+
+test("a picture shows inline at its proportions before it loads, and opens full size", async () => {
+  await ann.page.setInputFiles("#file-input", { name: "red.png", mimeType: "image/png", buffer: PNG });
+  await ann.page.locator("#staged .staged-file.done").waitFor();
+  await ann.page.fill("#message-input", "look at this");
+  await ann.page.press("#message-input", "Enter");
+  assert.equal(await ann.page.locator("#staged").isHidden(), true, "the composer is empty again");
+
+  const image = bob.page.locator("#log .msg", { hasText: "look at this" }).locator(".att-image img");
+  await image.waitFor();
+  // The size is in the markup, so the log keeps its place while the picture loads.
+  assert.deepEqual([await image.getAttribute("width"), await image.getAttribute("height")], ["280", "187"]);
+  await bob.page.waitForFunction(() => document.querySelector("#log .att-image img")?.naturalWidth === 600);
+  await bob.page.locator("#log .att-image").click();
+  await bob.page.locator("#image-viewer[open] #image-viewer-title", { hasText: "red.png" }).waitFor();
+  assert.equal(await bob.page.getAttribute("#image-viewer-download", "download"), "red.png");
+  await bob.page.keyboard.press("Escape");
+  await bob.page.locator(".conversation-list .row", { hasText: "📷 look at this" }).waitFor();
+});
+
+test("a pasted file and a dropped file arrive as cards with name and size", async () => {
+  await ann.page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["minutes of the meeting\n"], "minutes.txt", { type: "text/plain" }));
+    document.getElementById("message-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await ann.page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(3000)], "blob.dat"));
+    const pane = document.getElementById("chat-main");
+    for (const type of ["dragenter", "dragover", "drop"]) pane.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await ann.page.waitForFunction(() => document.querySelectorAll("#staged .staged-file.done").length === 2);
+  await ann.page.click("#send");
+  const cards = bob.page.locator("#log .att-file");
+  await cards.nth(1).waitFor();
+  const texts = await cards.allTextContents();
+  assert.ok(texts.some((t) => t.includes("minutes.txt") && t.includes("23 B") && t.includes("Text")), texts.join(" | "));
+  assert.ok(texts.some((t) => t.includes("blob.dat") && t.includes("2.9 KB")), texts.join(" | "));
+  assert.equal(await cards.first().getAttribute("download"), "minutes.txt");
+  await bob.page.locator(".conversation-list .row", { hasText: "📎 2 files" }).waitFor();
+});
+
+test("a failed upload can be tried again, and its message arrives once", async () => {
+  let refused = 0;
+  await ann.page.route("**/attachments?*", (route) => {
+    refused += 1;
+    return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "down" } }) });
+  });
+  await ann.page.setInputFiles("#file-input", { name: "second.png", mimeType: "image/png", buffer: PNG });
+  await ann.page.locator("#staged .staged-file.failed").waitFor();
+  await ann.page.fill("#message-input", "second try");
+  await ann.page.press("#message-input", "Enter");
+  await ann.page.locator("#composer-error", { hasText: "did not upload" }).waitFor();
+  assert.equal(refused, 1);
+  await ann.page.unroute("**/attachments?*");
+  await ann.page.click("#staged button:has-text('Try again')");
+  await ann.page.locator("#staged .staged-file.done").waitFor();
+  await ann.page.click("#send");
+  await bob.page.locator("#log .msg", { hasText: "second try" }).locator(".att-image img").waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await bob.page.locator("#log .msg", { hasText: "second try" }).count(), 1);
+});
