@@ -64,6 +64,25 @@ function serverTrouble(status) {
 
 const enc = encodeURIComponent;
 
+/** Sends `bytes` (a Blob) as the body, as `application/octet-stream`; like `request`. */
+async function sendBytes(method, path, bytes) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method, body: bytes, credentials: "same-origin",
+      headers: { accept: "application/json", "content-type": "application/octet-stream" },
+    });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached.");
+  }
+  const json = await response.json().catch(() => null);
+  if (response.ok) return json;
+  const error = json?.error ?? {};
+  const retryAfter = Number.parseInt(response.headers.get("retry-after") ?? "0", 10) || 0;
+  throw new ApiError(response.status, error.code ?? "http_" + response.status,
+    response.status >= 500 ? serverTrouble(response.status) : error.message ?? `The server answered ${response.status}.`, retryAfter);
+}
+
 /**
  * Uploads `file` into a conversation with its progress told to `onProgress(bytesSent)`
  * (fetch cannot tell upload progress; XMLHttpRequest can). The bytes go as
@@ -131,6 +150,8 @@ export const api = {
   updateRoom: (id, fields) => request("PATCH", `/api/conversations/${enc(id)}`, fields),
   rooms: (q = "", offset = 0) => request("GET", `/api/rooms?q=${enc(q)}&offset=${offset}&limit=30`),
   upload,
+  setAvatar: (picture) => sendBytes("PUT", "/api/me/avatar", picture),
+  removeAvatar: () => request("DELETE", "/api/me/avatar"),
   search: ({ q, conversation, from }, before) =>
     request("GET", `/api/search?q=${enc(q)}&limit=20` + (conversation ? `&conversation_id=${enc(conversation)}` : "")
       + (from ? `&from=${enc(from)}` : "") + (before ? `&before=${enc(before)}` : "")),

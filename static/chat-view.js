@@ -86,6 +86,7 @@ function messageNode(message, conversation, seen, continued) {
     "aria-label": `${sender.display_name} at ${formatTime(message.created_at)}`,
   },
     h("header", { class: "msg-head" },
+      continued || mine ? null : avatar(sender),
       continued ? null : h("span", { class: "sender", dir: "auto" }, mine ? "You" : sender.display_name),
       timeNode(message.created_at),
       message.edited_at && !message.deleted ? h("span", { class: "muted small edited", title: `Edited ${formatFull(message.edited_at)}` }, "(edited)") : null),
@@ -250,7 +251,7 @@ function logItems(conversation) {
       const continued = previous !== null && previous.sender.id === m.sender.id
         && Date.parse(m.created_at) - Date.parse(previous.created_at) < GROUP_WITHIN_MS;
       previous = m;
-      const name = bestKnown(m.sender).display_name;
+      const name = `${bestKnown(m.sender).display_name}|${bestKnown(m.sender).avatar_url ?? ""}`;
       items.push({
         key: `m-${m.id}`,
         version: `${m.edited_at}|${m.deleted}|${m.body}|${seenSeq === m.seq}|${seenSeq === m.seq ? seenLabel + seenTitle : ""}|${name}|${continued}|${selectedId === m.id}|${m.reply_to?.deleted}|${JSON.stringify(m.reactions ?? [])}`,

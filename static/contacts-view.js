@@ -16,7 +16,12 @@ export function presenceDot(presence) {
 }
 
 export function avatar(user, presence) {
-  return h("span", { class: "avatar", "aria-hidden": "true" }, initial(user.display_name), presence ? presenceDot(presence) : null);
+  // The picture covers the initial letter, which stays as the fallback while it loads or
+  // if it cannot.
+  const picture = user.avatar_url
+    ? h("img", { class: "avatar-picture", src: user.avatar_url, alt: "", loading: "lazy", decoding: "async", onerror: (event) => event.target.remove() })
+    : null;
+  return h("span", { class: "avatar", "aria-hidden": "true" }, initial(user.display_name), picture, presence ? presenceDot(presence) : null);
 }
 
 /** Reports a failed action in a toast. */

@@ -1,4 +1,4 @@
-// The settings dialog: display name, password change, signed-in sessions (revocable),
+// The settings dialog: display name, profile picture (avatar-editor.js), password change, signed-in sessions (revocable),
 // blocked people, desktop notifications, and signing out.
 
 import { api } from "./api.js";
@@ -8,6 +8,7 @@ import { fieldError, waitOut } from "./auth-view.js";
 import { checkDisplayName, checkPassword } from "./limits.js";
 import { toast } from "./contacts-view.js";
 import { changed, loadFriends, store, subscribe } from "./state.js";
+import { renderAvatarSettings, setupAvatarEditor } from "./avatar-editor.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,6 +68,7 @@ function renderNotifications() {
 export function setupSettings(onSignedOut) {
   const dialog = $("settings");
   subscribe("contacts", renderBlocked);
+  setupAvatarEditor();
 
   $("profile-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -128,6 +130,7 @@ export function openSettings() {
   $("profile-display").value = store.me.display_name;
   $("profile-status").textContent = "";
   $("password-status").textContent = "";
+  renderAvatarSettings();
   renderSessions();
   renderBlocked();
   renderNotifications();

@@ -112,3 +112,35 @@ test("a failed upload can be tried again, and its message arrives once", async (
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await bob.page.locator("#log .msg", { hasText: "second try" }).count(), 1);
 });
+
+test("a profile picture is framed to a square, saved, and seen live by a friend", async () => {
+  await ann.page.click("[aria-label='Settings']");
+  await ann.page.locator("#settings[open]").waitFor();
+  await ann.page.setInputFiles("#avatar-input", { name: "me.png", mimeType: "image/png", buffer: PNG });
+  await ann.page.locator("#avatar-editor:not([hidden]) #avatar-frame img").waitFor();
+  await ann.page.fill("#avatar-zoom", "1.5");
+  await ann.page.click("#avatar-save");
+  await ann.page.locator("#avatar-current .avatar-picture").waitFor();
+  const saved = await ann.page.evaluate(() => document.querySelector("#avatar-current .avatar-picture").src);
+  assert.match(saved, /\/api\/users\/[^/]+\/avatar\/avatar-[0-9a-f]+$/);
+  // The server keeps a square: what the frame showed, not the whole 3:2 picture.
+  const size = await ann.page.evaluate(async (url) => {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    return [image.naturalWidth, image.naturalHeight];
+  }, saved);
+  assert.deepEqual(size, [512, 512]);
+  await ann.page.keyboard.press("Escape");
+
+  // Bob sees it without reloading: in his contacts, and beside Ann's messages.
+  await bob.page.locator(`.contact[data-username="${ann.username}"] .avatar-picture`).waitFor();
+  await bob.page.locator("#log .msg:not(.mine) .msg-head .avatar-picture").first().waitFor();
+
+  // Removed: the initial letter is back.
+  await ann.page.click("[aria-label='Settings']");
+  await ann.page.click("#avatar-remove");
+  await ann.page.locator("#avatar-current .avatar-picture").waitFor({ state: "detached" });
+  await ann.page.keyboard.press("Escape");
+  await bob.page.locator(`.contact[data-username="${ann.username}"] .avatar-picture`).waitFor({ state: "detached" });
+});

@@ -23,6 +23,27 @@ try {
   await befriend(ann, bob);
   await befriend(ann, cat);
   await befriend(ann, dan);
+  // Bob and Cat have profile pictures (drawn on a canvas: a face of a colour of their own).
+  for (const [person, colour] of [[bob, "#f4a261"], [cat, "#8ecae6"]]) {
+    const status = await person.page.evaluate(async (colour) => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 256, height: 256 });
+      const g = canvas.getContext("2d");
+      g.fillStyle = colour;
+      g.fillRect(0, 0, 256, 256);
+      g.fillStyle = "#264653";
+      g.beginPath();
+      g.arc(128, 104, 52, 0, Math.PI * 2);
+      g.fill();
+      g.beginPath();
+      g.ellipse(128, 256, 96, 84, 0, 0, Math.PI * 2);
+      g.fill();
+      const picture = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+      const response = await fetch("/api/me/avatar", { method: "PUT", body: picture, headers: { "content-type": "application/octet-stream" } });
+      return response.status;
+    }, colour);
+    if (status !== 200) throw new Error(`avatar for ${person.username}: ${status}`);
+  }
+  await ann.page.locator('.contact[data-username="cat"] .avatar-picture').waitFor();
   await dan.page.selectOption("#presence-select", "invisible"); // Dan shows offline
   await ann.page.waitForSelector('#group-offline + ul .contact[data-username="dan"]');
   await dan.close();
@@ -113,6 +134,35 @@ try {
   await ann.page.locator("#log .msg.mine .att-image img").waitFor();
   await ann.page.waitForFunction(() => document.querySelector("#log .msg.mine .att-image img")?.complete);
   await ann.page.screenshot({ path: join(out, "desktop-files.png") });
+
+  // Framing a profile picture in the settings.
+  await ann.page.click("[aria-label='Settings']");
+  await ann.page.evaluate(async () => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 600, height: 400 });
+    const g = canvas.getContext("2d");
+    g.fillStyle = "#b7e4c7";
+    g.fillRect(0, 0, 600, 400);
+    g.fillStyle = "#2d6a4f";
+    g.beginPath();
+    g.arc(300, 170, 80, 0, Math.PI * 2);
+    g.fill();
+    g.beginPath();
+    g.ellipse(300, 420, 150, 130, 0, 0, Math.PI * 2);
+    g.fill();
+    const picture = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const input = document.getElementById("avatar-input");
+    const data = new DataTransfer();
+    data.items.add(new File([picture], "me.png", { type: "image/png" }));
+    input.files = data.files;
+    input.dispatchEvent(new Event("change"));
+  });
+  await ann.page.locator("#avatar-editor:not([hidden]) #avatar-frame img").waitFor();
+  await ann.page.fill("#avatar-zoom", "1.3");
+  await ann.page.dispatchEvent("#avatar-zoom", "input");
+  await ann.page.screenshot({ path: join(out, "desktop-avatar.png") });
+  await ann.page.click("#avatar-save");
+  await ann.page.locator("#avatar-current .avatar-picture").waitFor();
+  await ann.page.keyboard.press("Escape");
 
   // Searching one's messages: the words found are marked.
   await ann.page.keyboard.press("Control+k");

@@ -519,7 +519,7 @@ both_backends!(search_finds_by_username_or_display_name_prefix, |backend| {
     for u in users {
         assert_eq!(
             u.as_object().unwrap().len(),
-            5,
+            6,
             "user_summary fields only: {u}"
         );
     }

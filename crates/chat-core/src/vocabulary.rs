@@ -601,6 +601,7 @@ mod tests {
             status_message: String::new(),
             presence,
             last_seen_at: None,
+            avatar_url: None,
         }
     }
 
@@ -612,6 +613,7 @@ mod tests {
             status_message: "hi".to_owned(),
             presence: Presence::Busy,
             created_at: "2026-01-01T00:00:00.000Z".to_owned(),
+            avatar_url: None,
         }
     }
 
@@ -655,7 +657,7 @@ mod tests {
     fn summary_json(name: &str, presence: &str) -> Value {
         json!({
             "id": format!("id-{name}"), "username": name, "display_name": name.to_uppercase(),
-            "status_message": "", "presence": presence,
+            "status_message": "", "presence": presence, "avatar_url": null,
         })
     }
 
@@ -782,7 +784,7 @@ mod tests {
             "member_joined",
             json!({ "conversation_id": "c1", "user_id": "id-bob", "user": {
                 "id": "id-bob", "username": "bob", "display_name": "BOB",
-                "status_message": "hi", "presence": "offline" } }),
+                "status_message": "hi", "presence": "offline", "avatar_url": null } }),
         );
         let friend = Friend {
             user: summary("bob", Presence::Online),
@@ -857,7 +859,7 @@ mod tests {
             "conversation_updated",
             json!({ "conversation_id": "c1", "title": "Book club", "topic": null,
                     "by": { "id": "id-ann", "username": "ann", "display_name": "ANN",
-                            "status_message": "hi", "presence": "offline" } }),
+                            "status_message": "hi", "presence": "offline", "avatar_url": null } }),
         );
     }
 

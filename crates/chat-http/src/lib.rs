@@ -4,6 +4,7 @@
 
 mod attachments;
 mod auth;
+mod avatars;
 mod conversations;
 mod error;
 mod events;
@@ -59,7 +60,7 @@ impl Area {
     fn routes(self) -> Router<AppState> {
         match self {
             Area::Auth => auth::routes(),
-            Area::Users => users::routes(),
+            Area::Users => users::routes().merge(avatars::routes()),
             Area::Conversations => conversations::routes().merge(attachments::routes()),
             Area::Events => events::routes(),
             Area::Web => health::routes(),
@@ -88,7 +89,11 @@ pub fn auth_router(state: AppState) -> Router {
 
 /// The `users` component's router.
 pub fn users_router(state: AppState) -> Router {
-    finish(users::routes(), error::not_found, state)
+    finish(
+        users::routes().merge(avatars::routes()),
+        error::not_found,
+        state,
+    )
 }
 
 /// The `conversations` component's router.

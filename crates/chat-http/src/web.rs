@@ -13,7 +13,7 @@ use crate::ApiError;
 
 /// Scripts, styles and connections only from our own origin; no inline code, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
      manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The files of `static/`, embedded at compile time (every file there, nothing else).

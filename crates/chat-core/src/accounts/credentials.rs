@@ -215,7 +215,10 @@ impl<'a> Accounts<'a> {
             )
             .await?;
         match rows.first() {
-            Some(row) => Ok(Some((User::from_row(row, 0)?, row.get(6)?))),
+            Some(row) => Ok(Some((
+                User::from_row(row, 0)?,
+                row.get(User::COLUMN_COUNT)?,
+            ))),
             None => Ok(None),
         }
     }

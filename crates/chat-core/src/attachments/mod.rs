@@ -1,6 +1,6 @@
 //! Files on messages, as the API shows them: the `attachment` object, its validated file
-//! name, the SQL column that reads a message's attachments, and what an upload is
-//! ([`sniff`]). Uploading, sending and serving them are conversation operations
+//! name, the SQL column that reads a message's attachments, where files and profile
+//! pictures are fetched, and what an upload is ([`sniff`]). Uploading, sending and serving them are conversation operations
 //! (`conversations/attachments.rs`); their bytes live behind the `BlobStore` port.
 
 pub mod sniff;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, Result,
-    ids::{AttachmentId, ConversationId},
+    ids::{AttachmentId, ConversationId, UserId},
 };
 
 /// The most attachments one message carries.
@@ -44,6 +44,11 @@ impl Attachment {
             "image/png" | "image/jpeg" | "image/gif" | "image/webp"
         )
     }
+}
+
+/// Where the profile picture `avatar` (its blob's key) of `user` is fetched.
+pub fn avatar_url(user: &UserId, avatar: &str) -> String {
+    format!("/api/users/{user}/avatar/{avatar}")
 }
 
 /// Where attachment `id` of conversation `conversation` is fetched.

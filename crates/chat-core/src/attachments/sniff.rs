@@ -37,8 +37,8 @@ impl Raster {
         }
     }
 
-    /// Which raster type `head` (an upload's first bytes) starts as, if any.
-    fn of(head: &[u8]) -> Option<Raster> {
+    /// Which raster type `head` (a file's first bytes) starts as, if any.
+    pub fn of(head: &[u8]) -> Option<Raster> {
         if head.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(Raster::Png)
         } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {

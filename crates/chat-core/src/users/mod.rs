@@ -2,12 +2,14 @@
 //! contact list. Rows live in SQLite; every change is appended to the inboxes of the users
 //! it concerns, so live streams only ever read inboxes.
 
+mod avatar;
 mod blocks;
 mod contacts;
 mod profile;
 mod search;
 pub(crate) mod summary;
 
+pub use avatar::{AVATAR_MAX_BYTES, avatar_bytes};
 pub use contacts::{FriendList, RequestOutcome};
 pub use search::search_sql;
 pub use summary::{Friend, FriendRequest, UserSummary};

@@ -9,7 +9,7 @@ use crate::{
     relations::are_friends_sql, time::rfc3339_ms,
 };
 
-/// `{id, username, display_name, status_message, presence, last_seen_at?}`.
+/// `{id, username, display_name, status_message, presence, last_seen_at?, avatar_url}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     /// UUIDv7.
@@ -26,6 +26,9 @@ pub struct UserSummary {
     /// otherwise (and always for people who are not friends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<String>,
+    /// Where their profile picture is fetched; null shows the initial letter.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
 }
 
 /// `{user, since}`.
@@ -55,14 +58,14 @@ pub(crate) fn columns(alias: &str) -> String {
         "{a}.id, {a}.username, {a}.display_name, {a}.status_message, {a}.presence, {friends},
          EXISTS (SELECT 1 FROM stream_leases l
                  WHERE l.user_id = {a}.id AND l.expires_at_ms > ?2),
-         {a}.last_seen_at_ms",
+         {a}.last_seen_at_ms, {a}.avatar_id",
         a = alias,
         friends = are_friends_sql(&format!("{alias}.id"), "?1"),
     )
 }
 
 /// Columns read by [`UserSummary::from_row`].
-pub(crate) const COLUMN_COUNT: usize = 8;
+pub(crate) const COLUMN_COUNT: usize = 9;
 
 impl UserSummary {
     /// Reads the columns of [`columns`] starting at `at`.
@@ -71,9 +74,12 @@ impl UserSummary {
         let is_friend: bool = row.get(at + 5)?;
         let connected: bool = row.get(at + 6)?;
         let last_seen: Option<i64> = row.get(at + 7)?;
+        let avatar: Option<String> = row.get(at + 8)?;
         let presence = chosen.seen(connected, is_friend);
+        let id: UserId = row.get(at)?;
         Ok(UserSummary {
-            id: row.get(at)?,
+            avatar_url: avatar.map(|avatar| crate::attachments::avatar_url(&id, &avatar)),
+            id,
             username: row.get(at + 1)?,
             display_name: row.get(at + 2)?,
             status_message: row.get(at + 3)?,
@@ -93,6 +99,7 @@ impl UserSummary {
             status_message: user.status_message.clone(),
             presence: user.presence,
             last_seen_at: None,
+            avatar_url: user.avatar_url.clone(),
         }
     }
 }

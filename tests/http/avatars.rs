@@ -1,0 +1,111 @@
+//! Profile pictures: set with a picture's bytes, seen live by friends and by anyone signed
+//! in at a URL that names one picture only, replaced and removed without leaving bytes
+//! behind, and refused when not an image or too big.
+
+use chat_tests::{TestServer, assert_error, befriend, both_backends, call, data, kinds, person};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// A 3x2 red PNG, whole.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0x12, 0x16, 0xF1,
+    0x4D, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0x00,
+    0x41, 0x0C, 0x70, 0x16, 0x00, 0x41, 0xD2, 0x05, 0xFB, 0x87, 0xF0, 0xB9, 0x48, 0x00, 0x00, 0x00,
+    0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// `PUT /api/me/avatar` with `bytes` as `token`'s user.
+async fn put_avatar(server: &TestServer, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let response = server
+        .authed(Method::PUT, "/api/me/avatar", token)
+        .header("content-type", "application/octet-stream")
+        .header("connection", "close")
+        .body(bytes)
+        .send()
+        .await
+        .expect("put avatar");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn blob_count(server: &TestServer) -> i64 {
+    let rows = server
+        .ports
+        .sql
+        .query("SELECT count(*) FROM blobs", &[])
+        .await
+        .unwrap();
+    rows[0].get(0).unwrap()
+}
+
+both_backends!(
+    a_profile_picture_is_set_seen_replaced_and_removed,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let bob = person(&server, "bob").await;
+        let eve = person(&server, "eve").await;
+        befriend(&server, &ann, &bob).await;
+        let bob_mark = server.inbox_mark(&bob.id).await;
+
+        let (status, me) = put_avatar(&server, &ann.token, PNG.to_vec()).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        let url = me["avatar_url"].as_str().expect("avatar_url").to_owned();
+        assert!(
+            url.starts_with(&format!("/api/users/{}/avatar/", ann.id)),
+            "{url}"
+        );
+        // Friends see it live, and in their friend list.
+        let events = server.events_since(&bob.id, &bob_mark).await;
+        assert_eq!(kinds(&events), ["profile"]);
+        assert_eq!(data(&events[0])["user"]["avatar_url"], url.as_str());
+        let (_, friends) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        assert_eq!(friends["friends"][0]["user"]["avatar_url"], url.as_str());
+        // Anyone signed in sees the picture, as they see the name; cached for good.
+        let response = server
+            .authed(Method::GET, &url, &eve.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "image/png");
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
+        let anonymous = server.client.get(server.url(&url)).send().await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+        // A new picture is a new URL; the old one is gone, bytes and all.
+        let (_, again) = put_avatar(&server, &ann.token, PNG.to_vec()).await;
+        let second = again["avatar_url"].as_str().unwrap().to_owned();
+        assert_ne!(second, url);
+        let old = server
+            .authed(Method::GET, &url, &bob.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), StatusCode::NOT_FOUND);
+        assert_eq!(blob_count(&server).await, 1);
+
+        // Refused: not an image, too big; nothing changes.
+        let (status, body) = put_avatar(&server, &ann.token, b"<svg onload=x>".to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_error(&body, "not_an_image");
+        let (status, body) = put_avatar(&server, &ann.token, vec![0x89; 1024 * 1024 + 1]).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_error(&body, "too_large");
+        let (_, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+        assert_eq!(me["avatar_url"], second.as_str());
+
+        // Removed: the initial letter again, and no bytes left.
+        let (status, me) = call(&server, &ann, Method::DELETE, "/api/me/avatar", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["avatar_url"], Value::Null);
+        assert_eq!(blob_count(&server).await, 0);
+    }
+);
