@@ -134,7 +134,11 @@ function imageNode(attachment) {
       event.preventDefault();
       openViewer(attachment);
     },
-  }, h("img", { src: attachment.url, alt: attachment.name, width: String(width), height: String(height), loading: "lazy", decoding: "async" }));
+  }, h("img", {
+    // The scaled preview when the server made one (a big photo), else the picture itself.
+    src: attachment.preview_url ?? attachment.url, alt: attachment.name,
+    width: String(width), height: String(height), loading: "lazy", decoding: "async",
+  }));
 }
 
 /** A short, human name for a file's type. */

@@ -13,6 +13,10 @@ CREATE TABLE attachments (
     size INTEGER NOT NULL,
     width INTEGER,
     height INTEGER,
+    -- A picture's scaled preview (blob `<id>.preview`) and its type; NULL when it is its
+    -- own preview (small, a GIF, or too big to decode).
+    preview_type TEXT,
+    preview_size INTEGER,
     sha256 TEXT NOT NULL,
     created_at_ms INTEGER NOT NULL,
     -- 1 once its message is deleted: never served again; the sweep deletes blob and row.

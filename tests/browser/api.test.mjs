@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, sseEvents, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST, png, sseEvents, uniqueName } from "./harness.mjs";
 
 const PUBLISH_KEY = "k".repeat(40);
 // Short leases and heartbeats, so "offline" is seen within seconds.
@@ -158,6 +158,26 @@ test("a file streams up in parts, is served by range to members, and goes with i
   assert.equal((await get(eve)).status, 404, "not a member");
   assert.equal((await as(ann, "DELETE", `/api/conversations/${direct}/messages/${sent.body.id}`)).status, 204);
   assert.equal((await get(bob)).status, 404, "gone with its message");
+});
+
+test("a big picture gets a scaled preview, made inside the component", async () => {
+  const upload = await fetch(`${server.base}/api/conversations/${direct}/attachments?name=wide.png`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ann.token}`, "content-type": "application/octet-stream" },
+    body: png(1600, 1000),
+  });
+  const picture = await upload.json();
+  assert.equal(upload.status, 201, JSON.stringify(picture));
+  assert.deepEqual([picture.width, picture.height], [1600, 1000]);
+  assert.equal(picture.preview_url, `${picture.url}/preview`);
+  const preview = await fetch(server.base + picture.preview_url, { headers: { authorization: `Bearer ${ann.token}` } });
+  assert.equal(preview.status, 200);
+  assert.equal(preview.headers.get("content-type"), "image/jpeg");
+  const bytes = Buffer.from(await preview.arrayBuffer());
+  assert.ok(bytes.length > 100 && bytes.length < 200 * 1024, `${bytes.length} bytes`);
+  // A JPEG's frame header (SOF0) holds its size: 640 x 400.
+  const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+  assert.deepEqual([bytes.readUInt16BE(sof + 7), bytes.readUInt16BE(sof + 5)], [640, 400]);
 });
 
 test("a stream resumed with Last-Event-ID gets exactly what it missed", async () => {

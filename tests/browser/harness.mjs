@@ -8,6 +8,7 @@
 // (scripts/cluster.mjs), reached through the proxy.
 // CHAT_SPIN is the Spin CLI to use (scripts/test.sh finds it); CHROMIUM the browser.
 
+import zlib from "node:zlib";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -303,4 +304,22 @@ export async function enterRoom(person, name) {
   await Promise.race([title.waitFor(), offer.waitFor()]);
   if (await offer.isVisible()) await offer.click();
   await title.waitFor();
+}
+
+/** A whole PNG of `width` x `height` red pixels, made here (zlib has what PNG needs). */
+export function png(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([220, 40, 40]))]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
 }

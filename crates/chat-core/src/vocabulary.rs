@@ -650,6 +650,7 @@ mod tests {
                 width: Some(40),
                 height: Some(30),
                 url: "/api/conversations/c1/attachments/a1".to_owned(),
+                preview_url: Some("/api/conversations/c1/attachments/a1/preview".to_owned()),
             }],
         }
     }
@@ -691,7 +692,8 @@ mod tests {
             "mentions": ["bob"],
             "attachments": [{"id": "a1", "name": "cat.png", "content_type": "image/png",
                              "size": 1234, "width": 40, "height": 30,
-                             "url": "/api/conversations/c1/attachments/a1"}],
+                             "url": "/api/conversations/c1/attachments/a1",
+                             "preview_url": "/api/conversations/c1/attachments/a1/preview"}],
         });
         let data = json!({ "conversation_id": "c1", "message": message_json });
         check(Event::message(&message()), "message", data.clone());

@@ -15,7 +15,7 @@ use axum::{
 };
 use chat_core::{
     Error,
-    attachments::Attachment,
+    attachments::{Attachment, preview_key},
     conversations::{Conversations, UploadClaims},
     ids::{AttachmentId, ConversationId},
     ports::PART_BYTES,
@@ -34,6 +34,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/api/conversations/{id}/attachments/{attachment_id}",
             get(download),
+        )
+        .route(
+            "/api/conversations/{id}/attachments/{attachment_id}/preview",
+            get(download_preview),
         )
 }
 
@@ -81,20 +85,69 @@ async fn download(
     Path((id, attachment_id)): Path<(ConversationId, AttachmentId)>,
     headers: HeaderMap,
 ) -> Reply {
-    let (attachment, sha256) = Conversations::new(&state.ports, &session.user)
+    let (attachment, sha256, _) = Conversations::new(&state.ports, &session.user)
         .attachment(&id, &attachment_id)
         .await?;
-    let size = u64::try_from(attachment.size).unwrap_or(0);
     let etag = format!("\"{}\"", sha256.get(..32).unwrap_or(&sha256));
-    let mut response = if header_text(&headers, header::IF_NONE_MATCH).is_some_and(|tags| {
+    let size = u64::try_from(attachment.size).unwrap_or(0);
+    serve(
+        &state,
+        &headers,
+        &attachment,
+        attachment_id.to_string(),
+        size,
+        &etag,
+    )
+}
+
+/// A picture's scaled preview, for the same members as the picture; 404 when it has none.
+async fn download_preview(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Path((id, attachment_id)): Path<(ConversationId, AttachmentId)>,
+    headers: HeaderMap,
+) -> Reply {
+    let (attachment, sha256, preview) = Conversations::new(&state.ports, &session.user)
+        .attachment(&id, &attachment_id)
+        .await?;
+    let Some((content_type, size)) = preview else {
+        return Err(Error::NotFound { what: "preview" }.into());
+    };
+    // Its own tag: a preview is other bytes than the picture.
+    let etag = format!("\"p{}\"", sha256.get(..31).unwrap_or(&sha256));
+    let preview = Attachment {
+        content_type,
+        ..attachment
+    };
+    let size = u64::try_from(size).unwrap_or(0);
+    serve(
+        &state,
+        &headers,
+        &preview,
+        preview_key(&attachment_id),
+        size,
+        &etag,
+    )
+}
+
+/// Answers a download of blob `key` (`size` bytes) as `attachment`: 304, 416, 206 or 200.
+fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    attachment: &Attachment,
+    key: String,
+    size: u64,
+    etag: &str,
+) -> Reply {
+    let mut response = if header_text(headers, header::IF_NONE_MATCH).is_some_and(|tags| {
         tags.split(',')
             .any(|tag| tag.trim() == etag || tag.trim() == "*")
     }) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         // A range only for the version it was asked of (`If-Range`).
-        let wanted = header_text(&headers, header::RANGE).filter(|_| {
-            header_text(&headers, header::IF_RANGE).is_none_or(|tag| tag.trim() == etag)
+        let wanted = header_text(headers, header::RANGE).filter(|_| {
+            header_text(headers, header::IF_RANGE).is_none_or(|tag| tag.trim() == etag)
         });
         match wanted.map(|value| byte_range(value, size)) {
             Some(RangeAsked::Unsatisfiable) => {
@@ -112,17 +165,17 @@ async fn download(
             }
             Some(RangeAsked::Part(range)) => {
                 let content_range = format!("bytes {}-{}/{size}", range.start, range.end - 1);
-                let mut partial = serve_bytes(&state, &attachment_id, range);
+                let mut partial = serve_bytes(state, key, range);
                 *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
                 partial
                     .headers_mut()
                     .insert(header::CONTENT_RANGE, header_value(&content_range));
                 partial
             }
-            Some(RangeAsked::Whole) | None => serve_bytes(&state, &attachment_id, 0..size),
+            Some(RangeAsked::Whole) | None => serve_bytes(state, key, 0..size),
         }
     };
-    describe(response.headers_mut(), &attachment, &etag);
+    describe(response.headers_mut(), attachment, etag);
     Ok(response)
 }
 
@@ -165,11 +218,10 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// A 200 whose body streams bytes `range` of blob `id`, one part-sized read at a time, so
+/// A 200 whose body streams bytes `range` of blob `key`, one part-sized read at a time, so
 /// a big file is never held whole.
-fn serve_bytes(state: &AppState, id: &AttachmentId, range: Range<u64>) -> Response {
+fn serve_bytes(state: &AppState, key: String, range: Range<u64>) -> Response {
     let blobs = state.ports.blobs.clone();
-    let key = id.to_string();
     let end = range.end;
     let part = PART_BYTES as u64;
     let chunks = futures::stream::try_unfold(range.start, move |at| {

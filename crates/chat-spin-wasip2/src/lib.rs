@@ -30,11 +30,15 @@ pub use config::SpinConfig;
 pub use redis::SpinRedis;
 pub use sqlite::SpinSql;
 
+/// Request bodies up to this are read before routing, whole (every JSON body: the API's
+/// limit is 64 KiB); a longer one (an upload) streams on from there.
+const BODY_BUFFERED: usize = 64 * 1024;
+
 /// Handles one request with the router `area` builds (one of `chat_http::*_router`): the
 /// function every component's `#[http_component]` calls. The response body is written chunk by chunk as the router produces it (an SSE
 /// stream event by event); a failed write means the client left, and the handler ends.
 pub async fn serve(area: fn(AppState) -> Router, incoming: IncomingRequest, out: ResponseOutparam) {
-    let response = match to_request(incoming) {
+    let response = match to_request(incoming).await {
         Ok(request) => respond(area, request).await,
         Err(error) => error.into_response(),
     };
@@ -57,7 +61,7 @@ async fn respond(area: fn(AppState) -> Router, request: Request<Body>) -> Respon
 
 /// The WASI request as the `http` crate's, with the peer address Spin reports as
 /// `spin-client-addr` (set by the host itself) as [`ClientIp`].
-fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
+async fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, ApiError> {
     let bad = |what: &str| {
         ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -81,14 +85,30 @@ fn to_request(incoming: IncomingRequest) -> std::result::Result<Request<Body>, A
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("header"))?;
         builder = builder.header(name, value);
     }
-    // The body streams from the host as the router reads it: a handler reads only what it
-    // takes (a JSON body up to its limit, an upload part by part).
-    let body = incoming
-        .into_body_stream()
-        .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("request body: {e:?}"))));
-    let mut request = builder
-        .body(Body::from_stream(body))
-        .map_err(|_| bad("line"))?;
+    // A body of up to BODY_BUFFERED bytes (every JSON body) is read here, whole; past that
+    // (an upload) what was read and the rest stream to the router as it reads them.
+    let mut chunks = incoming.into_body_stream();
+    let mut read = Vec::new();
+    let mut whole = true;
+    while let Some(chunk) = chunks.next().await {
+        read.extend_from_slice(&chunk.map_err(|_| bad("body"))?);
+        if read.len() > BODY_BUFFERED {
+            whole = false;
+            break;
+        }
+    }
+    let body = if whole {
+        Body::from(read)
+    } else {
+        let first = axum::body::Bytes::from(read);
+        let rest = chunks.map(|chunk| {
+            chunk
+                .map(axum::body::Bytes::from)
+                .map_err(|e| std::io::Error::other(format!("request body: {e:?}")))
+        });
+        Body::from_stream(futures::stream::once(async { Ok(first) }).chain(rest))
+    };
+    let mut request = builder.body(body).map_err(|_| bad("line"))?;
     if let Some(peer) = client {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }

@@ -46,7 +46,10 @@ static ROUTER: Mutex<Option<Router>> = Mutex::new(None);
 /// its own, and when the client has left, the write fails and the body is dropped, which
 /// ends the stream's handler.
 pub async fn serve(area: fn(AppState) -> Router, incoming: spin_sdk::http::Request) -> Response {
-    let request = to_request(incoming);
+    let request = match to_request(incoming).await {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
     let router = match instance_router(area).await {
         Ok(router) => router,
         // A deployment fault, not the client's: the whole chain goes to the log, an opaque
@@ -72,11 +75,15 @@ async fn instance_router(area: fn(AppState) -> Router) -> anyhow::Result<Router>
     Ok(kept.get_or_insert(router).clone())
 }
 
-/// The `http` crate's request with its body streaming from the host as the router reads
-/// it (a handler reads only what it takes: a JSON body up to its limit, an upload part by
-/// part), and the peer address Spin reports as `spin-client-addr` (set by the host itself)
-/// as [`ClientIp`].
-fn to_request(incoming: spin_sdk::http::Request) -> Request<Body> {
+/// Request bodies up to this are read before routing, whole, as one buffer (every JSON
+/// body: the API's limit is 64 KiB); a longer one (an upload) streams on from there.
+const BODY_BUFFERED: usize = 64 * 1024;
+
+/// The `http` crate's request, and the peer address Spin reports as `spin-client-addr` (set
+/// by the host itself) as [`ClientIp`]. A body of up to [`BODY_BUFFERED`] bytes is read
+/// here at once; past that, what was read and the rest stream to the router as it reads
+/// them, so an upload is never held whole.
+async fn to_request(incoming: spin_sdk::http::Request) -> Result<Request<Body>, ApiError> {
     let (parts, incoming_body) = incoming.into_parts();
     // Spin appends its own `spin-client-addr` after whatever the client sent (a client can
     // send one too), so the last one is the host's. tests/browser/api.test.mjs checks a
@@ -88,14 +95,36 @@ fn to_request(incoming: spin_sdk::http::Request) -> Request<Body> {
         .next_back()
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<std::net::SocketAddr>().ok());
-    let body = incoming_body
-        .stream()
-        .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("request body: {e:?}"))));
-    let mut request = Request::from_parts(parts, Body::from_stream(body));
+    let malformed = || {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "malformed request body",
+        )
+    };
+    let mut chunks = incoming_body.stream();
+    let mut read = Vec::new();
+    let mut whole = true;
+    while let Some(chunk) = chunks.next().await {
+        read.extend_from_slice(&chunk.map_err(|_| malformed())?);
+        if read.len() > BODY_BUFFERED {
+            whole = false;
+            break;
+        }
+    }
+    let body = if whole {
+        Body::from(read)
+    } else {
+        let rest = chunks
+            .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("request body: {e:?}"))));
+        let first = axum::body::Bytes::from(read);
+        Body::from_stream(futures::stream::once(async { Ok(first) }).chain(rest))
+    };
+    let mut request = Request::from_parts(parts, body);
     if let Some(peer) = client {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }
-    request
+    Ok(request)
 }
 
 /// Sleeps in the host's monotonic clock without blocking the instance: other requests

@@ -3,6 +3,7 @@
 //! pictures are fetched, and what an upload is ([`sniff`]). Uploading, sending and serving them are conversation operations
 //! (`conversations/attachments.rs`); their bytes live behind the `BlobStore` port.
 
+pub mod preview;
 pub mod sniff;
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ pub const ATTACHMENTS_PER_MESSAGE: usize = 10;
 /// How long an upload no message carried is kept (a send that failed may be retried).
 pub const UNSENT_KEPT_MS: i64 = 60 * 60 * 1000;
 
-/// `attachment`: `{id, name, content_type, size, width, height, url}`.
+/// `attachment`: `{id, name, content_type, size, width, height, url, preview_url}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     /// Its id (also its blob's key).
@@ -34,6 +35,9 @@ pub struct Attachment {
     pub height: Option<i64>,
     /// Where members fetch it: `/api/conversations/{id}/attachments/{attachment_id}`.
     pub url: String,
+    /// Where members fetch a picture's scaled preview (`{url}/preview`); null when the
+    /// picture is its own preview, and for other files.
+    pub preview_url: Option<String>,
 }
 
 impl Attachment {
@@ -51,6 +55,11 @@ pub fn avatar_url(user: &UserId, avatar: &str) -> String {
     format!("/api/users/{user}/avatar/{avatar}")
 }
 
+/// The blob key of attachment `id`'s preview.
+pub fn preview_key(id: &AttachmentId) -> String {
+    format!("{id}.preview")
+}
+
 /// Where attachment `id` of conversation `conversation` is fetched.
 pub fn attachment_url(conversation: &ConversationId, id: &AttachmentId) -> String {
     format!("/api/conversations/{conversation}/attachments/{id}")
@@ -63,7 +72,9 @@ pub(crate) fn attachments_column(id: &str) -> String {
         "(SELECT coalesce(json_group_array(json_object(
                     'id', a.id, 'name', a.name, 'content_type', a.content_type,
                     'size', a.size, 'width', a.width, 'height', a.height,
-                    'url', '/api/conversations/' || a.conversation_id || '/attachments/' || a.id)), '[]')
+                    'url', '/api/conversations/' || a.conversation_id || '/attachments/' || a.id,
+                    'preview_url', CASE WHEN a.preview_type IS NULL THEN NULL
+                        ELSE '/api/conversations/' || a.conversation_id || '/attachments/' || a.id || '/preview' END)), '[]')
             FROM (SELECT * FROM attachments
                    WHERE message_id = {id} AND discarded = 0
                    ORDER BY position) a)"
@@ -131,6 +142,7 @@ mod tests {
             width: None,
             height: None,
             url: String::new(),
+            preview_url: None,
         };
         for inline in ["image/png", "image/jpeg", "image/gif", "image/webp"] {
             assert!(of(inline).is_inline_image());

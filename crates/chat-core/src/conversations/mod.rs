@@ -11,10 +11,10 @@ mod preferences;
 mod reactions;
 mod rooms;
 mod search;
+mod uploads;
 
 use std::collections::BTreeMap;
 
-pub use attachments::{UploadBody, UploadClaims};
 pub use fields::{
     DirectoryPage, HistoryPage, MENTIONS_MAX, RoomName, is_private_room_id, mentioned_usernames,
     parse_body, parse_client_id, parse_reaction, parse_room_title, parse_room_topic,
@@ -28,6 +28,7 @@ pub use model::{
 pub use reactions::REACTIONS_PER_MESSAGE;
 pub use rooms::{NewRoom, RoomChanges};
 pub use search::{SEARCH_WORDS_MAX, SearchHit, SearchQuery, SnippetPart};
+pub use uploads::{UploadBody, UploadClaims};
 
 use crate::{
     Error, Ports, Result,
