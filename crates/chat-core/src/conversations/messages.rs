@@ -5,7 +5,7 @@ use super::{
     Conversations, HistoryPage, Membership, Message, ReplyQuote,
     attachments::parse_attachment_ids,
     mentioned_usernames,
-    model::{reply_quote_column, reply_quote_from},
+    model::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
     parse_body, parse_client_id,
 };
 use crate::{
@@ -143,16 +143,6 @@ fn spaced_ids(list: Option<String>) -> Vec<UserId> {
         .map(UserId::from_raw)
         .collect()
 }
-
-/// Stores a message: the next seq of its conversation, already claimed for announcing;
-/// nothing (no row returned) when this sender's `client_id` is already there.
-pub(super) const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages
-        (id, conversation_id, seq, sender_id, body, client_id, created_at_ms,
-         reply_to_id, mentions)
-     SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, ?7, ?8
-       FROM conversations c WHERE c.id = ?2
-     ON CONFLICT DO NOTHING
-     RETURNING seq";
 
 /// What a sender sends: words (which may be empty when files go with them), the sender's
 /// idempotency key, the message it answers, and its uploads to carry.

@@ -264,3 +264,13 @@ pub struct RoomListing {
     /// Whether the caller is a member.
     pub joined: bool,
 }
+
+/// Stores a message: the next seq of its conversation, already claimed for announcing;
+/// nothing (no row returned) when this sender's `client_id` is already there.
+pub(crate) const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages
+        (id, conversation_id, seq, sender_id, body, client_id, created_at_ms,
+         reply_to_id, mentions)
+     SELECT ?1, c.id, c.last_seq + 1, ?3, ?4, ?5, ?6, ?7, ?8
+       FROM conversations c WHERE c.id = ?2
+     ON CONFLICT DO NOTHING
+     RETURNING seq";
