@@ -196,8 +196,14 @@ fn describe(headers: &mut HeaderMap, attachment: &Attachment, etag: &str) {
     );
     headers.insert(header::ETAG, header_value(etag));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    // An attachment never changes (a new file is a new id): the member's own browser
-    // keeps it, no shared cache does.
+    stored_file_headers(headers);
+}
+
+/// What every file a person stored is served with (attachments, previews, profile
+/// pictures): it never changes under its URL (a new file is a new key), so the viewer's
+/// own browser keeps it and no shared cache does; and nothing in it may run or be framed
+/// by another site, whatever its bytes.
+pub(crate) fn stored_file_headers(headers: &mut HeaderMap) {
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),

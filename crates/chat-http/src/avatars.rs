@@ -20,6 +20,7 @@ use futures::StreamExt;
 
 use crate::{
     AppState, Authenticated,
+    attachments::stored_file_headers,
     reply::{self, Reply},
 };
 
@@ -85,17 +86,6 @@ async fn avatar(
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    headers.insert(
-        "cross-origin-resource-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    stored_file_headers(headers);
     Ok(response)
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use chat_core::settings::Settings;
 use chat_tests::{
-    Person, TestServer, assert_error, befriend, both_backends, call, data, kinds, person, room,
+    PNG, Person, TestServer, assert_error, befriend, both_backends, call, data, kinds, person, room,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

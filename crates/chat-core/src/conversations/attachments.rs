@@ -7,7 +7,7 @@ use crate::{
     Error, Ports, Result, ResultExt,
     attachments::{
         ATTACHMENTS_PER_MESSAGE, Attachment, UNSENT_KEPT_MS, attachment_url, attachments_column,
-        attachments_from,
+        attachments_from, preview_key,
     },
     ids::{AttachmentId, ConversationId},
     ports::Value,
@@ -185,7 +185,7 @@ async fn sweep_once(ports: &Ports) -> Result<()> {
         ports.blobs.delete(&id).await.context("sweep: a blob")?;
         ports
             .blobs
-            .delete(&format!("{id}.preview"))
+            .delete(&preview_key(&AttachmentId::from_raw(id.as_str())))
             .await
             .context("sweep: a preview")?;
         ports

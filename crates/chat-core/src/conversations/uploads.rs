@@ -261,7 +261,7 @@ impl Conversations<'_> {
             dimensions = Some(pictured.dimensions);
             if let Some((preview, media_type)) = pictured.preview {
                 preview_size = Some(preview.len() as i64);
-                self.store_preview(id, preview).await?;
+                self.store_preview(id, &preview).await?;
                 preview_type = Some(media_type);
             }
         }
@@ -309,21 +309,12 @@ impl Conversations<'_> {
     }
 
     /// Stores a picture's preview as blob `<id>.preview`.
-    async fn store_preview(&self, id: &AttachmentId, preview: Vec<u8>) -> Result<()> {
-        let key = preview_key(id);
-        let size = preview.len() as u64;
-        for (index, part) in preview.chunks(PART_BYTES).enumerate() {
-            self.ports
-                .blobs
-                .write_part(&key, index as u32, part.to_vec())
-                .await
-                .context("upload: storing the preview")?;
-        }
+    async fn store_preview(&self, id: &AttachmentId, preview: &[u8]) -> Result<()> {
         self.ports
             .blobs
-            .commit(&key, size)
+            .put(&preview_key(id), preview)
             .await
-            .context("upload: completing the preview")
+            .context("upload: storing the preview")
     }
 
     /// Removes what an upload that failed had stored (best effort: the sweep takes what

@@ -32,6 +32,20 @@ pub trait BlobStore: Send + Sync {
     /// Removes blob `key`, committed or not; nothing when there is none.
     async fn delete(&self, key: &str) -> Result<()>;
 
+    /// Writes `bytes`, held whole already (a preview, a profile picture), as blob `key` in
+    /// [`PART_BYTES`] parts, and commits it; an empty blob is one empty part.
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            self.write_part(key, 0, Vec::new()).await?;
+        }
+        for (index, part) in bytes.chunks(PART_BYTES).enumerate() {
+            let index = u32::try_from(index)
+                .map_err(|_| crate::Error::Data(format!("blob {key}: too many parts")))?;
+            self.write_part(key, index, part.to_vec()).await?;
+        }
+        self.commit(key, bytes.len() as u64).await
+    }
+
     /// Removes up to `limit` blobs begun before `before_ms` (the store's clock) and never
     /// committed: uploads that were cut off. Returns how many it removed.
     async fn sweep_uncommitted(&self, before_ms: i64, limit: u32) -> Result<u32>;

@@ -9,7 +9,7 @@ use crate::{
     accounts::User,
     attachments::sniff::{HEAD_BYTES, TAIL_BYTES, sniff},
     ids::{self, UserId},
-    ports::{PART_BYTES, Value},
+    ports::Value,
     presence, relations,
     throttle::{self, Action},
     vocabulary::Event,
@@ -86,19 +86,11 @@ impl Users<'_> {
             "avatar-{}",
             ids::random_hex(self.ports.random.as_ref(), 16)?
         );
-        let size = bytes.len() as u64;
-        for (index, part) in bytes.chunks(PART_BYTES).enumerate() {
-            self.ports
-                .blobs
-                .write_part(&key, index as u32, part.to_vec())
-                .await
-                .context("avatar: storing a part")?;
-        }
         self.ports
             .blobs
-            .commit(&key, size)
+            .put(&key, &bytes)
             .await
-            .context("avatar: completing it")?;
+            .context("avatar: storing it")?;
         self.point_avatar_at(Some(&key)).await
     }
 
