@@ -16,6 +16,7 @@ pub mod ports;
 pub mod presence;
 pub mod proxies;
 pub(crate) mod relations;
+pub mod search_index;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -112,6 +112,70 @@ both_backends!(edits_and_deletions_change_what_search_finds, |backend| {
     assert!(answer["results"][0]["message"]["edited_at"].is_string());
 });
 
+both_backends!(
+    the_index_stays_exact_whatever_falls_between_its_batches,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let kept = room(&server, &ann, "kept", &[]).await;
+        let dropped = room(&server, &ann, "dropped", &[]).await;
+        let (_, first) = send(&server, &ann, &kept, "alpha one", "c1").await;
+        // A search indexes what was sent before it.
+        let (_, answer) = search(&server, &ann, "q=alpha").await;
+        assert_eq!(bodies(&answer), ["alpha one"]);
+        send(&server, &ann, &dropped, "gamma two", "c2").await;
+        send(&server, &ann, &dropped, "gamma three", "c3").await;
+        let (_, answer) = search(&server, &ann, "q=gamma").await;
+        assert_eq!(bodies(&answer).len(), 2);
+
+        // The newest rows go outright (their conversation removed): SQLite hands their
+        // rowids out again, and a message stored under one must still be indexed.
+        server
+            .ports
+            .sql
+            .execute(
+                "DELETE FROM conversations WHERE id = ?1",
+                &[dropped.as_str().into()],
+            )
+            .await
+            .unwrap();
+        send(&server, &ann, &kept, "delta four", "c4").await;
+        let (_, answer) = search(&server, &ann, "q=delta").await;
+        assert_eq!(bodies(&answer), ["delta four"], "a reused rowid is indexed");
+        let (_, answer) = search(&server, &ann, "q=gamma").await;
+        assert!(bodies(&answer).is_empty(), "{answer}");
+
+        // An edit of a message already indexed re-indexes it.
+        let (status, _) = call(
+            &server,
+            &ann,
+            Method::PATCH,
+            &format!(
+                "/api/conversations/{kept}/messages/{}",
+                first["id"].as_str().unwrap()
+            ),
+            Some(json!({"body": "beta one"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, answer) = search(&server, &ann, "q=alpha").await;
+        assert!(bodies(&answer).is_empty(), "{answer}");
+        let (_, answer) = search(&server, &ann, "q=beta").await;
+        assert_eq!(bodies(&answer), ["beta one"]);
+
+        // FTS5's own check: the index holds exactly what the messages table says.
+        server
+            .ports
+            .sql
+            .execute(
+                "INSERT INTO messages_search (messages_search, rank) VALUES ('integrity-check', 1)",
+                &[],
+            )
+            .await
+            .expect("the search index matches the messages");
+    }
+);
+
 both_backends!(search_pages_newest_first_with_a_cursor, |backend| {
     let server = TestServer::start(backend).await;
     let ann = person(&server, "ann").await;

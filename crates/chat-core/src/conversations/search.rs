@@ -1,7 +1,8 @@
 //! Full-text search of one's own messages: the conversations the caller is a member of,
 //! never others', newest first, with the matching words marked in a snippet. The index is
-//! SQLite FTS5 kept by the database's own triggers (migrations/0014_search), so edits and
-//! deletions change it in the statement that makes them.
+//! SQLite FTS5, filled in batches (search_index.rs, caught up before every search) and
+//! kept by the database's own triggers (migrations/0014_search, 0017_search_in_batches), so
+//! edits and deletions change it in the statement that makes them.
 
 use serde::Serialize;
 
@@ -10,6 +11,7 @@ use crate::{
     Error, Result,
     ids::ConversationId,
     ports::Value,
+    search_index,
     throttle::{self, Action},
 };
 
@@ -166,6 +168,9 @@ impl Conversations<'_> {
     /// cursor for the next page when there may be one.
     pub async fn search(&self, query: &SearchQuery) -> Result<(Vec<SearchHit>, Option<i64>)> {
         throttle::take(self.ports, Action::Search, &self.me.id).await?;
+        // Messages stored since the last batch are indexed first, so a search finds
+        // everything sent before it.
+        search_index::index_new_messages(self.ports).await?;
         // The index yields matches by rowid, newest first; the join keeps only
         // conversations the caller is in, and LIMIT stops the walk at one page.
         let rows = self

@@ -20,6 +20,7 @@ use crate::{
     ids,
     ports::{CursorStatus, Delivered, EventId, Value, first_flag},
     presence::{self, leases},
+    search_index,
     time::millis,
     vocabulary::Payload,
 };
@@ -249,7 +250,7 @@ impl LiveStream {
 }
 
 /// What the streams do for all users, as each opens and at each heartbeat: announce
-/// lapsed leases, make sure past events reached the inboxes. One stream of the whole
+/// lapsed leases, make sure past events reached the inboxes, index new messages for search. One stream of the whole
 /// deployment does them per `rounds_interval`: were every heartbeat to do them, 400
 /// streams would run them 27 times a second, all on the same rows. Failures are logged:
 /// the next round retries, and the stream itself is not at fault.
@@ -267,6 +268,9 @@ async fn do_the_rounds(ports: &Ports) {
     }
     if let Err(e) = outbox::drain(ports).await {
         eprintln!("event streams: redelivering the outbox: {e}");
+    }
+    if let Err(e) = search_index::index_new_messages(ports).await {
+        eprintln!("event streams: indexing new messages for search: {e}");
     }
 }
 
