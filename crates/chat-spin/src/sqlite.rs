@@ -9,9 +9,22 @@
 //! transaction never shares its connection with another request's statements; a
 //! connection that failed for a reason that passes, or sat idle long enough for a libSQL
 //! server to expire its stream, is closed instead of reused.
+//!
+//! On a local SQLite file, an instance's writes take turns ([`Pool::writer_turn`]): one
+//! writing statement or transaction of the instance at a time, the rest waiting in line
+//! inside the instance, holding no connection. SQLite lets one writer in at a time anyway,
+//! and its busy handler makes the others sleep and retry (up to 100 ms a sleep): with
+//! every waiting request on a connection of its own, a burst of sends left the lock idle
+//! between sleepers, requests queued, each queued one opened another connection, and at
+//! 500 messages a second the process ran out of descriptors. A libSQL server orders its
+//! writers itself, and a write there is a network round trip that requests overlap, so
+//! there writes do not take turns.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -19,6 +32,7 @@ use chat_core::{
     Error, Result,
     ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported},
 };
+use futures::lock::{Mutex as AsyncMutex, OwnedMutexGuard};
 use spin_sdk::sqlite::{Connection, Value as SpinValue};
 
 /// Idle connections kept for the next statements; more are opened when more statements
@@ -70,16 +84,16 @@ async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>>
 /// Sends [`WRITER_PRAGMAS`]. On a libSQL server the first of them is refused by the client
 /// ([`refused_as_unsupported`]); the server's own connections already run what they ask
 /// for, so the rest is not sent either: each would be an HTTP round trip that changes
-/// nothing.
-async fn tune_for_writing(conn: &Connection) -> Result<()> {
+/// nothing. Returns whether the database is a libSQL server (the refusal says so).
+async fn tune_for_writing(conn: &Connection) -> Result<bool> {
     for pragma in WRITER_PRAGMAS {
         match run(conn, pragma, &[]).await {
             Ok(_) => {}
-            Err(e) if refused_as_unsupported(&e) => return Ok(()),
+            Err(e) if refused_as_unsupported(&e) => return Ok(true),
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// An open connection, whether it got [`WRITER_PRAGMAS`] yet, and since when it is idle.
@@ -93,7 +107,15 @@ struct Open {
 struct Pool {
     database: String,
     idle: Mutex<Vec<Open>>,
+    /// Held by the instance's one writer of the moment (local files only).
+    writers: Arc<AsyncMutex<()>>,
+    /// Set once a connection turned out to reach a libSQL server.
+    remote: AtomicBool,
 }
+
+/// A writer's turn: held until its statement or transaction ends. `None` on a libSQL
+/// server, where writes do not take turns.
+type WriterTurn = Option<OwnedMutexGuard<()>>;
 
 impl Pool {
     /// An idle connection fit for `sql` (tuned if it writes), or a new one.
@@ -116,10 +138,22 @@ impl Pool {
             },
         };
         if writes && !open.tuned {
-            tune_for_writing(&open.conn).await?;
+            if tune_for_writing(&open.conn).await? {
+                self.remote.store(true, Ordering::Relaxed);
+            }
             open.tuned = true;
         }
         Ok(open)
+    }
+
+    /// Waits for this instance's turn to write to a local SQLite file (see the module's
+    /// comment); at once on a libSQL server. Until the first write has said which the
+    /// database is, the turns are taken: harmless on a server, a few statements long.
+    async fn writer_turn(&self) -> WriterTurn {
+        if self.remote.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(self.writers.clone().lock_owned().await)
     }
 
     /// Takes a connection back after a statement or a transaction ended well.
@@ -137,7 +171,13 @@ impl Pool {
     /// expired this connection's stream) is closed, so the next statement opens a fresh
     /// one instead of failing the same way.
     async fn run(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let open = self.borrow(!only_reads(sql)).await?;
+        let writes = !only_reads(sql);
+        let _turn = if writes {
+            self.writer_turn().await
+        } else {
+            None
+        };
+        let open = self.borrow(writes).await?;
         let result = run(&open.conn, sql, params).await;
         if !matches!(result, Err(Error::Busy(_))) {
             self.give_back(open);
@@ -159,6 +199,8 @@ impl SpinSql {
             pool: Arc::new(Pool {
                 database: "default".to_owned(),
                 idle: Mutex::new(Vec::new()),
+                writers: Arc::new(AsyncMutex::new(())),
+                remote: AtomicBool::new(false),
             }),
         }
     }
@@ -175,11 +217,13 @@ impl Sql for SpinSql {
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>> {
+        let turn = self.pool.writer_turn().await;
         let open = self.pool.borrow(true).await?;
         run(&open.conn, "BEGIN IMMEDIATE", &[]).await?;
         Ok(Box::new(SpinTransaction {
             open: Some(open),
             pool: self.pool.clone(),
+            turn,
         }))
     }
 }
@@ -189,6 +233,8 @@ struct SpinTransaction {
     /// The connection, until COMMIT succeeded (then it goes back to the pool).
     open: Option<Open>,
     pool: Arc<Pool>,
+    /// The instance's turn to write, given up when the transaction ends.
+    turn: WriterTurn,
 }
 
 impl SpinTransaction {
@@ -215,6 +261,7 @@ impl SqlTransaction for SpinTransaction {
         if let Some(open) = self.open.take() {
             self.pool.give_back(open);
         }
+        self.turn.take();
         Ok(())
     }
 }
@@ -228,10 +275,13 @@ impl Drop for SpinTransaction {
     fn drop(&mut self) {
         if let Some(open) = self.open.take() {
             let pool = self.pool.clone();
+            // The turn passes on once the lock is let go, not before.
+            let turn = self.turn.take();
             spin_sdk::wasip3::spawn(async move {
                 if run(&open.conn, "ROLLBACK", &[]).await.is_ok() {
                     pool.give_back(open);
                 }
+                drop(turn);
             });
         }
     }
