@@ -66,11 +66,16 @@ pub struct SharedWaits {
 #[derive(Default)]
 struct Group {
     next_id: u64,
+    /// Numbers every wait: a place outlives the wait in it (the stream comes back to it,
+    /// or, when two tabs of one user read from the same cursor, the other tab does), so a
+    /// wait is known by its own number, never by its place.
+    next_wait: u64,
     /// Every place in the rounds: streams waiting, and streams expected back.
     places: BTreeMap<u64, Place>,
     /// The places of streams expected back, by user and the cursor they will read after.
     expected: HashMap<(UserId, EventId), u64>,
-    /// The stream whose turn it is to drive rounds (it may not have noticed yet).
+    /// The wait ([`Waiter::wait`]) whose turn it is to drive rounds (it may not have
+    /// noticed yet).
     driver: Option<u64>,
     /// The bell was rung since the current round started.
     rung: bool,
@@ -100,6 +105,8 @@ impl Place {
 }
 
 struct Waiter {
+    /// This wait's own number.
+    wait: u64,
     max: usize,
     deadline_ms: i64,
     /// Where its answer, or the turn, is sent. A channel rather than a one-shot: the turn
@@ -261,7 +268,10 @@ impl SharedWaits {
 /// the turn to another.
 struct Membership {
     group: Arc<Mutex<Group>>,
+    /// The place.
     id: u64,
+    /// The wait ([`Waiter::wait`]): once answered, the place may hold another stream's.
+    wait: u64,
 }
 
 impl Membership {
@@ -271,8 +281,8 @@ impl Membership {
             .group
             .lock()
             .map_err(|_| Error::Bus("shared wait lock poisoned".into()))?;
-        let driver = *group.driver.get_or_insert(self.id);
-        Ok(driver == self.id)
+        let driver = *group.driver.get_or_insert(self.wait);
+        Ok(driver == self.wait)
     }
 
     /// Gives up the turn, if it is this stream's: it goes to the first waiting stream
@@ -281,7 +291,7 @@ impl Membership {
         let Ok(mut group) = self.group.lock() else {
             return;
         };
-        if group.driver != Some(self.id) {
+        if group.driver != Some(self.wait) {
             return;
         }
         group.driver = None;
@@ -294,7 +304,7 @@ impl Membership {
                 continue;
             };
             if waiter.answer.unbounded_send(Answer::Drive).is_ok() {
-                group.driver = Some(id);
+                group.driver = Some(waiter.wait);
                 return;
             }
             // Nobody listens there any more.
@@ -305,14 +315,16 @@ impl Membership {
 
 impl Drop for Membership {
     /// A stream that leaves while waiting gives up its place; one that was answered keeps
-    /// it, expected back.
+    /// it, expected back, and leaves alone whoever waits there by now (another tab of the
+    /// same user, come back to the same cursor before this wait was dropped).
     fn drop(&mut self) {
         self.stop_driving();
         if let Ok(mut group) = self.group.lock()
             && group
                 .places
                 .get(&self.id)
-                .is_some_and(|p| p.waiter.is_some())
+                .and_then(|p| p.waiter.as_ref())
+                .is_some_and(|w| w.wait == self.wait)
         {
             group.remove(self.id);
         }
@@ -367,14 +379,23 @@ impl Inbox for SharedWaits {
         let (mut membership, ring) = {
             let mut group = self.lock()?;
             let now = self.clock.now_ms();
+            let wait_number = group.next_wait;
+            group.next_wait += 1;
             let waiter = Waiter {
+                wait: wait_number,
                 max,
                 deadline_ms: deadline(now, wait),
                 answer: sender,
             };
             let key = (user.clone(), cursor.clone());
             let returning = group.expected.remove(&key);
-            let (id, ring) = match returning.and_then(|id| Some((id, group.places.get_mut(&id)?))) {
+            // A place someone waits in already is not free (never so today: a returning
+            // stream takes its key out; kept as a guard, since taking it would strand them).
+            let free = returning.and_then(|id| {
+                let place = group.places.get_mut(&id).filter(|p| p.waiter.is_none())?;
+                Some((id, place))
+            });
+            let (id, ring) = match free {
                 // Back where it was expected: what came meanwhile is its answer; else it
                 // waits in its place, which the round in progress (if any) already reads.
                 Some((id, place)) => {
@@ -416,6 +437,7 @@ impl Inbox for SharedWaits {
             let membership = Membership {
                 group: self.group.clone(),
                 id,
+                wait: wait_number,
             };
             (membership, ring)
         };
@@ -451,7 +473,8 @@ impl Inbox for SharedWaits {
                 .lock()?
                 .places
                 .get(&membership.id)
-                .is_some_and(|p| p.waiter.is_some());
+                .and_then(|p| p.waiter.as_ref())
+                .is_some_and(|w| w.wait == membership.wait);
             if !still_waiting {
                 membership.stop_driving();
                 return Err(Error::Bus("shared inbox wait lost its place".into()));
@@ -480,6 +503,58 @@ impl Inbox for SharedWaits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A group with one place of `user` waited in by wait number `wait`.
+    fn group_with_waiter(wait: u64) -> (Arc<Mutex<Group>>, UnboundedReceiver<Answer>) {
+        let (answer, receiver) = unbounded();
+        let mut group = Group::default();
+        group.places.insert(
+            7,
+            Place {
+                user: UserId::from_raw("ann"),
+                cursor: EventId("1".into()),
+                held: Vec::new(),
+                waiter: Some(Waiter {
+                    wait,
+                    max: 10,
+                    deadline_ms: 1_000,
+                    answer,
+                }),
+                expires_ms: 0,
+            },
+        );
+        (Arc::new(Mutex::new(group)), receiver)
+    }
+
+    #[test]
+    fn an_answered_wait_leaving_late_leaves_the_tab_that_took_its_place_alone() {
+        // Two tabs of one user were answered at the same cursor; the second came back to
+        // the first's place (wait 2) before the first's wait (wait 1) was dropped.
+        let (group, _receiver) = group_with_waiter(2);
+        group.lock().unwrap().driver = Some(2);
+        drop(Membership {
+            group: group.clone(),
+            id: 7,
+            wait: 1,
+        });
+        {
+            let group = group.lock().unwrap();
+            let waiter = group.places.get(&7).and_then(|p| p.waiter.as_ref());
+            assert_eq!(
+                waiter.map(|w| w.wait),
+                Some(2),
+                "still waiting in its place"
+            );
+            assert_eq!(group.driver, Some(2), "and still driving");
+        }
+        // Its own wait leaving gives the place up.
+        drop(Membership {
+            group: group.clone(),
+            id: 7,
+            wait: 2,
+        });
+        assert!(group.lock().unwrap().places.is_empty());
+    }
 
     #[test]
     fn deadlines_round_up_to_the_grid_and_never_come_early() {
