@@ -334,26 +334,29 @@ function renderJump() {
 function renderHeader(conversation) {
   $("chat-title").textContent = conversationTitle(conversation);
   const direct = conversation.kind === "direct";
-  let subtitle;
+  // Parts of the subtitle; what a person wrote (a status, a topic) goes in a <bdi> of its
+  // own, so right-to-left words cannot reorder the parts after them.
+  let parts;
   if (direct) {
     const other = otherMember(conversation);
     const friend = other && store.friends.get(other.id);
     const presence = presenceStale() ? "Presence unknown while reconnecting"
       : friend?.user.last_seen_at ? `Last seen ${formatAgo(friend.user.last_seen_at)}`
       : PRESENCE_TEXT[friend?.user.presence] ?? friend?.user.presence;
-    subtitle = friend
-      ? [presence, friend.user.status_message].filter(Boolean).join(" · ")
-      : `@${other?.username ?? "?"} is not in your friends`;
+    parts = friend
+      ? [presence, friend.user.status_message && h("bdi", {}, friend.user.status_message)]
+      : [`@${other?.username ?? "?"} is not in your friends`];
   } else {
     const count = conversation.members?.length ?? conversation.member_count;
-    subtitle = [
+    parts = [
       conversation.name ? "Public room" : "Private room",
       count ? `${count} member${count === 1 ? "" : "s"}` : "",
-      conversation.topic,
-    ].filter(Boolean).join(" · ");
+      conversation.topic && h("bdi", {}, conversation.topic),
+    ];
   }
-  $("chat-subtitle").textContent = subtitle;
-  $("chat-subtitle").title = subtitle;
+  parts = parts.filter(Boolean);
+  replaceChildren($("chat-subtitle"), parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
+  $("chat-subtitle").title = parts.map((part) => (typeof part === "string" ? part : part.textContent)).join(" · ");
   $("nudge").hidden = !direct;
   $("invite").hidden = direct;
   $("room-details").hidden = direct;

@@ -159,9 +159,12 @@ function friendRow({ user }, actions) {
       h("span", { class: "row-text" },
         h("span", { class: "name" }, user.display_name),
         h("span", { class: "muted small status", title: user.last_seen_at ? `Last seen ${formatFull(user.last_seen_at)}` : false },
-          user.last_seen_at
-            ? [user.status_message, `Last seen ${formatAgo(user.last_seen_at)}`].filter(Boolean).join(" · ")
-            : user.status_message || PRESENCE_LABELS[user.presence]))),
+          // The status in a <bdi> of its own: right-to-left words there cannot reorder
+          // "Last seen" after them.
+          user.status_message ? h("bdi", {}, user.status_message) : null,
+          user.status_message && user.last_seen_at ? " · " : null,
+          user.last_seen_at ? `Last seen ${formatAgo(user.last_seen_at)}`
+            : user.status_message ? null : PRESENCE_LABELS[user.presence]))),
     more,
     menu);
 }

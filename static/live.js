@@ -59,6 +59,13 @@ const handlers = {
     changed("conversations", "chat");
   },
 
+  // One of our sessions ended (signed out, revoked, a password change). If it was this
+  // tab's, the server ends the stream and the reconnect finds the session gone, which
+  // stream.js reports as signed out; here only the settings' list of sessions changes.
+  session_ended() {
+    changed("sessions");
+  },
+
   message_edited({ message }) {
     upsertMessage(message);
     changed("conversations", "chat");

@@ -68,6 +68,10 @@ function renderNotifications() {
 export function setupSettings(onSignedOut) {
   const dialog = $("settings");
   subscribe("contacts", renderBlocked);
+  // A session signed out elsewhere leaves the list while it is open.
+  subscribe("sessions", () => {
+    if (dialog.open) renderSessions();
+  });
   setupAvatarEditor();
 
   $("profile-form").addEventListener("submit", async (event) => {

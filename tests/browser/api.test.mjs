@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { ChatServer, HOST, png, sseEvents, uniqueName } from "./harness.mjs";
 
-const PUBLISH_KEY = "k".repeat(40);
+const PUBLISH_KEY = "api-test-publish-key-0123456789-abcdefghijklmnopqrstuvwxyz";
 // Short leases and heartbeats, so "offline" is seen within seconds.
 const FAST = { presence_ttl_seconds: "4", heartbeat_seconds: "2", publish_key: PUBLISH_KEY };
 let server;

@@ -46,6 +46,89 @@ both_backends!(signup_creates_the_user_and_a_session, |backend| {
 });
 
 both_backends!(
+    a_browser_page_gets_the_cookie_and_never_the_token,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        // What a page's fetch carries whatever its scripts do: Sec-Fetch-Site, and on a
+        // POST an Origin. Either alone marks a browser.
+        for (username, header, value) in [
+            ("alice", "sec-fetch-site", "same-origin"),
+            ("bert", "origin", server.base.as_str()),
+        ] {
+            let signup = server
+                .client
+                .post(server.url("/api/auth/signup"))
+                .header(header, value)
+                .json(&json!({"username": username, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(signup.status(), StatusCode::CREATED);
+            let (pair, _) = set_cookie(&signup, "chat_session").expect("the session cookie");
+            let body = json(signup).await;
+            assert_eq!(body["user"]["username"], username);
+            assert!(body.get("token").is_none(), "{header}: {body}");
+
+            let login = server
+                .client
+                .post(server.url("/api/auth/login"))
+                .header(header, value)
+                .json(&json!({"username": username, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(login.status(), StatusCode::OK);
+            assert!(json(login).await.get("token").is_none());
+
+            // The cookie alone is the session.
+            let me = server
+                .client
+                .get(server.url("/api/auth/session"))
+                .header("cookie", pair)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(me.status(), StatusCode::OK);
+        }
+        // An API client (neither header) still gets its bearer token.
+        let api = server
+            .post_json(
+                "/api/auth/login",
+                json!({"username": "alice", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(json(api).await["token"].as_str().map(str::len), Some(64));
+    }
+);
+
+both_backends!(over_https_a_plain_session_cookie_is_not_read, |backend| {
+    let server = TestServer::start(backend).await;
+    let signup = server
+        .post_json(
+            "/api/auth/signup",
+            json!({"username": "alice", "password": PASSWORD}),
+        )
+        .await;
+    let token = json(signup).await["token"].as_str().unwrap().to_owned();
+    let ask = |cookie: String| {
+        server
+            .client
+            .get(server.url("/api/auth/session"))
+            .header("x-forwarded-proto", "https")
+            .header("cookie", cookie)
+            .send()
+    };
+    let planted = ask(format!("chat_session={token}")).await.unwrap();
+    assert_eq!(
+        planted.status(),
+        StatusCode::UNAUTHORIZED,
+        "a sibling subdomain could have set the unprefixed name"
+    );
+    let prefixed = ask(format!("__Host-chat_session={token}")).await.unwrap();
+    assert_eq!(prefixed.status(), StatusCode::OK);
+});
+
+both_backends!(
     cookies_are_secure_when_the_request_came_over_https,
     |backend| {
         let server = TestServer::start(backend).await;
@@ -59,7 +142,7 @@ both_backends!(
             .unwrap();
         assert_eq!(
             response.headers()["strict-transport-security"],
-            "max-age=31536000",
+            "max-age=31536000; includeSubDomains",
             "and the browser is told to stay on https"
         );
         let (pair, cookie) = set_cookie(&response, "__Host-chat_session").expect("cookie");

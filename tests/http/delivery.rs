@@ -158,7 +158,7 @@ async fn stream_round(ports: &Ports, user: &User) {
     // Past the millisecond of the newest message, which the rounds leave to its request.
     tokio::time::sleep(Duration::from_millis(3)).await;
     drop(
-        LiveStream::open(ports.clone(), user.clone(), None)
+        LiveStream::open(ports.clone(), user.clone(), None, None)
             .await
             .unwrap(),
     );

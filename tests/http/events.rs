@@ -11,7 +11,7 @@ use chat_tests::{
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-const KEY: &str = "test-publish-key-0123456789";
+const KEY: &str = "test-publish-key-0123456789-abcdefghijklmnopqrstuvwxyz";
 const WAIT: Duration = Duration::from_secs(10);
 
 fn settings() -> Settings {
@@ -659,5 +659,149 @@ both_backends!(
         let (_, found) = call(&server, &cat, Method::GET, "/api/users?q=ann", None).await;
         assert_eq!(found["users"][0]["username"], "ann", "{found}");
         assert!(found.to_string().find("last_seen_at").is_none(), "{found}");
+    }
+);
+
+/// A second session of `who`: its token.
+async fn another_session(server: &TestServer, who: &chat_tests::Person) -> String {
+    let login = server
+        .post_json(
+            "/api/auth/login",
+            json!({"username": who.username, "password": chat_tests::PASSWORD}),
+        )
+        .await;
+    json(login).await["token"].as_str().unwrap().to_owned()
+}
+
+/// Reads `stream` until a `session_ended` event and returns its session id.
+async fn session_ended(stream: &mut chat_tests::SseStream) -> String {
+    loop {
+        let (_, kind, data) = stream.next_event(WAIT).await.expect("session_ended");
+        if kind == "session_ended" {
+            return data["session_id"].as_str().unwrap().to_owned();
+        }
+    }
+}
+
+both_backends!(
+    a_revoked_session_or_a_password_change_ends_that_sessions_streams_at_once,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let other = another_session(&server, &ann).await;
+        let third = another_session(&server, &ann).await;
+        let mut revoked_tab = server.events(&ann.token, None).await;
+        let mut kept_tab = server.events(&other, None).await;
+        let mut third_tab = server.events(&third, None).await;
+        let as_other = chat_tests::Person {
+            token: other.clone(),
+            ..ann.clone()
+        };
+        let (_, listed) = call(&server, &as_other, Method::GET, "/api/auth/sessions", None).await;
+        let sessions = listed["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 3);
+
+        // Revoking the first session from the second.
+        let (_, mine) = call(&server, &ann, Method::GET, "/api/auth/sessions", None).await;
+        let revoked = mine["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["current"] == true)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let started = Instant::now();
+        let (status, _) = call(
+            &server,
+            &as_other,
+            Method::DELETE,
+            &format!("/api/auth/sessions/{revoked}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(session_ended(&mut revoked_tab).await, revoked);
+        loop {
+            match revoked_tab.next(WAIT).await {
+                Next::Ended => break,
+                Next::Frame(_) => {}
+                Next::TimedOut => panic!("the revoked session's stream stays open"),
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "well before the stream's own end (stream_seconds: 25)"
+        );
+        let again = server
+            .client
+            .get(server.url("/api/events"))
+            .bearer_auth(&ann.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+        // The other sessions' streams hear of it and go on.
+        assert_eq!(session_ended(&mut kept_tab).await, revoked);
+
+        // A password change ends every other session, and their streams.
+        let (status, _) = call(
+            &server,
+            &as_other,
+            Method::POST,
+            "/api/auth/password",
+            Some(json!({
+                "current_password": chat_tests::PASSWORD,
+                "new_password": "a whole new passphrase 42",
+            })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        session_ended(&mut third_tab).await;
+        loop {
+            match third_tab.next(WAIT).await {
+                Next::Ended => break,
+                Next::Frame(_) => {}
+                Next::TimedOut => panic!("the ended session's stream stays open"),
+            }
+        }
+        // The session that changed the password keeps its stream.
+        let next = kept_tab.next(Duration::from_millis(500)).await;
+        assert!(matches!(next, Next::TimedOut | Next::Frame(_)), "{next:?}");
+    }
+);
+
+both_backends!(
+    wrong_publish_keys_are_throttled_per_address_before_any_comparison,
+    |backend| {
+        let server = TestServer::start_with(backend, settings()).await;
+        person(&server, "ann").await;
+        let mut statuses = Vec::new();
+        for n in 0..12 {
+            let response = publish(&server, "ann", json!({"n": n})).await;
+            statuses.push(response.status());
+            // Guess with a wrong key: the helper uses the right one, so make one up.
+            let wrong = server
+                .client
+                .post(server.url("/api/publish/ann"))
+                .bearer_auth(format!("guess-{n}"))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(wrong.status());
+        }
+        let wrong: Vec<StatusCode> = statuses.iter().skip(1).step_by(2).copied().collect();
+        assert!(
+            wrong[..10].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "{wrong:?}"
+        );
+        assert_eq!(wrong[10], StatusCode::TOO_MANY_REQUESTS, "{wrong:?}");
+        // Once the guesses are spent, the right key from that address waits too: a guess
+        // that happened to be right would otherwise stand out.
+        let right = publish(&server, "ann", json!({"late": true})).await;
+        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(right.headers().contains_key("retry-after"));
     }
 );

@@ -131,3 +131,55 @@ both_backends!(api_responses_are_not_cached, |backend| {
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 });
+
+both_backends!(
+    every_kind_of_response_refuses_framing_and_a_shared_window,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let page = server.get("/").await;
+        let api = server.get("/api/health").await;
+        let error = server.get("/api/nothing-here").await;
+        let unauthenticated = server.get("/api/me").await;
+        for (what, response) in [
+            ("page", &page),
+            ("api", &api),
+            ("error", &error),
+            ("401", &unauthenticated),
+        ] {
+            let headers = response.headers();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+            assert_eq!(
+                headers["cross-origin-opener-policy"], "same-origin",
+                "{what}"
+            );
+            assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        }
+        let csp = api.headers()["content-security-policy"].to_str().unwrap();
+        assert_eq!(
+            csp, "default-src 'none'; frame-ancestors 'none'",
+            "JSON runs nothing"
+        );
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_leaves_subdomains_out_when_told_to() {
+    let settings = chat_core::settings::Settings {
+        hsts_include_subdomains: false,
+        ..chat_core::settings::Settings::default()
+    };
+    let server = TestServer::start_with(Backend::Sqlite, settings).await;
+    let response = server
+        .client
+        .get(server.url("/api/health"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+}

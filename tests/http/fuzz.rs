@@ -330,7 +330,7 @@ both_backends!(
     every_json_route_survives_random_and_malformed_input,
     |backend| {
         let settings = chat_core::settings::Settings {
-            publish_key: Some("fuzz-publish-key-0123456789abcdef".into()),
+            publish_key: Some("fuzz-publish-key-0123456789abcdefghijklmnopqrstuvwxyz".into()),
             password_hashes_per_second: 100_000,
             signups_per_ip_per_hour: 100_000,
             ..chat_core::settings::Settings::default()
@@ -401,7 +401,7 @@ both_backends!(
                     3 => {
                         // The publish key, right or wrong.
                         let key = if dice.chance(2) {
-                            "fuzz-publish-key-0123456789abcdef".to_owned()
+                            "fuzz-publish-key-0123456789abcdefghijklmnopqrstuvwxyz".to_owned()
                         } else {
                             random_header_value(&mut dice)
                         };

@@ -14,8 +14,13 @@ const REDIS_HOST: &str = "redis_host";
 
 /// What a component's area reads from the settings: every other setting stays out of it.
 fn settings_of(component: &str) -> BTreeSet<&'static str> {
-    // Sessions are checked by every API area; fan-out areas append to inboxes.
-    let session = ["session_idle_days", "session_max_days"];
+    // Sessions are checked by every API area; fan-out areas append to inboxes. Every
+    // response carries the security headers.
+    let session = [
+        "session_idle_days",
+        "session_max_days",
+        "hsts_include_subdomains",
+    ];
     let fan_out = ["redis_url", "pubsub_channel", "inbox_retention"];
     let own: &[&'static str] = match component {
         "auth" => &[
@@ -53,7 +58,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "streams_per_user",
         ],
         // The page and health: health pings the bus.
-        "web" => return BTreeSet::from(["redis_url"]),
+        "web" => return BTreeSet::from(["redis_url", "hsts_include_subdomains"]),
         other => panic!("unknown component {other}"),
     };
     own.iter().copied().chain(session).collect()

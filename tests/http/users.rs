@@ -63,6 +63,24 @@ both_backends!(me_shows_and_updates_the_own_profile, |backend| {
     for (body, code) in [
         (json!({"display_name": ""}), "invalid_display_name"),
         (json!({"display_name": "a\nb"}), "invalid_display_name"),
+        // Names that read as something else: a right-to-left override, a zero-width space
+        // making a look-alike of another name, an isolate left open.
+        (
+            json!({"display_name": "adm\u{202E}nimda"}),
+            "invalid_display_name",
+        ),
+        (
+            json!({"display_name": "bo\u{200B}b"}),
+            "invalid_display_name",
+        ),
+        (
+            json!({"display_name": "ann\u{2067}"}),
+            "invalid_display_name",
+        ),
+        (
+            json!({"status_message": "away \u{202D}back soon"}),
+            "invalid_status_message",
+        ),
         (
             json!({"status_message": "x".repeat(141)}),
             "invalid_status_message",
@@ -699,3 +717,34 @@ both_backends!(writes_that_fan_out_are_rate_limited_per_user, |backend| {
     .await;
     assert_eq!(status, StatusCode::OK);
 });
+
+both_backends!(
+    finding_people_is_throttled_so_nobody_lists_every_account,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        person(&server, "bob").await;
+        // Walking the alphabet: a burst of 30 answers, then about two a second.
+        let mut statuses = Vec::new();
+        for n in 0..45 {
+            let path = if n % 2 == 0 {
+                format!("/api/users?q={}", char::from(b'a' + (n % 26) as u8))
+            } else {
+                "/api/users/bob".to_owned()
+            };
+            let (status, body) = call(&server, &ann, Method::GET, &path, None).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                assert_error(&body, "rate_limited");
+            }
+            statuses.push(status);
+        }
+        assert!(
+            statuses[..30].iter().all(|s| *s == StatusCode::OK),
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+    }
+);

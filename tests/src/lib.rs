@@ -213,6 +213,7 @@ pub const PNG: &[u8] = &[
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A signed-up test user.
+#[derive(Debug, Clone)]
 pub struct Person {
     /// Bearer token.
     pub token: String,

@@ -20,6 +20,7 @@ pub mod search_index;
 pub mod settings;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod text;
 pub mod throttle;
 pub mod time;
 pub mod users;

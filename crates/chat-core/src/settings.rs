@@ -60,7 +60,21 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("attachment_max_bytes", "10485760"),
     spec("storage_per_user_mib", "1024"),
     spec("uploads_per_hour", "60"),
+    spec("hsts_include_subdomains", "true"),
 ];
+
+/// The shortest publish key accepted at start, and how many different characters it must
+/// hold: 32 random bytes written as base64 are 43 characters (as hex, 64).
+pub const PUBLISH_KEY_MIN_CHARS: usize = 43;
+const PUBLISH_KEY_MIN_DISTINCT: usize = 10;
+
+/// Whether a configured publish key is long and varied enough to stand for 32 random bytes
+/// (`openssl rand -base64 32`, `openssl rand -hex 32`): a short or repetitive one could be
+/// guessed by anyone who can reach the publish route.
+pub fn publish_key_is_strong(key: &str) -> bool {
+    let distinct: std::collections::BTreeSet<char> = key.chars().collect();
+    key.chars().count() >= PUBLISH_KEY_MIN_CHARS && distinct.len() >= PUBLISH_KEY_MIN_DISTINCT
+}
 
 /// The parsed settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +141,9 @@ pub struct Settings {
     pub storage_per_user_bytes: u64,
     /// Uploads one user starts per hour, after a burst of 10 (429 past it).
     pub uploads_per_hour: u32,
+    /// Whether `Strict-Transport-Security` also covers the host's subdomains (false for a
+    /// chat served on a name whose subdomains are other people's plain-http sites).
+    pub hsts_include_subdomains: bool,
 }
 
 impl Default for Settings {
@@ -181,6 +198,16 @@ impl Settings {
                 Ok(n) if n > 0 => Ok(n),
                 _ => Err(Error::Config(format!(
                     "{name} must be a whole number above 0, got {value:?}"
+                ))),
+            }
+        };
+        let flag = |name: &str| {
+            let value = raw(name);
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(Error::Config(format!(
+                    "{name} must be true or false, got {value:?}"
                 ))),
             }
         };
@@ -239,6 +266,7 @@ impl Settings {
             attachment_max_bytes: positive("attachment_max_bytes")?,
             storage_per_user_bytes: u64::from(positive("storage_per_user_mib")?) * 1024 * 1024,
             uploads_per_hour: positive("uploads_per_hour")?,
+            hsts_include_subdomains: flag("hsts_include_subdomains")?,
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(
@@ -246,6 +274,15 @@ impl Settings {
                  argon2_iterations >= 2, argon2_parallelism >= 1)"
                     .into(),
             ));
+        }
+        if let Some(key) = &settings.publish_key
+            && !publish_key_is_strong(key)
+        {
+            return Err(Error::Config(format!(
+                "publish_key must stand for 32 random bytes: at least {PUBLISH_KEY_MIN_CHARS} \
+                 characters of at least {PUBLISH_KEY_MIN_DISTINCT} different ones, for example \
+                 from `openssl rand -base64 32`"
+            )));
         }
         if settings.session_idle > settings.session_max {
             return Err(Error::Config(
@@ -317,13 +354,16 @@ mod tests {
     fn values_override_defaults() {
         let config = MapConfig::from_pairs([
             ("redis_url", "redis://127.0.0.1:6379"),
-            ("publish_key", "k"),
+            ("publish_key", "Qx8h2ZbYt0r9VwKq1mNcLs4eGp7uJd3fA6oTiRyBnXk"),
             ("stream_seconds", "5"),
             ("messages_per_second", "0.5"),
         ]);
         let s = block_on(Settings::load(&config)).expect("loads");
         assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
-        assert_eq!(s.publish_key.as_deref(), Some("k"));
+        assert_eq!(
+            s.publish_key.as_deref(),
+            Some("Qx8h2ZbYt0r9VwKq1mNcLs4eGp7uJd3fA6oTiRyBnXk")
+        );
         assert_eq!(s.stream_duration, Duration::from_secs(5));
         assert_eq!(s.messages_per_second, 0.5);
     }
@@ -336,11 +376,28 @@ mod tests {
             ("inbox_retention", "many"),
             ("messages_per_second", "NaN"),
             ("redis_url", "http://example"),
+            ("publish_key", "k"),
+            ("publish_key", "short-but-varied-0123456789"),
+            ("publish_key", &"k".repeat(64)),
+            ("hsts_include_subdomains", "maybe"),
         ] {
             let config = MapConfig::from_pairs([(name, value)]);
             let err = block_on(Settings::load(&config)).expect_err(value);
             assert!(err.to_string().contains(name), "{err} should name {name}");
         }
+    }
+
+    #[test]
+    fn publish_keys_must_stand_for_32_random_bytes() {
+        // `openssl rand -hex 32` and `openssl rand -base64 32`.
+        assert!(publish_key_is_strong(
+            "3f9c1e0a7b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
+        ));
+        assert!(publish_key_is_strong(
+            "q3ZxW0b9Yh+7kLm2Pn4Rs6Tu8Vw1Xy5Az0Bc3De6Fg8="
+        ));
+        assert!(!publish_key_is_strong("q3ZxW0b9Yh+7kLm2Pn4Rs6Tu8Vw1Xy5"));
+        assert!(!publish_key_is_strong(&"ab".repeat(40)));
     }
 
     #[test]

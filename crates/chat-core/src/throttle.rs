@@ -27,6 +27,9 @@ pub enum Action {
     /// Searching one's messages: a read, but a full-text query over every conversation
     /// one is in (typing as you go fits the burst).
     Search,
+    /// Finding people, by prefix or by exact username: a read, but one that would list
+    /// every account to someone walking the alphabet (typing as you go fits the burst).
+    People,
     /// Adding or taking back a reaction: every member gets `reaction`.
     React,
     /// Muting, hiding: the caller's own tabs get `preferences`.
@@ -53,6 +56,7 @@ impl Action {
             Action::RoomDetails => Rate::bucket(10, 0.2),
             Action::Directory => Rate::bucket(30, 2.0),
             Action::Search => Rate::bucket(30, 2.0),
+            Action::People => Rate::bucket(30, 2.0),
             Action::React => Rate::bucket(20, 2.0),
             Action::Preferences => Rate::bucket(20, 1.0),
             Action::Profile => Rate::bucket(10, 0.2),
@@ -72,6 +76,7 @@ impl Action {
             Action::RoomDetails => "room",
             Action::Directory => "directory",
             Action::Search => "search",
+            Action::People => "people",
             Action::React => "react",
             Action::Preferences => "preferences",
             Action::Profile => "profile",
@@ -106,6 +111,7 @@ mod tests {
             Action::RoomDetails,
             Action::Directory,
             Action::Search,
+            Action::People,
             Action::React,
             Action::Preferences,
             Action::Profile,

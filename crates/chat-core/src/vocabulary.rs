@@ -71,6 +71,7 @@ pub enum Payload {
     MemberLeft(MemberLeft),
     /// What a trusted server published: any JSON object.
     Notification(serde_json::Map<String, serde_json::Value>),
+    SessionEnded(SessionEnded),
     Resync(Resync),
 }
 
@@ -263,6 +264,14 @@ pub struct MemberLeft {
     pub user_id: UserId,
 }
 
+/// `session_ended`: one of the user's sessions was signed out, revoked, or ended by a
+/// password change. Its own streams end after this event; the others learn of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    /// The session's public id (as `GET /api/auth/sessions` lists it).
+    pub session_id: String,
+}
+
 /// `resync`: the stream cannot resume where the client asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resync {
@@ -300,6 +309,7 @@ impl Payload {
             Payload::MemberJoined(_) => "member_joined",
             Payload::MemberLeft(_) => "member_left",
             Payload::Notification(_) => "notification",
+            Payload::SessionEnded(_) => "session_ended",
             Payload::Resync(_) => "resync",
         }
     }
@@ -327,6 +337,7 @@ impl Payload {
             Payload::MemberJoined(d) => text(d),
             Payload::MemberLeft(d) => text(d),
             Payload::Notification(d) => text(d),
+            Payload::SessionEnded(d) => text(d),
             Payload::Resync(d) => text(d),
         }
     }
@@ -541,6 +552,13 @@ impl Event {
             user_id: user_id.to_owned(),
             added,
             count,
+        }))
+    }
+
+    /// `session_ended`: the session `session_id` is over.
+    pub fn session_ended(session_id: &str) -> Self {
+        Self::durable(Payload::SessionEnded(SessionEnded {
+            session_id: session_id.to_owned(),
         }))
     }
 

@@ -210,7 +210,7 @@ pub(crate) fn stored_file_headers(headers: &mut HeaderMap) {
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
     );
     headers.insert(
         "cross-origin-resource-policy",

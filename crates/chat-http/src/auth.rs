@@ -53,7 +53,9 @@ struct PasswordBody {
     new_password: String,
 }
 
-/// The reply to a signup or login: the user and token, and the session cookie.
+/// The reply to a signup or login: the user and the session cookie, and for an API client
+/// the bearer token. A browser's page gets no token in the body: its session is the
+/// HttpOnly cookie alone, out of reach of any script in the page.
 fn signed_in(
     state: &AppState,
     status: StatusCode,
@@ -62,7 +64,11 @@ fn signed_in(
 ) -> Reply {
     let max_age = state.ports.settings.session_max.as_secs();
     let set_cookie = session_cookie::set(signed.token.expose(), max_age, client.https);
-    let body = json!({ "user": signed.user, "token": signed.token.expose() });
+    let body = if client.browser {
+        json!({ "user": signed.user })
+    } else {
+        json!({ "user": signed.user, "token": signed.token.expose() })
+    };
     let mut response = reply::json(status, body)?;
     response
         .headers_mut()

@@ -12,12 +12,12 @@ use axum::{
     },
     routing::{get, post},
 };
-use chat_core::events::{Frame, LiveStream, MAX_NOTIFICATION_BYTES, publish_key_matches};
+use chat_core::events::{Frame, LiveStream, MAX_NOTIFICATION_BYTES, check_publish_key};
 use serde::Deserialize;
 
 use crate::{
     ApiError, ApiJson, ApiQuery, AppState, Authenticated,
-    extract::bearer,
+    extract::{ClientInfo, bearer},
     reply::{self, Reply},
 };
 
@@ -64,7 +64,8 @@ async fn events(
     // The only parameter is an optional resume id: a query that does not parse has none.
     let query = query.map(|ApiQuery(q)| q).unwrap_or_default();
     let resume = last_event_id(&headers, &query);
-    let live = LiveStream::open(state.ports.clone(), session.user, resume).await?;
+    let live =
+        LiveStream::open(state.ports.clone(), session.user, Some(session.id), resume).await?;
     let frames = futures::stream::unfold(live, |mut live| async move {
         let frame = live.next().await?;
         Some((Ok::<_, Infallible>(to_sse(frame)), live))
@@ -93,7 +94,8 @@ impl FromRequestParts<AppState> for PublishKey {
             Some(Ok(token)) => token,
             _ => String::new(),
         };
-        if !publish_key_matches(&presented, configured) {
+        let client = ClientInfo::from_request_parts(parts, state).await?;
+        if !check_publish_key(&state.ports, &presented, configured, &client.address).await? {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_publish_key",

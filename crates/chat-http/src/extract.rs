@@ -30,11 +30,11 @@ pub struct Authenticated(pub Session);
 struct LookedUp(Option<Session>);
 
 /// The session token a request presents, and whether it came by cookie: the bearer token
-/// first, else the session cookie.
-fn credential(headers: &HeaderMap) -> Result<(String, bool), ApiError> {
+/// first, else the session cookie (over https, only the `__Host-` one).
+fn credential(uri: &axum::http::Uri, headers: &HeaderMap) -> Result<(String, bool), ApiError> {
     match bearer(headers) {
         Some(token) => Ok((token?, false)),
-        None => session_cookie::read(headers)
+        None => session_cookie::read(headers, came_over_https(uri, headers))
             .map(|raw| (raw, true))
             .ok_or_else(ApiError::unauthenticated),
     }
@@ -46,15 +46,11 @@ fn credential(headers: &HeaderMap) -> Result<(String, bool), ApiError> {
 /// for nearly every request), and what was found waits in the request's extensions for
 /// [`Authenticated`]. Any other request, an error, or a database behind takes the
 /// migrations' own check, and the session is then looked up again by the handler.
-pub(crate) async fn check_schema(
-    state: &AppState,
-    headers: &HeaderMap,
-    extensions: &mut axum::http::Extensions,
-) -> chat_core::Result<()> {
+pub(crate) async fn check_schema(state: &AppState, parts: &mut Parts) -> chat_core::Result<()> {
     if state.schema_known_current() {
         return Ok(());
     }
-    let token = credential(headers)
+    let token = credential(&parts.uri, &parts.headers)
         .ok()
         .and_then(|(raw, _)| SessionToken::parse(&raw));
     if let Some(token) = token
@@ -64,8 +60,8 @@ pub(crate) async fn check_schema(
         && version >= chat_core::migrations::latest_version()
     {
         match found {
-            Ok(session) => extensions.insert(LookedUp(Some(session))),
-            Err(chat_core::Error::Unauthenticated) => extensions.insert(LookedUp(None)),
+            Ok(session) => parts.extensions.insert(LookedUp(Some(session))),
+            Err(chat_core::Error::Unauthenticated) => parts.extensions.insert(LookedUp(None)),
             // Anything else is the handler's to report, by asking again.
             Err(_) => None,
         };
@@ -152,7 +148,7 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (raw, via_cookie) = credential(&parts.headers)?;
+        let (raw, via_cookie) = credential(&parts.uri, &parts.headers)?;
         let token = SessionToken::parse(&raw).ok_or_else(ApiError::unauthenticated)?;
         let session = match parts.extensions.remove::<LookedUp>() {
             Some(LookedUp(Some(session))) => session,
@@ -186,6 +182,17 @@ pub(crate) struct ClientInfo {
     pub user_agent: String,
     /// Whether the request came over https.
     pub https: bool,
+    /// Whether a browser sent it for a page ([`from_a_browser`]).
+    pub browser: bool,
+}
+
+/// Whether a browser sent the request: it carries `Sec-Fetch-Site` (every current browser
+/// sends it on every request) or `Origin` (browsers send it on every POST). Both are
+/// headers a page's scripts can neither set nor remove, so a script running in the page,
+/// an injected one included, cannot pass for an API client (ASVS 3.3.4). Other clients
+/// (curl, Node's fetch, SDKs) send neither.
+pub(crate) fn from_a_browser(headers: &HeaderMap) -> bool {
+    headers.contains_key("sec-fetch-site") || headers.contains_key(header::ORIGIN)
 }
 
 impl FromRequestParts<AppState> for ClientInfo {
@@ -213,6 +220,7 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .unwrap_or_default()
                 .to_owned(),
             https: came_over_https(&parts.uri, &parts.headers),
+            browser: from_a_browser(&parts.headers),
         })
     }
 }

@@ -133,7 +133,10 @@ where
         .fallback(fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), ensure_schema))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -143,26 +146,45 @@ async fn ensure_schema(State(state): State<AppState>, request: Request, next: Ne
     let (mut parts, body) = request.into_parts();
     if parts.uri.path().starts_with("/api/")
         && parts.uri.path() != "/api/health"
-        && let Err(e) = extract::check_schema(&state, &parts.headers, &mut parts.extensions).await
+        && let Err(e) = extract::check_schema(&state, &mut parts).await
     {
         return axum::response::IntoResponse::into_response(ApiError::from(e));
     }
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// The policy of every response that sets none of its own (the API's JSON, its errors,
+/// the event stream): it loads nothing, runs nothing and is framed by nobody. The page
+/// (`web::CONTENT_SECURITY_POLICY`) and stored files set theirs.
+pub const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// Headers every response carries; over https also `Strict-Transport-Security`, so the
-/// browser never tries plain http for this host again (browsers ignore the header on
-/// plain http, so a client claiming https by `X-Forwarded-Proto` gains nothing).
-async fn security_headers(request: Request, next: Next) -> Response {
+/// browser never tries plain http for this host (nor, by default, its subdomains) again
+/// (browsers ignore the header on plain http, so a client claiming https by
+/// `X-Forwarded-Proto` gains nothing). `Cross-Origin-Opener-Policy` keeps a window this
+/// site opens, or that opens it, from holding a handle on the other.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let https = extract::came_over_https(request.uri(), request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
+            HeaderValue::from_static(if state.ports.settings.hsts_include_subdomains {
+                "max-age=31536000; includeSubDomains"
+            } else {
+                "max-age=31536000"
+            }),
         );
     }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(API_CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

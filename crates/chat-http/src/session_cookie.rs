@@ -11,9 +11,11 @@ pub const SESSION_COOKIE: &str = "chat_session";
 /// page cannot plant or overwrite it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-chat_session";
 
-/// The session cookie's value, if sent: the `__Host-` one first, else the plain one (http,
-/// or a cookie set before the prefix was used).
-pub(crate) fn read(headers: &HeaderMap) -> Option<String> {
+/// The session cookie's value, if sent. Over https only the `__Host-` one counts: a plain
+/// cookie there may have been planted by a sibling subdomain or a plain-http page on the
+/// same host (ASVS 3.3.1). Over http (a laptop's `spin up`) the plain one, else the
+/// `__Host-` one.
+pub(crate) fn read(headers: &HeaderMap, https: bool) -> Option<String> {
     let cookies = || {
         headers
             .get_all(header::COOKIE)
@@ -22,9 +24,14 @@ pub(crate) fn read(headers: &HeaderMap) -> Option<String> {
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
     };
-    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
-        .into_iter()
-        .find_map(|wanted| cookies().find(|c| c.name() == wanted))
+    let names: &[&str] = if https {
+        &[SECURE_SESSION_COOKIE]
+    } else {
+        &[SESSION_COOKIE, SECURE_SESSION_COOKIE]
+    };
+    names
+        .iter()
+        .find_map(|wanted| cookies().find(|c| c.name() == *wanted))
         .map(|c| c.value().trim().to_owned())
 }
 
@@ -85,18 +92,25 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let h = headers(&["a=1; chat_session=tok; b=2", "c=3"]);
-        assert_eq!(read(&h).as_deref(), Some("tok"));
-        assert_eq!(read(&headers(&["chat_sessionx=1"])), None);
-        assert_eq!(read(&headers(&[])), None);
+        assert_eq!(read(&h, false).as_deref(), Some("tok"));
+        assert_eq!(read(&headers(&["chat_sessionx=1"]), false), None);
+        assert_eq!(read(&headers(&[]), false), None);
     }
 
     #[test]
-    fn the_host_prefixed_cookie_wins_over_a_plain_one() {
-        let both = headers(&["chat_session=old; __Host-chat_session=new"]);
-        assert_eq!(read(&both).as_deref(), Some("new"));
+    fn over_https_only_the_host_prefixed_cookie_counts() {
+        let both = headers(&["chat_session=planted; __Host-chat_session=real"]);
+        assert_eq!(read(&both, true).as_deref(), Some("real"));
         assert_eq!(
-            read(&headers(&["chat_session=old"])).as_deref(),
-            Some("old")
+            read(&headers(&["chat_session=planted"]), true),
+            None,
+            "a plain cookie could come from a sibling subdomain"
+        );
+        // Plain http has only the plain cookie (browsers keep `__Host-` to https).
+        assert_eq!(read(&both, false).as_deref(), Some("planted"));
+        assert_eq!(
+            read(&headers(&["__Host-chat_session=real"]), false).as_deref(),
+            Some("real")
         );
     }
 

@@ -256,14 +256,20 @@ impl<'a> Accounts<'a> {
             &[Value::from(hash), Value::from(session.user.id.as_str())],
         )
         .await?;
-        tx.execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2",
-            &[
-                Value::from(session.user.id.as_str()),
-                Value::from(session.id.as_str()),
-            ],
-        )
-        .await?;
-        tx.commit().await
+        let ended = tx
+            .query(
+                "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING id",
+                &[
+                    Value::from(session.user.id.as_str()),
+                    Value::from(session.id.as_str()),
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        let ended = ended
+            .iter()
+            .map(|row| row.get::<String>(0))
+            .collect::<Result<Vec<_>>>()?;
+        self.announce_ended(&session.user.id, &ended).await
     }
 }

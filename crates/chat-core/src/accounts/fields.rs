@@ -62,7 +62,8 @@ impl Password {
     }
 }
 
-/// A display name: 1-64 characters after trimming, no control characters.
+/// A display name: 1-64 characters after trimming, nothing deceptive
+/// ([`crate::text::is_deceptive`]: control, bidi or invisible characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -71,10 +72,10 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self> {
         let trimmed = raw.trim();
         let chars = trimmed.chars().count();
-        if !(1..=64).contains(&chars) || trimmed.chars().any(char::is_control) {
+        if !(1..=64).contains(&chars) || crate::text::is_deceptive(trimmed) {
             return Err(Error::invalid(
                 "invalid_display_name",
-                "display name must be 1-64 characters without control characters",
+                "display name must be 1-64 characters without control, bidi or invisible formatting characters",
             ));
         }
         Ok(DisplayName(trimmed.to_owned()))

@@ -7,9 +7,12 @@ use sha2::{Digest, Sha256};
 
 use super::{Accounts, User, credentials::truncate};
 use crate::{
-    Error, Result, ids,
+    Error, Result, ResultExt,
+    events::outbox,
+    ids::{self, UserId},
     ports::{Random, Row, Value},
     time::{millis, rfc3339_ms},
+    vocabulary::Event,
 };
 
 /// A bearer token as the client holds it: 64 lower-case hex characters.
@@ -234,7 +237,30 @@ impl Accounts<'_> {
 
     /// Revokes the session.
     pub async fn logout(&self, session: &Session) -> Result<()> {
-        self.delete_session(&session.id).await
+        self.delete_session(&session.id).await?;
+        self.announce_ended(&session.user.id, std::slice::from_ref(&session.id))
+            .await
+    }
+
+    /// Tells the user's streams that these sessions are over: each session's own streams
+    /// end on it within moments instead of running to their natural end (ASVS 3.3.1, 7.4.1),
+    /// and the others (the settings' list of sessions) learn of it. Durable, through the
+    /// outbox: a bus down now delivers it in a later round.
+    pub(super) async fn announce_ended(
+        &self,
+        user_id: &UserId,
+        session_ids: &[String],
+    ) -> Result<()> {
+        for id in session_ids {
+            outbox::deliver(
+                self.ports,
+                std::slice::from_ref(user_id),
+                Event::session_ended(id),
+            )
+            .await
+            .context("announcing an ended session")?;
+        }
+        Ok(())
     }
 
     /// The user's live sessions, most recently used first.
@@ -281,7 +307,8 @@ impl Accounts<'_> {
         if deleted.is_empty() {
             return Err(Error::NotFound { what: "session" });
         }
-        Ok(())
+        self.announce_ended(&session.user.id, &[id.to_owned()])
+            .await
     }
 }
 

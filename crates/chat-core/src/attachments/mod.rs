@@ -91,13 +91,13 @@ pub(crate) fn attachments_from(json: &str) -> Result<Vec<Attachment>> {
 /// `evil\u{202E}gnp.exe` read as `evilexe.png`); `invalid_file_name` otherwise.
 pub fn parse_file_name(raw: &str) -> Result<String> {
     let name = raw.trim();
-    let tricky = |c: char| {
-        c.is_control()
-            || matches!(c, '/' | '\\')
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
     let count = name.chars().count();
-    if !(1..=255).contains(&count) || name.chars().any(tricky) || name == "." || name == ".." {
+    if !(1..=255).contains(&count)
+        || crate::text::is_deceptive(name)
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+    {
         return Err(Error::invalid(
             "invalid_file_name",
             "a file name is 1-255 characters, without control or invisible formatting characters or path separators",

@@ -38,11 +38,7 @@ fn one_line(raw: &str, max: usize, code: &'static str, what: &str) -> Result<Opt
     if text.is_empty() {
         return Ok(None);
     }
-    let tricky = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
-    if text.chars().count() > max || text.chars().any(tricky) {
+    if text.chars().count() > max || crate::text::is_deceptive(text) {
         return Err(Error::invalid(
             code,
             format!(

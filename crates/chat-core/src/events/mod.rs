@@ -6,5 +6,5 @@ pub(crate) mod outbox;
 mod publish;
 mod stream;
 
-pub use publish::{MAX_NOTIFICATION_BYTES, publish, publish_key_matches};
+pub use publish::{MAX_NOTIFICATION_BYTES, check_publish_key, publish, publish_key_matches};
 pub use stream::{Frame, LiveStream};

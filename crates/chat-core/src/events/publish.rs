@@ -7,7 +7,7 @@ use crate::{
     Error, Ports, Result,
     accounts::Username,
     ids::UserId,
-    ports::Value,
+    ports::{Rate, Value},
     throttle::{self, Action},
     vocabulary::Event,
 };
@@ -26,6 +26,34 @@ pub fn publish_key_matches(presented: &str, configured: &str) -> bool {
         .zip(b.iter())
         .fold(0u8, |diff, (x, y)| diff | (x ^ y))
         == 0
+}
+
+/// Wrong publish keys one client address may present: 10, then 10 an hour. Once they are
+/// spent, every key from there is refused (429) before it is compared, right or wrong, so
+/// guessing learns nothing more.
+fn wrong_key_rate() -> Rate {
+    Rate::per_window(10, std::time::Duration::from_secs(3600))
+}
+
+/// Checks a presented publish key for a client address: whether it is the configured one
+/// (a wrong one spends one of the address's guesses); 429 while the address has none left.
+pub async fn check_publish_key(
+    ports: &Ports,
+    presented: &str,
+    configured: &str,
+    client_address: &str,
+) -> Result<bool> {
+    let key = format!("publish-key-failures:{client_address}");
+    ports
+        .limiter
+        .check(&key, wrong_key_rate())
+        .await?
+        .into_result()?;
+    if publish_key_matches(presented, configured) {
+        return Ok(true);
+    }
+    ports.limiter.acquire(&key, wrong_key_rate()).await?;
+    Ok(false)
 }
 
 /// Delivers `body` (a JSON object) to `username`'s streams; 404 for unknown users.

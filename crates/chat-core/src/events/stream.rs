@@ -61,6 +61,8 @@ pub enum Frame {
 pub struct LiveStream {
     ports: Ports,
     user: User,
+    /// The session the stream was opened with: a `session_ended` for it ends the stream.
+    session_id: Option<String>,
     stream_id: String,
     cursor: EventId,
     started_ms: i64,
@@ -90,7 +92,13 @@ fn random_below(ports: &Ports, bound: i64) -> Result<i64> {
 impl LiveStream {
     /// Opens a stream for `user`, resuming after `last_event_id` when given. A cursor that
     /// is unknown or older than what the inbox retains starts the stream with `resync`.
-    pub async fn open(ports: Ports, user: User, last_event_id: Option<&str>) -> Result<Self> {
+    /// With `session_id`, the stream ends once that session does (`session_ended`).
+    pub async fn open(
+        ports: Ports,
+        user: User,
+        session_id: Option<String>,
+        last_event_id: Option<&str>,
+    ) -> Result<Self> {
         let inbox = ports.inbox.clone();
         let started_ms = ports.clock.now_ms();
         let mut pending = std::collections::VecDeque::new();
@@ -151,6 +159,7 @@ impl LiveStream {
             renew_due: false,
             ports,
             user,
+            session_id,
             stream_id,
             cursor,
             started_ms,
@@ -233,10 +242,22 @@ impl LiveStream {
                 Err(e) => eprintln!("event stream {}: presence check: {e}", self.stream_id),
             }
         }
+        let own_session_ended = matches!(
+            (&event.payload, &self.session_id),
+            (Payload::SessionEnded(ended), Some(mine)) if ended.session_id == *mine
+        );
         self.pending.push_back(Frame::Event {
             id: id.0,
             payload: Box::new(event.payload),
         });
+        if own_session_ended {
+            // Signed out: the client hears why, then the stream ends and its reconnect
+            // is refused. The lease goes at once (no reconnect is coming).
+            self.finished = true;
+            if let Err(e) = leases::release(&self.ports, &self.stream_id, Duration::ZERO).await {
+                eprintln!("event stream {}: releasing lease: {e}", self.stream_id);
+            }
+        }
     }
 
     /// Renews this stream's lease and does the rounds.

@@ -11,12 +11,12 @@ use crate::{
     vocabulary::Event,
 };
 
-/// A status message: 0-140 characters, no control characters.
+/// A status message: 0-140 characters, nothing deceptive ([`crate::text::is_deceptive`]).
 fn parse_status_message(raw: &str) -> Result<String> {
-    if raw.chars().count() > 140 || raw.chars().any(char::is_control) {
+    if raw.chars().count() > 140 || crate::text::is_deceptive(raw) {
         return Err(Error::invalid(
             "invalid_status_message",
-            "status message must be at most 140 characters without control characters",
+            "status message must be at most 140 characters without control, bidi or invisible formatting characters",
         ));
     }
     Ok(raw.to_owned())

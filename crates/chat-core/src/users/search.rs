@@ -1,7 +1,12 @@
 //! Finding people: by exact username, or by a prefix of username or display name.
 
 use super::{UserSummary, Users, summary};
-use crate::{Error, Result, ports::Value, relations::hides_from_sql};
+use crate::{
+    Error, Result,
+    ports::Value,
+    relations::hides_from_sql,
+    throttle::{self, Action},
+};
 
 /// Most results a search returns.
 pub const SEARCH_LIMIT: i64 = 20;
@@ -37,6 +42,7 @@ impl Users<'_> {
     /// ordered by username; never the caller, never someone who blocked the caller.
     pub async fn search(&self, query: &str) -> Result<Vec<UserSummary>> {
         let prefix = parse_query(query)?;
+        throttle::take(self.ports, Action::People, &self.me.id).await?;
         let mut params = self.viewer_params();
         params.push(Value::from(prefix.as_str()));
         params.push(Value::from(format!("{prefix}{}", char::MAX)));
@@ -47,6 +53,7 @@ impl Users<'_> {
 
     /// The user called `username`; 404 when unknown or when they blocked the caller.
     pub async fn lookup(&self, username: &str) -> Result<UserSummary> {
+        throttle::take(self.ports, Action::People, &self.me.id).await?;
         self.visible(username).await
     }
 }
