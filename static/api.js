@@ -121,7 +121,14 @@ export const api = {
   session: () => request("GET", "/api/auth/session"),
   signup: (username, password, display_name) =>
     request("POST", "/api/auth/signup", display_name ? { username, password, display_name } : { username, password }),
+  /** `{user}` signed in, or `{second_factor_required, challenge}` waiting for a code. */
   login: (username, password) => request("POST", "/api/auth/login", { username, password }),
+  loginSecondFactor: (challenge, code) => request("POST", "/api/auth/login/second-factor", { challenge, code }),
+  secondFactor: () => request("GET", "/api/auth/second-factor"),
+  startTotp: (password) => request("POST", "/api/auth/second-factor/totp", { password }),
+  confirmTotp: (code) => request("POST", "/api/auth/second-factor/totp/confirm", { code }),
+  removeSecondFactor: (password) => request("POST", "/api/auth/second-factor/remove", { password }),
+  renewRecoveryCodes: (password) => request("POST", "/api/auth/second-factor/recovery-codes", { password }),
   logout: () => request("POST", "/api/auth/logout"),
   changePassword: (current_password, new_password) =>
     request("POST", "/api/auth/password", { current_password, new_password }),

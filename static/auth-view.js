@@ -47,6 +47,7 @@ function selectTab(which) {
   $("tab-signup").setAttribute("aria-selected", String(!login));
   $("login-form").hidden = !login;
   $("signup-form").hidden = login;
+  $("code-form").hidden = true;
   (login ? $("login-username") : $("signup-username")).focus();
 }
 
@@ -76,15 +77,61 @@ export function setupAuth(onSignedIn) {
     const button = loginForm.querySelector("[type=submit]");
     button.disabled = true;
     try {
-      const { user } = await api.login(username, password);
+      const answer = await api.login(username, password);
       button.disabled = false;
       loginForm.reset();
-      onSignedIn(user);
+      if (answer.second_factor_required) askForCode(answer.challenge);
+      else onSignedIn(answer.user);
     } catch (error) {
       button.disabled = false;
       if (error.status === 429) waitOut(loginForm, $("login-error"), error.retryAfter);
       else if (error.code === "invalid_credentials") $("login-error").textContent = "Wrong username or password.";
       else $("login-error").textContent = error.message;
+    }
+  });
+
+  // The second step of a login with an authenticator: the password was right, the server
+  // holds a challenge for five minutes and five wrong codes.
+  const codeForm = $("code-form");
+  let challenge = null;
+  const backToPassword = (message = "") => {
+    challenge = null;
+    codeForm.reset();
+    codeForm.hidden = true;
+    loginForm.hidden = false;
+    $("login-error").textContent = message;
+    $("login-username").focus();
+  };
+  function askForCode(issued) {
+    challenge = issued;
+    loginForm.hidden = true;
+    codeForm.hidden = false;
+    fieldError("login-code", "");
+    $("code-error").textContent = "";
+    $("login-code").focus();
+  }
+  $("code-back").addEventListener("click", () => backToPassword());
+  codeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = $("login-code").value.trim();
+    if (!fieldError("login-code", code ? "" : "Enter the code.")) return;
+    $("code-error").textContent = "";
+    const button = codeForm.querySelector("[type=submit]");
+    button.disabled = true;
+    try {
+      const { user } = await api.loginSecondFactor(challenge, code);
+      button.disabled = false;
+      challenge = null;
+      codeForm.reset();
+      codeForm.hidden = true;
+      loginForm.hidden = false;
+      onSignedIn(user);
+    } catch (error) {
+      button.disabled = false;
+      if (error.code === "invalid_challenge") backToPassword("That sign-in expired. Enter your password again.");
+      else if (error.status === 429) waitOut(codeForm, $("code-error"), error.retryAfter);
+      else if (error.code === "invalid_code") fieldError("login-code", "That code is not right. Try the newest one.");
+      else $("code-error").textContent = error.message;
     }
   });
 

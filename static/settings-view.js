@@ -1,4 +1,5 @@
-// The settings dialog: display name, profile picture (avatar-editor.js), password change, signed-in sessions (revocable),
+// The settings dialog: display name, profile picture (avatar-editor.js), password change,
+// two-step sign-in (second-factor-view.js), signed-in sessions (revocable),
 // blocked people, desktop notifications, and signing out.
 
 import { api } from "./api.js";
@@ -9,6 +10,7 @@ import { checkDisplayName, checkPassword } from "./limits.js";
 import { toast } from "./contacts-view.js";
 import { changed, loadFriends, store, subscribe } from "./state.js";
 import { renderAvatarSettings, setupAvatarEditor } from "./avatar-editor.js";
+import { renderSecondFactor, setupSecondFactor } from "./second-factor-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -73,6 +75,7 @@ export function setupSettings(onSignedOut) {
     if (dialog.open) renderSessions();
   });
   setupAvatarEditor();
+  setupSecondFactor();
 
   $("profile-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -136,6 +139,7 @@ export function openSettings() {
   $("password-status").textContent = "";
   renderAvatarSettings();
   renderSessions();
+  renderSecondFactor();
   renderBlocked();
   renderNotifications();
   $("pref-sounds").checked = attention().sounds;

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChatServer, HOST, png, sseEvents, uniqueName } from "./harness.mjs";
+import { ChatServer, HOST, png, sseEvents, totp, uniqueName } from "./harness.mjs";
 
 const PUBLISH_KEY = "api-test-publish-key-0123456789-abcdefghijklmnopqrstuvwxyz";
 // Short leases and heartbeats, so "offline" is seen within seconds.
@@ -273,4 +273,22 @@ test("the signup throttle counts the real peer, whatever address headers the cli
   } finally {
     await strict.stop();
   }
+});
+
+test("with an authenticator set up, a login waits for its code", async () => {
+  const ann = await person("totp");
+  const setup = await as(ann, "POST", "/api/auth/second-factor/totp", { password: "long enough 1" });
+  assert.equal(setup.status, 200);
+  const confirmed = await as(ann, "POST", "/api/auth/second-factor/totp/confirm", { code: totp(setup.body.secret) });
+  assert.equal(confirmed.status, 200);
+  assert.equal(confirmed.body.recovery_codes.length, 10);
+  const login = await server.api("POST", "/api/auth/login", { body: { username: ann.username, password: "long enough 1" } });
+  assert.equal(login.status, 202);
+  assert.equal(login.body.token, undefined);
+  const finish = (code) => server.api("POST", "/api/auth/login/second-factor", { body: { challenge: login.body.challenge, code } });
+  assert.equal((await finish(totp(setup.body.secret))).body.error.code, "invalid_code", "that code was used");
+  const signed = await finish(totp(setup.body.secret, 1));
+  assert.equal(signed.status, 200);
+  assert.equal(signed.body.user.id, ann.id);
+  assert.equal(signed.body.token.length, 64);
 });

@@ -8,6 +8,7 @@
 // (scripts/cluster.mjs), reached through the proxy.
 // CHAT_SPIN is the Spin CLI to use (scripts/test.sh finds it); CHROMIUM the browser.
 
+import { createHmac } from "node:crypto";
 import zlib from "node:zlib";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync, openSync } from "node:fs";
@@ -322,4 +323,17 @@ export function png(width, height) {
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([220, 40, 40]))]);
   const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
   return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** An authenticator app: the RFC 6238 code of a base32 key, `steps` steps from now. */
+export function totp(key, steps = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of key.replace(/\s+/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = Buffer.from(bits.match(/.{8}/g).map((b) => Number.parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+  const mac = createHmac("sha1", bytes).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
 }

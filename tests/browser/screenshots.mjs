@@ -183,6 +183,17 @@ try {
   await bob.page.locator(".toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
   await bob.page.screenshot({ path: join(out, "phone-contacts.png") });
 
+  // Bob sets up two-step sign-in on his phone: the key as a QR code and typed.
+  await bob.page.click("#me button[aria-label=Settings]");
+  await bob.page.click("#two-step-enable");
+  await bob.page.fill("#two-step-password", bob.password);
+  await bob.page.click("#two-step-password-form [type=submit]");
+  await bob.page.waitForSelector("#two-step-qr svg path");
+  await bob.page.locator("#two-step-setup").scrollIntoViewIfNeeded();
+  await bob.page.screenshot({ path: join(out, "phone-two-step.png") });
+  await bob.page.click("#two-step-setup .two-step-cancel");
+  await bob.page.keyboard.press("Escape");
+
   const dark = await openPerson(server, { viewport: { width: 1280, height: 800 } });
   await dark.page.emulateMedia({ colorScheme: "dark" });
   await dark.page.click("#tab-login");

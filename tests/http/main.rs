@@ -12,4 +12,5 @@ mod foundation;
 mod fuzz;
 mod manifest;
 mod per_request;
+mod second_factor;
 mod users;

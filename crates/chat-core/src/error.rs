@@ -23,6 +23,15 @@ pub enum Error {
     /// Login with a wrong username or password (401); which one is never said.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// A sign-in step refused for a reason the caller may know (401): a wrong second-factor
+    /// code, an expired login challenge.
+    #[error("{message}")]
+    SignInRefused {
+        /// Stable machine-readable code, e.g. `invalid_code`.
+        code: &'static str,
+        /// Human-readable explanation.
+        message: String,
+    },
     /// Authenticated but not allowed (403).
     #[error("{message}")]
     Forbidden {
@@ -99,6 +108,14 @@ impl Error {
     /// A 409 with a stable code and a message for the caller.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 401 for a sign-in step, with a stable code and a message for the caller.
+    pub fn sign_in_refused(code: &'static str, message: impl Into<String>) -> Self {
+        Error::SignInRefused {
             code,
             message: message.into(),
         }

@@ -1,6 +1,6 @@
-//! The `/api/auth/...` routes: signup, login, logout, the current session, password
-//! change, and the caller's sessions. The extractors they use live in `extract.rs`, the
-//! cookie in `session_cookie.rs`.
+//! The `/api/auth/...` routes: signup, login (and its second factor), logout, the current
+//! session, password change, the caller's sessions, and setting up the second factor. The
+//! extractors they use live in `extract.rs`, the cookie in `session_cookie.rs`.
 
 use axum::{
     Router,
@@ -8,7 +8,7 @@ use axum::{
     http::{StatusCode, header},
     routing::{delete, get, post},
 };
-use chat_core::accounts::{Accounts, LoginAttempt};
+use chat_core::accounts::{Accounts, LoginAttempt, LoginOutcome};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -23,11 +23,39 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/auth/signup", post(signup))
         .route("/api/auth/login", post(login))
+        .route("/api/auth/login/second-factor", post(login_second_factor))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/session", get(current_session))
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(revoke_session))
+        .route("/api/auth/second-factor", get(second_factor))
+        .route("/api/auth/second-factor/totp", post(start_totp))
+        .route("/api/auth/second-factor/totp/confirm", post(confirm_totp))
+        .route("/api/auth/second-factor/remove", post(remove_second_factor))
+        .route(
+            "/api/auth/second-factor/recovery-codes",
+            post(renew_recovery_codes),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecondFactorBody {
+    challenge: String,
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordOnlyBody {
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
 }
 
 #[derive(Deserialize)]
@@ -100,7 +128,7 @@ async fn login(
     client: ClientInfo,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Reply {
-    let signed = Accounts::new(&state.ports)
+    let outcome = Accounts::new(&state.ports)
         .login(LoginAttempt {
             username: &body.username,
             password: &body.password,
@@ -108,7 +136,86 @@ async fn login(
             user_agent: &client.user_agent,
         })
         .await?;
+    match outcome {
+        LoginOutcome::SignedIn(signed) => signed_in(&state, StatusCode::OK, &client, signed),
+        // The password was right; no session until the second factor is (202: accepted,
+        // not done).
+        LoginOutcome::SecondFactorRequired {
+            challenge,
+            expires_in,
+        } => reply::json(
+            StatusCode::ACCEPTED,
+            json!({
+                "second_factor_required": true,
+                "challenge": challenge.expose(),
+                "expires_in": expires_in,
+            }),
+        ),
+    }
+}
+
+async fn login_second_factor(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<SecondFactorBody>,
+) -> Reply {
+    let signed = Accounts::new(&state.ports)
+        .finish_login(&body.challenge, &body.code)
+        .await?;
     signed_in(&state, StatusCode::OK, &client, signed)
+}
+
+async fn second_factor(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+) -> Reply {
+    reply::ok(Accounts::new(&state.ports).second_factor(&session).await?)
+}
+
+async fn start_totp(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiJson(body): ApiJson<PasswordOnlyBody>,
+) -> Reply {
+    reply::ok(
+        Accounts::new(&state.ports)
+            .start_totp(&session, &body.password)
+            .await?,
+    )
+}
+
+async fn confirm_totp(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiJson(body): ApiJson<CodeBody>,
+) -> Reply {
+    let codes = Accounts::new(&state.ports)
+        .confirm_totp(&session, &body.code)
+        .await?;
+    reply::ok(json!({ "recovery_codes": codes }))
+}
+
+async fn remove_second_factor(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiJson(body): ApiJson<PasswordOnlyBody>,
+) -> Reply {
+    Accounts::new(&state.ports)
+        .remove_second_factor(&session, &body.password)
+        .await?;
+    reply::no_content()
+}
+
+async fn renew_recovery_codes(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiJson(body): ApiJson<PasswordOnlyBody>,
+) -> Reply {
+    let codes = Accounts::new(&state.ports)
+        .renew_recovery_codes(&session, &body.password)
+        .await?;
+    reply::ok(json!({ "recovery_codes": codes }))
 }
 
 async fn logout(

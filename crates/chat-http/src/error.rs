@@ -133,6 +133,9 @@ impl From<Error> for ApiError {
                 "invalid_credentials",
                 "invalid username or password",
             ),
+            Error::SignInRefused { code, message } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+            }
             Error::Forbidden { code, message } => {
                 ApiError::new(StatusCode::FORBIDDEN, code, message)
             }

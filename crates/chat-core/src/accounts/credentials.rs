@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{
-    DisplayName, Password, Session, SignedIn, User, Username,
+    DisplayName, LoginOutcome, Password, Session, SignedIn, User, Username,
     password::{self, HashCost},
 };
 use crate::{
@@ -140,7 +140,9 @@ impl<'a> Accounts<'a> {
     /// Taking first means parallel guesses cannot all pass a check made before any of them
     /// is counted. A success gives the (username, address) bucket back. Unknown users and
     /// wrong passwords fail alike, in about the same time.
-    pub async fn login(&self, attempt: LoginAttempt<'_>) -> Result<SignedIn> {
+    /// With an authenticator set up, the right password opens a challenge for its code
+    /// instead of a session ([`LoginOutcome::SecondFactorRequired`]).
+    pub async fn login(&self, attempt: LoginAttempt<'_>) -> Result<LoginOutcome> {
         let (user_rate, ip_rate) = self.login_rates();
         let user_key = format!(
             "login:user:{}:{}",
@@ -198,8 +200,12 @@ impl<'a> Accounts<'a> {
             }
             hash = rehashed;
         }
+        if self.totp_confirmed(&user.id).await? {
+            return self.open_challenge(&user, &hash, attempt.user_agent).await;
+        }
         self.open_session(user, attempt.user_agent, Some(&hash))
             .await
+            .map(LoginOutcome::SignedIn)
     }
 
     async fn find_with_hash(&self, username: &Username) -> Result<Option<(User, String)>> {
@@ -223,11 +229,15 @@ impl<'a> Accounts<'a> {
         }
     }
 
-    /// Replaces the password after checking the current one, and revokes every other
-    /// session of the user. Each attempt takes a token from the user's own bucket (at the
-    /// login rate) before the current password is checked; a success gives it back. A
-    /// stolen session can so guess the current password no faster than a login could.
-    pub async fn change_password(&self, session: &Session, current: &str, new: &str) -> Result<()> {
+    /// Checks the caller's current password, before a change to how they sign in. Each
+    /// attempt takes a token from the user's own bucket (at the login rate) before the
+    /// password is checked; a success gives it back. A stolen session can so guess the
+    /// password no faster than a login could. 403 `invalid_credentials` when wrong.
+    pub(super) async fn check_current_password(
+        &self,
+        session: &Session,
+        current: &str,
+    ) -> Result<()> {
         let (user_rate, _) = self.login_rates();
         let user_key = format!("password:user:{}", session.user.id);
         self.ports
@@ -246,7 +256,14 @@ impl<'a> Accounts<'a> {
                 "the current password is wrong",
             ));
         }
-        self.ports.limiter.reset(&user_key).await?;
+        self.ports.limiter.reset(&user_key).await
+    }
+
+    /// Replaces the password after checking the current one, and revokes every other
+    /// session of the user.
+    pub async fn change_password(&self, session: &Session, current: &str, new: &str) -> Result<()> {
+        self.check_current_password(session, current).await?;
+        let username = Username::parse(&session.user.username)?;
         let new = Password::parse(new, &username)?;
         self.hash_slot().await?;
         let hash = password::hash(new.expose(), self.cost(), self.ports.random.as_ref())?;

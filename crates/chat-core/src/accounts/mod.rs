@@ -4,11 +4,13 @@
 mod credentials;
 mod fields;
 mod password;
+mod second_factor;
 mod sessions;
 mod user;
 
 pub use credentials::{Accounts, LoginAttempt};
 pub use fields::{DisplayName, Password, Username};
 pub use password::HashCost;
+pub use second_factor::{LoginOutcome, SecondFactorStatus, TotpSetup};
 pub use sessions::{Session, SessionInfo, SessionToken, SignedIn};
 pub use user::User;

@@ -1,0 +1,542 @@
+//! The second factor: an authenticator app's codes (TOTP, RFC 6238, computed by `totp-rs`:
+//! six digits, 30-second steps, HMAC-SHA-1, what every authenticator app reads from an
+//! `otpauth://` link or its QR code) and ten single-use recovery codes for a lost phone.
+//! Set up in two steps (a secret, then a code that proves the app has it), asked at login
+//! after the password (`login_challenges`), removed or re-coded only with the password.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+use super::{Accounts, Session, SessionToken, SignedIn, User};
+use crate::{
+    Error, Result, ResultExt,
+    ids::UserId,
+    ports::{Rate, Value},
+};
+
+/// Seconds per code.
+const STEP_SECONDS: u64 = 30;
+/// Codes one step either side of now are accepted too (a phone's clock a little off).
+const SKEW_STEPS: i64 = 1;
+/// How long a login waits for its second factor.
+const CHALLENGE_MS: i64 = 5 * 60 * 1000;
+/// Wrong codes one challenge takes before it dies (the password is asked again).
+const CHALLENGE_WRONG_CODES: i64 = 5;
+/// Recovery codes in a set.
+const RECOVERY_CODES: usize = 10;
+/// The issuer an authenticator app shows beside the account.
+const ISSUER: &str = "Chat";
+
+/// What `GET /api/auth/second-factor` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecondFactorStatus {
+    /// Whether an authenticator is confirmed (and asked at login).
+    pub totp: bool,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: i64,
+}
+
+/// An authenticator being set up: the secret to type in, and the link its QR code carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TotpSetup {
+    /// Base32, as apps take it typed in.
+    pub secret: String,
+    /// `otpauth://totp/...`: what the page draws as a QR code.
+    pub otpauth_uri: String,
+}
+
+/// How a login with the right password ends: a session, or a wait for the second factor.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// No second factor is set up: signed in.
+    SignedIn(SignedIn),
+    /// An authenticator is set up: `POST /api/auth/login/second-factor` with this
+    /// challenge (shown once, like a session token) and a code.
+    SecondFactorRequired {
+        /// The challenge token.
+        challenge: SessionToken,
+        /// Seconds it stays good.
+        expires_in: i64,
+    },
+}
+
+/// 401 `invalid_code`: a wrong, reused or malformed code.
+fn invalid_code() -> Error {
+    Error::sign_in_refused("invalid_code", "that code is not right; try the newest one")
+}
+
+/// A recovery code as typed, folded to the stored form: lower case, no spaces or dashes.
+fn fold_recovery_code(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn sha256_hex(text: &str) -> String {
+    crate::ids::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Equal in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
+/// The code generator for a stored base32 secret.
+fn generator(secret: &str) -> Result<Totp> {
+    let secret =
+        Secret::try_from_base32(secret).map_err(|e| Error::Data(format!("totp secret: {e}")))?;
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(0)
+        .with_step_duration(STEP_SECONDS)
+        .with_secret(secret)
+        .build()
+        .map_err(|e| Error::Data(format!("totp secret: {e}")))
+}
+
+/// The time step `code` is right for, near `now_ms` and after `last_step`; `None` if none.
+fn matching_step(secret: &str, code: &str, now_ms: i64, last_step: i64) -> Result<Option<i64>> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let totp = generator(secret)?;
+    let now_step = now_ms.div_euclid(1000) / STEP_SECONDS as i64;
+    let mut found = None;
+    // Every candidate is computed, matched or not: the time taken says nothing.
+    for step in now_step - SKEW_STEPS..=now_step + SKEW_STEPS {
+        let Ok(time) = u64::try_from(step * STEP_SECONDS as i64) else {
+            continue;
+        };
+        if same(&totp.generate(time).to_string(), code) && step > last_step && found.is_none() {
+            found = Some(step);
+        }
+    }
+    Ok(found)
+}
+
+/// `otpauth://totp/Chat:alice?secret=...&issuer=Chat&...` (usernames are `[a-z0-9_-]`,
+/// nothing to escape).
+fn otpauth_uri(username: &str, secret: &str) -> String {
+    format!(
+        "otpauth://totp/{ISSUER}:{username}?secret={secret}&issuer={ISSUER}&algorithm=SHA1&digits=6&period={STEP_SECONDS}"
+    )
+}
+
+impl Accounts<'_> {
+    /// Whether `user_id` has a confirmed authenticator.
+    pub(super) async fn totp_confirmed(&self, user_id: &UserId) -> Result<bool> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT 1 FROM totp WHERE user_id = ?1 AND confirmed_at_ms IS NOT NULL",
+                &[Value::from(user_id)],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// The caller's second factor: authenticator on or off, recovery codes left.
+    pub async fn second_factor(&self, session: &Session) -> Result<SecondFactorStatus> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM totp WHERE user_id = ?1 AND confirmed_at_ms IS NOT NULL),
+                        (SELECT count(*) FROM recovery_codes WHERE user_id = ?1)",
+                &[Value::from(&session.user.id)],
+            )
+            .await
+            .context("second factor: reading")?;
+        let row = rows
+            .first()
+            .ok_or_else(|| Error::Data("second factor status: no row".into()))?;
+        Ok(SecondFactorStatus {
+            totp: row.get(0)?,
+            recovery_codes_left: row.get(1)?,
+        })
+    }
+
+    /// Starts setting up an authenticator: a new 160-bit secret, kept unconfirmed (not
+    /// asked at login) until [`Accounts::confirm_totp`]. 409 `second_factor_on` when one is
+    /// already confirmed (remove it first).
+    pub async fn start_totp(&self, session: &Session, password: &str) -> Result<TotpSetup> {
+        self.check_current_password(session, password).await?;
+        if self.totp_confirmed(&session.user.id).await? {
+            return Err(Error::conflict(
+                "second_factor_on",
+                "an authenticator is already set up; remove it first",
+            ));
+        }
+        let mut bytes = [0u8; 20];
+        self.ports.random.fill(&mut bytes)?;
+        let secret = Secret::from(bytes).to_base32();
+        self.ports
+            .sql
+            .execute(
+                "INSERT INTO totp (user_id, secret) VALUES (?1, ?2)
+                 ON CONFLICT (user_id) DO UPDATE SET secret = ?2, last_step = 0
+                  WHERE confirmed_at_ms IS NULL",
+                &[Value::from(&session.user.id), Value::from(secret.as_str())],
+            )
+            .await
+            .context("second factor: storing the new secret")?;
+        Ok(TotpSetup {
+            otpauth_uri: otpauth_uri(&session.user.username, &secret),
+            secret,
+        })
+    }
+
+    /// Confirms the authenticator being set up with a code from it: from now on it is
+    /// asked at login. Returns a fresh set of recovery codes (shown once). 401
+    /// `invalid_code` for a wrong code; 409 `no_setup` when nothing is being set up.
+    pub async fn confirm_totp(&self, session: &Session, code: &str) -> Result<Vec<String>> {
+        self.take_code_attempt(&session.user.id).await?;
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT secret, last_step FROM totp WHERE user_id = ?1 AND confirmed_at_ms IS NULL",
+                &[Value::from(&session.user.id)],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(Error::conflict(
+                "no_setup",
+                "start setting up an authenticator first",
+            ));
+        };
+        let (secret, last_step): (String, i64) = (row.get(0)?, row.get(1)?);
+        let now = self.ports.clock.now_ms();
+        let Some(step) = matching_step(&secret, code, now, last_step)? else {
+            return Err(invalid_code());
+        };
+        let confirmed = self
+            .ports
+            .sql
+            .query(
+                "UPDATE totp SET confirmed_at_ms = ?2, last_step = ?3
+                  WHERE user_id = ?1 AND confirmed_at_ms IS NULL AND secret = ?4
+                 RETURNING 1",
+                &[
+                    Value::from(&session.user.id),
+                    Value::Integer(now),
+                    Value::Integer(step),
+                    Value::from(secret.as_str()),
+                ],
+            )
+            .await?;
+        if confirmed.is_empty() {
+            // Set up again (a new secret) meanwhile, from another tab.
+            return Err(invalid_code());
+        }
+        self.ports
+            .limiter
+            .reset(&code_key(&session.user.id))
+            .await?;
+        self.new_recovery_codes(&session.user.id).await
+    }
+
+    /// Removes the authenticator and the recovery codes: the password alone signs in again.
+    pub async fn remove_second_factor(&self, session: &Session, password: &str) -> Result<()> {
+        self.check_current_password(session, password).await?;
+        for table in ["totp", "recovery_codes", "login_challenges"] {
+            self.ports
+                .sql
+                .execute(
+                    &format!("DELETE FROM {table} WHERE user_id = ?1"),
+                    &[Value::from(&session.user.id)],
+                )
+                .await
+                .context("second factor: removing")?;
+        }
+        Ok(())
+    }
+
+    /// A new set of recovery codes in place of the old (which stop working). 409
+    /// `second_factor_off` without an authenticator.
+    pub async fn renew_recovery_codes(
+        &self,
+        session: &Session,
+        password: &str,
+    ) -> Result<Vec<String>> {
+        self.check_current_password(session, password).await?;
+        if !self.totp_confirmed(&session.user.id).await? {
+            return Err(Error::conflict(
+                "second_factor_off",
+                "set up an authenticator first",
+            ));
+        }
+        self.new_recovery_codes(&session.user.id).await
+    }
+
+    /// Replaces `user_id`'s recovery codes with ten new ones of 50 random bits, written
+    /// `xxxxx-xxxxx` in an alphabet without look-alikes; returns them (stored hashed).
+    async fn new_recovery_codes(&self, user_id: &UserId) -> Result<Vec<String>> {
+        const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut codes = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            let mut bytes = [0u8; 10];
+            self.ports.random.fill(&mut bytes)?;
+            let text: String = bytes
+                .iter()
+                .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+                .collect();
+            codes.push(format!("{}-{}", &text[..5], &text[5..]));
+        }
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|code| sha256_hex(&fold_recovery_code(code)))
+            .collect();
+        let hashes_json = serde_json::to_string(&hashes)
+            .map_err(|e| Error::Data(format!("recovery codes: {e}")))?;
+        let mut tx = self.ports.sql.begin().await?;
+        tx.execute(
+            "DELETE FROM recovery_codes WHERE user_id = ?1",
+            &[Value::from(user_id)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO recovery_codes (user_id, code_hash)
+             SELECT ?1, value FROM json_each(?2)",
+            &[Value::from(user_id), Value::from(hashes_json)],
+        )
+        .await?;
+        tx.commit()
+            .await
+            .context("second factor: storing recovery codes")?;
+        Ok(codes)
+    }
+
+    /// A login whose password was right and whose user has an authenticator: a challenge
+    /// to answer with a code within five minutes. Tied to the password hash it was checked
+    /// against, so a password change meanwhile voids it.
+    pub(super) async fn open_challenge(
+        &self,
+        user: &User,
+        password_hash: &str,
+        user_agent: &str,
+    ) -> Result<LoginOutcome> {
+        let token = SessionToken::generate(self.ports.random.as_ref())?;
+        let now = self.ports.clock.now_ms();
+        self.ports
+            .sql
+            .execute(
+                "DELETE FROM login_challenges WHERE user_id = ?1 AND expires_at_ms <= ?2",
+                &[Value::from(&user.id), Value::Integer(now)],
+            )
+            .await?;
+        self.ports
+            .sql
+            .execute(
+                "INSERT INTO login_challenges
+                   (token_hash, user_id, password_hash, user_agent, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[
+                    Value::from(token.storage_hash()),
+                    Value::from(&user.id),
+                    Value::from(password_hash),
+                    Value::from(super::credentials::truncate(user_agent, 256)),
+                    Value::Integer(now + CHALLENGE_MS),
+                ],
+            )
+            .await
+            .context("login: storing the second-factor challenge")?;
+        Ok(LoginOutcome::SecondFactorRequired {
+            challenge: token,
+            expires_in: CHALLENGE_MS / 1000,
+        })
+    }
+
+    /// Finishes a login with the code of the user's authenticator, or one of their recovery
+    /// codes (used up by it). 401 `invalid_challenge` for an unknown, expired or spent
+    /// challenge (log in again), `invalid_code` for a wrong code; 429 past the user's
+    /// code attempts.
+    pub async fn finish_login(&self, challenge: &str, code: &str) -> Result<SignedIn> {
+        let invalid_challenge = || {
+            Error::sign_in_refused(
+                "invalid_challenge",
+                "this sign-in has expired; enter your password again",
+            )
+        };
+        let token = SessionToken::parse(challenge.trim()).ok_or_else(invalid_challenge)?;
+        let now = self.ports.clock.now_ms();
+        let rows = self
+            .ports
+            .sql
+            .query(
+                &format!(
+                    "SELECT c.password_hash, c.user_agent, t.secret, t.last_step, {}
+                       FROM login_challenges c
+                       JOIN users u ON u.id = c.user_id AND u.password_hash = c.password_hash
+                       JOIN totp t ON t.user_id = c.user_id AND t.confirmed_at_ms IS NOT NULL
+                      WHERE c.token_hash = ?1 AND c.expires_at_ms > ?2
+                        AND c.wrong_codes < ?3",
+                    User::columns("u.")
+                ),
+                &[
+                    Value::from(token.storage_hash()),
+                    Value::Integer(now),
+                    Value::Integer(CHALLENGE_WRONG_CODES),
+                ],
+            )
+            .await
+            .context("login: reading the challenge")?;
+        let Some(row) = rows.first() else {
+            return Err(invalid_challenge());
+        };
+        let password_hash: String = row.get(0)?;
+        let user_agent: String = row.get(1)?;
+        let secret: String = row.get(2)?;
+        let last_step: i64 = row.get(3)?;
+        let user = User::from_row(row, 4)?;
+        self.take_code_attempt(&user.id).await?;
+
+        if self
+            .accept_code(&user.id, &secret, code, now, last_step)
+            .await?
+        {
+            self.ports
+                .sql
+                .execute(
+                    "DELETE FROM login_challenges WHERE token_hash = ?1",
+                    &[Value::from(token.storage_hash())],
+                )
+                .await?;
+            self.ports.limiter.reset(&code_key(&user.id)).await?;
+            return self
+                .open_session(user, &user_agent, Some(&password_hash))
+                .await;
+        }
+        self.ports
+            .sql
+            .execute(
+                "UPDATE login_challenges SET wrong_codes = wrong_codes + 1 WHERE token_hash = ?1",
+                &[Value::from(token.storage_hash())],
+            )
+            .await?;
+        Err(invalid_code())
+    }
+
+    /// Whether `code` is the authenticator's code for now (used once: the step is
+    /// recorded) or an unused recovery code (deleted by its use).
+    async fn accept_code(
+        &self,
+        user_id: &UserId,
+        secret: &str,
+        code: &str,
+        now_ms: i64,
+        last_step: i64,
+    ) -> Result<bool> {
+        if let Some(step) = matching_step(secret, code, now_ms, last_step)? {
+            // Only if no other request took this step (or a later one) first.
+            let took = self
+                .ports
+                .sql
+                .query(
+                    "UPDATE totp SET last_step = ?2 WHERE user_id = ?1 AND last_step < ?2
+                     RETURNING 1",
+                    &[Value::from(user_id), Value::Integer(step)],
+                )
+                .await?;
+            return Ok(!took.is_empty());
+        }
+        let folded = fold_recovery_code(code);
+        if folded.len() != 10 {
+            return Ok(false);
+        }
+        let used = self
+            .ports
+            .sql
+            .query(
+                "DELETE FROM recovery_codes WHERE user_id = ?1 AND code_hash = ?2 RETURNING 1",
+                &[Value::from(user_id), Value::from(sha256_hex(&folded))],
+            )
+            .await?;
+        Ok(!used.is_empty())
+    }
+
+    /// Takes one of `user_id`'s code attempts (the login failure budget per user): six
+    /// digits are a million guesses, so they are counted per account, wherever they
+    /// come from.
+    async fn take_code_attempt(&self, user_id: &UserId) -> Result<()> {
+        let rate = Rate::per_window(
+            self.ports.settings.login_failures_per_user,
+            std::time::Duration::from_secs(15 * 60),
+        );
+        self.ports
+            .limiter
+            .acquire(&code_key(user_id), rate)
+            .await?
+            .into_result()
+    }
+}
+
+/// The limiter key of a user's code attempts.
+fn code_key(user_id: &UserId) -> String {
+    format!("second-factor:user:{user_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
+
+    #[test]
+    fn codes_match_rfc_6238s_sha1_vectors() {
+        // RFC 6238, appendix B (eight digits there; the last six here).
+        let totp = generator(SECRET).unwrap();
+        assert_eq!(totp.generate(59).to_string(), "287082");
+        assert_eq!(totp.generate(1_111_111_109).to_string(), "081804");
+        assert_eq!(totp.generate(1_234_567_890).to_string(), "005924");
+    }
+
+    #[test]
+    fn a_code_is_good_one_step_either_side_and_only_once() {
+        let now_ms = 1_111_111_109_000;
+        let step = 1_111_111_109 / 30;
+        assert_eq!(
+            matching_step(SECRET, "081804", now_ms, 0).unwrap(),
+            Some(step)
+        );
+        assert_eq!(
+            matching_step(SECRET, " 081804 ", now_ms + 30_000, 0).unwrap(),
+            Some(step),
+            "a step late"
+        );
+        assert_eq!(
+            matching_step(SECRET, "081804", now_ms + 90_000, 0).unwrap(),
+            None
+        );
+        assert_eq!(
+            matching_step(SECRET, "081804", now_ms, step).unwrap(),
+            None,
+            "already used"
+        );
+        for bad in ["", "08180", "0818045", "abcdef", "081 804"] {
+            assert_eq!(
+                matching_step(SECRET, bad, now_ms, 0).unwrap(),
+                None,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn recovery_codes_fold_case_spaces_and_dashes() {
+        assert_eq!(fold_recovery_code(" AbCde-fGh23 "), "abcdefgh23");
+        assert_eq!(
+            otpauth_uri("ann", "ABC"),
+            "otpauth://totp/Chat:ann?secret=ABC&issuer=Chat&algorithm=SHA1&digits=6&period=30"
+        );
+    }
+}
