@@ -204,6 +204,15 @@ both_backends!(
                 json!({"username": "alicealice", "password": "ALICEALICE"}),
                 "invalid_password",
             ),
+            // The first passwords a guesser tries.
+            (
+                json!({"username": "alice", "password": "Password1"}),
+                "invalid_password",
+            ),
+            (
+                json!({"username": "alice", "password": "alice2024"}),
+                "invalid_password",
+            ),
             (
                 json!({"username": "alice", "password": PASSWORD, "display_name": "a\u{1}b"}),
                 "invalid_display_name",
@@ -988,3 +997,28 @@ async fn a_raised_argon2_cost_rehashes_at_the_next_login() {
         .await
         .expect("the new hash verifies");
 }
+
+both_backends!(common_passwords_are_refused_with_the_reason, |backend| {
+    let server = TestServer::start(backend).await;
+    let response = server
+        .post_json(
+            "/api/auth/signup",
+            json!({"username": "alice", "password": "iloveyou1"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = json(response).await;
+    assert_error(&body, "invalid_password");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("most common"), "{message}");
+
+    let (token, _) = server.signup("alice", PASSWORD).await;
+    let response = server
+        .authed(Method::POST, "/api/auth/password", &token)
+        .json(&json!({"current_password": PASSWORD, "new_password": "1234567890"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_error(&json(response).await, "invalid_password");
+});

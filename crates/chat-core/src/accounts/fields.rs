@@ -33,7 +33,8 @@ fn invalid_password(message: &str) -> Error {
     Error::invalid("invalid_password", message)
 }
 
-/// A password: 8-256 characters, not the username. Never logged (no `Debug` of the text).
+/// A password: 8-256 characters, not the username, nor one a guesser tries first
+/// (`common_passwords.rs`). Never logged (no `Debug` of the text).
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -52,6 +53,9 @@ impl Password {
         }
         if raw.eq_ignore_ascii_case(username.as_str()) {
             return Err(invalid_password("password must not be the username"));
+        }
+        if let Some(why) = super::common_passwords::weakness(raw, username.as_str()) {
+            return Err(invalid_password(why));
         }
         Ok(Password(raw.to_owned()))
     }
@@ -131,14 +135,19 @@ mod tests {
         let user = Username::parse("alice").expect("valid");
         assert_eq!(code(Password::parse("correct horse", &user)), "ok");
         assert_eq!(
-            code(Password::parse(&"é".repeat(8), &user)),
+            code(Password::parse("éàèùçôîë", &user)),
             "ok",
-            "counts characters"
+            "counts characters, not bytes"
         );
         assert_eq!(code(Password::parse("short", &user)), "invalid_password");
         assert_eq!(
-            code(Password::parse(&"x".repeat(257), &user)),
+            code(Password::parse(&"xy1".repeat(86), &user)),
             "invalid_password"
+        );
+        assert_eq!(
+            code(Password::parse("password1", &user)),
+            "invalid_password",
+            "a common one"
         );
         let long_name = Username::parse("alicealice").expect("valid");
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Accounts and sessions: validated credentials, Argon2id password hashes, opaque session
 //! tokens stored only as hashes, and the services behind the `auth` routes.
 
+mod common_passwords;
 mod credentials;
 mod fields;
 mod password;
