@@ -133,6 +133,7 @@ export const api = {
   changePassword: (current_password, new_password) =>
     request("POST", "/api/auth/password", { current_password, new_password }),
   sessions: () => request("GET", "/api/auth/sessions"),
+  securityEvents: () => request("GET", "/api/auth/security-events"),
   revokeSession: (id) => request("DELETE", `/api/auth/sessions/${enc(id)}`),
 
   me: () => request("GET", "/api/me"),

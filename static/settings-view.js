@@ -38,6 +38,39 @@ async function renderSessions() {
   }
 }
 
+/** What each kind of security event says to the person whose account it is. */
+const ACTIVITY = {
+  signed_up: "Account created",
+  signed_in: "Signed in",
+  sign_in_failed: "Failed sign-in: wrong password",
+  second_factor_asked: "Password accepted, code asked",
+  second_factor_failed: "Failed sign-in: wrong code",
+  recovery_code_used: "Signed in with a recovery code",
+  second_factor_on: "Two-step sign-in turned on",
+  second_factor_off: "Two-step sign-in turned off",
+  recovery_codes_renewed: "New recovery codes made",
+  password_changed: "Password changed",
+  password_check_failed: "Wrong password given in the settings",
+  signed_out: "Signed out",
+  session_revoked: "Another session signed out",
+};
+const WARNINGS = new Set(["sign_in_failed", "second_factor_failed", "password_check_failed"]);
+
+async function renderActivity() {
+  const list = $("activity-list");
+  try {
+    const { events } = await api.securityEvents();
+    replaceChildren(list, events.length ? events.slice(0, 20).map((e) =>
+      h("li", { class: WARNINGS.has(e.kind) ? "row activity-warning" : "row" },
+        h("span", { class: "row-text" },
+          h("span", { class: "name" }, ACTIVITY[e.kind] ?? e.kind),
+          h("span", { class: "muted small" },
+            [formatWhen(e.at), e.client, e.user_agent].filter(Boolean).join(" · "))))) : h("li", { class: "muted" }, "Nothing yet."));
+  } catch (error) {
+    replaceChildren(list, h("li", { class: "muted" }, error.message));
+  }
+}
+
 function renderBlocked() {
   replaceChildren($("blocked-list"),
     store.blocked.length === 0
@@ -140,6 +173,7 @@ export function openSettings() {
   renderAvatarSettings();
   renderSessions();
   renderSecondFactor();
+  renderActivity();
   renderBlocked();
   renderNotifications();
   $("pref-sounds").checked = attention().sounds;

@@ -1,6 +1,7 @@
 // Two-step sign-in in the browser: setting up an authenticator from the settings (the QR
 // code drawn, a code from the key turning it on, recovery codes shown once), a login that
-// then asks for a code, a recovery code instead, and turning it off with the password.
+// then asks for a code, a recovery code instead, turning it off with the password, and all of
+// it in the settings' recent security activity.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -88,4 +89,11 @@ test("an authenticator is set up in the settings and then asked for at sign-in",
   await page.waitForSelector("#auth:not([hidden])");
   await signIn(page, p.username, p.password);
   await page.locator("#me-name", { hasText: p.username }).waitFor();
+
+  // All of it is in the settings' recent security activity, failures standing out.
+  await page.click("#me button[aria-label=Settings]");
+  for (const text of ["Two-step sign-in turned off", "Signed in with a recovery code", "Two-step sign-in turned on", "Account created"]) {
+    await page.locator("#activity-list .name", { hasText: text }).first().waitFor();
+  }
+  await page.locator("#activity-list .activity-warning .name", { hasText: "Failed sign-in: wrong code" }).first().waitFor();
 });

@@ -1022,3 +1022,78 @@ both_backends!(common_passwords_are_refused_with_the_reason, |backend| {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_error(&json(response).await, "invalid_password");
 });
+
+both_backends!(
+    each_user_sees_their_own_security_activity_and_no_secret_in_it,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (token, _) = server.signup("alice", PASSWORD).await;
+        let (other, _) = server.signup("bob", PASSWORD).await;
+        let login = |password: &'static str| {
+            server
+                .client
+                .post(server.url("/api/auth/login"))
+                .header("user-agent", "Audit Browser/1.0")
+                .json(&json!({"username": "alice", "password": password}))
+                .send()
+        };
+        assert_eq!(
+            login("wrong password here").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(login(PASSWORD).await.unwrap().status(), StatusCode::OK);
+        let refused = server
+            .authed(Method::POST, "/api/auth/password", &token)
+            .json(
+                &json!({"current_password": "not it at all", "new_password": "a new passphrase 9"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        let events = server
+            .authed(Method::GET, "/api/auth/security-events", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(events.status(), StatusCode::OK);
+        let body = json(events).await;
+        let kinds: Vec<&str> = body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "password_check_failed",
+                "signed_in",
+                "sign_in_failed",
+                "signed_up"
+            ],
+            "newest first"
+        );
+        let failed = &body["events"][2];
+        assert_eq!(failed["client"], "127.0.0.1");
+        assert_eq!(failed["user_agent"], "Audit Browser/1.0");
+        assert!(failed["at"].as_str().unwrap().ends_with('Z'));
+        let text = body.to_string();
+        for secret in [PASSWORD, "wrong password here", "not it at all", &token] {
+            assert!(!text.contains(secret), "no secret in the trail");
+        }
+        // Bob's trail is his own.
+        let theirs = server
+            .authed(Method::GET, "/api/auth/security-events", &other)
+            .send()
+            .await
+            .unwrap();
+        let theirs = json(theirs).await;
+        assert_eq!(theirs["events"].as_array().unwrap().len(), 1);
+        assert_eq!(theirs["events"][0]["kind"], "signed_up");
+        // Without a session, nothing.
+        let anonymous = server.get("/api/auth/security-events").await;
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    }
+);

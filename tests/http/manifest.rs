@@ -20,6 +20,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
         "session_idle_days",
         "session_max_days",
         "hsts_include_subdomains",
+        "log_format",
     ];
     let fan_out = ["redis_url", "pubsub_channel", "inbox_retention"];
     let own: &[&'static str] = match component {
@@ -58,7 +59,9 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "streams_per_user",
         ],
         // The page and health: health pings the bus.
-        "web" => return BTreeSet::from(["redis_url", "hsts_include_subdomains"]),
+        "web" => {
+            return BTreeSet::from(["redis_url", "hsts_include_subdomains", "log_format"]);
+        }
         other => panic!("unknown component {other}"),
     };
     own.iter().copied().chain(session).collect()

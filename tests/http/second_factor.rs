@@ -179,6 +179,32 @@ both_backends!(a_login_waits_for_a_code_that_is_good_once, |backend| {
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED, "used up");
     let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
     assert_eq!(status["recovery_codes_left"], 9);
+
+    // All of it is in ann's security activity, and no code is.
+    let (_, trail) = call(
+        &server,
+        &ann,
+        Method::GET,
+        "/api/auth/security-events",
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "second_factor_on",
+        "second_factor_asked",
+        "second_factor_failed",
+        "recovery_code_used",
+        "signed_in",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert!(!trail.to_string().contains(&next));
 });
 
 both_backends!(

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod blobs;
 pub mod bus;
 pub mod conversations;

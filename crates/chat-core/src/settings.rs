@@ -61,7 +61,17 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("storage_per_user_mib", "1024"),
     spec("uploads_per_hour", "60"),
     spec("hsts_include_subdomains", "true"),
+    spec("log_format", "text"),
 ];
+
+/// How the host writes log lines (the security audit trail among them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event (development).
+    Text,
+    /// One JSON object per line (for a log collector).
+    Json,
+}
 
 /// The shortest publish key accepted at start, and how many different characters it must
 /// hold: 32 random bytes written as base64 are 43 characters (as hex, 64).
@@ -141,6 +151,8 @@ pub struct Settings {
     pub storage_per_user_bytes: u64,
     /// Uploads one user starts per hour, after a burst of 10 (429 past it).
     pub uploads_per_hour: u32,
+    /// How log lines are written: plain text, or one JSON object a line.
+    pub log_format: LogFormat,
     /// Whether `Strict-Transport-Security` also covers the host's subdomains (false for a
     /// chat served on a name whose subdomains are other people's plain-http sites).
     pub hsts_include_subdomains: bool,
@@ -267,6 +279,15 @@ impl Settings {
             storage_per_user_bytes: u64::from(positive("storage_per_user_mib")?) * 1024 * 1024,
             uploads_per_hour: positive("uploads_per_hour")?,
             hsts_include_subdomains: flag("hsts_include_subdomains")?,
+            log_format: match raw("log_format").trim().to_ascii_lowercase().as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(Error::Config(format!(
+                        "log_format must be text or json, got {other:?}"
+                    )));
+                }
+            },
         };
         if !settings.argon2.meets_owasp_minimum() {
             return Err(Error::Config(
@@ -380,6 +401,7 @@ mod tests {
             ("publish_key", "short-but-varied-0123456789"),
             ("publish_key", &"k".repeat(64)),
             ("hsts_include_subdomains", "maybe"),
+            ("log_format", "xml"),
         ] {
             let config = MapConfig::from_pairs([(name, value)]);
             let err = block_on(Settings::load(&config)).expect_err(value);

@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(revoke_session))
+        .route("/api/auth/security-events", get(security_events))
         .route("/api/auth/second-factor", get(second_factor))
         .route("/api/auth/second-factor/totp", post(start_totp))
         .route("/api/auth/second-factor/totp/confirm", post(confirm_totp))
@@ -111,6 +112,7 @@ async fn signup(
     ApiJson(body): ApiJson<SignupBody>,
 ) -> Reply {
     let signed = Accounts::new(&state.ports)
+        .from(client.origin())
         .signup(
             &body.username,
             &body.password,
@@ -129,6 +131,7 @@ async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Reply {
     let outcome = Accounts::new(&state.ports)
+        .from(client.origin())
         .login(LoginAttempt {
             username: &body.username,
             password: &body.password,
@@ -161,6 +164,7 @@ async fn login_second_factor(
     ApiJson(body): ApiJson<SecondFactorBody>,
 ) -> Reply {
     let signed = Accounts::new(&state.ports)
+        .from(client.origin())
         .finish_login(&body.challenge, &body.code)
         .await?;
     signed_in(&state, StatusCode::OK, &client, signed)
@@ -176,10 +180,12 @@ async fn second_factor(
 async fn start_totp(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordOnlyBody>,
 ) -> Reply {
     reply::ok(
         Accounts::new(&state.ports)
+            .from(client.origin())
             .start_totp(&session, &body.password)
             .await?,
     )
@@ -188,9 +194,11 @@ async fn start_totp(
 async fn confirm_totp(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     ApiJson(body): ApiJson<CodeBody>,
 ) -> Reply {
     let codes = Accounts::new(&state.ports)
+        .from(client.origin())
         .confirm_totp(&session, &body.code)
         .await?;
     reply::ok(json!({ "recovery_codes": codes }))
@@ -199,9 +207,11 @@ async fn confirm_totp(
 async fn remove_second_factor(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordOnlyBody>,
 ) -> Reply {
     Accounts::new(&state.ports)
+        .from(client.origin())
         .remove_second_factor(&session, &body.password)
         .await?;
     reply::no_content()
@@ -210,9 +220,11 @@ async fn remove_second_factor(
 async fn renew_recovery_codes(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordOnlyBody>,
 ) -> Reply {
     let codes = Accounts::new(&state.ports)
+        .from(client.origin())
         .renew_recovery_codes(&session, &body.password)
         .await?;
     reply::ok(json!({ "recovery_codes": codes }))
@@ -223,7 +235,10 @@ async fn logout(
     Authenticated(session): Authenticated,
     client: ClientInfo,
 ) -> Reply {
-    Accounts::new(&state.ports).logout(&session).await?;
+    Accounts::new(&state.ports)
+        .from(client.origin())
+        .logout(&session)
+        .await?;
     let mut response = reply::no_content()?;
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, session_cookie::set("", 0, client.https));
@@ -240,9 +255,11 @@ async fn current_session(Authenticated(session): Authenticated) -> Reply {
 async fn change_password(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Reply {
     Accounts::new(&state.ports)
+        .from(client.origin())
         .change_password(&session, &body.current_password, &body.new_password)
         .await?;
     reply::no_content()
@@ -259,8 +276,20 @@ async fn list_sessions(
 async fn revoke_session(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
+    client: ClientInfo,
     Path(id): Path<String>,
 ) -> Reply {
-    Accounts::new(&state.ports).revoke(&session, &id).await?;
+    Accounts::new(&state.ports)
+        .from(client.origin())
+        .revoke(&session, &id)
+        .await?;
     reply::no_content()
+}
+
+async fn security_events(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+) -> Reply {
+    let events = chat_core::audit::recent(&state.ports, &session.user.id, 50).await?;
+    reply::ok(json!({ "events": events }))
 }

@@ -137,6 +137,9 @@ impl From<Error> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, code, message)
             }
             Error::Forbidden { code, message } => {
+                // An authorization refusal: part of the audit trail (never its message's
+                // details beyond the code).
+                tracing::info!(target: "security", kind = "forbidden", code);
                 ApiError::new(StatusCode::FORBIDDEN, code, message)
             }
             Error::NotFound { what } => ApiError::not_found(what),
@@ -144,14 +147,22 @@ impl From<Error> for ApiError {
             Error::TooLarge { code, message } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
             }
-            Error::RateLimited { retry_after } => ApiError {
-                retry_after: Some(retry_after),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    "too many requests, slow down",
-                )
-            },
+            Error::RateLimited { retry_after } => {
+                // A throttle hit (which throttle is the route's to know).
+                tracing::info!(
+                    target: "security",
+                    kind = "throttled",
+                    retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+                );
+                ApiError {
+                    retry_after: Some(retry_after),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        "too many requests, slow down",
+                    )
+                }
+            }
             Error::Overloaded { retry_after } => ApiError {
                 retry_after: Some(retry_after),
                 ..ApiError::new(

@@ -155,8 +155,15 @@ impl FromRequestParts<AppState> for Authenticated {
             Some(LookedUp(None)) => return Err(ApiError::unauthenticated()),
             None => Accounts::new(&state.ports).authenticate(&token).await?,
         };
-        if via_cookie {
-            check_csrf(parts)?;
+        if via_cookie && let Err(refused) = check_csrf(parts) {
+            tracing::warn!(
+                target: "security",
+                kind = "csrf_refused",
+                user_id = %session.user.id,
+                method = %parts.method,
+                path = parts.uri.path(),
+            );
+            return Err(refused);
         }
         Ok(Authenticated(session))
     }
@@ -169,7 +176,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        check_origin(parts).map(|()| SameOrigin)
+        check_origin(parts).map(|()| SameOrigin).inspect_err(|_| {
+            tracing::warn!(
+                target: "security",
+                kind = "cross_site_refused",
+                path = parts.uri.path(),
+            );
+        })
     }
 }
 
@@ -184,6 +197,16 @@ pub(crate) struct ClientInfo {
     pub https: bool,
     /// Whether a browser sent it for a page ([`from_a_browser`]).
     pub browser: bool,
+}
+
+impl ClientInfo {
+    /// Where the request came from, as the audit trail records it.
+    pub(crate) fn origin(&self) -> chat_core::audit::Origin<'_> {
+        chat_core::audit::Origin {
+            client: &self.address,
+            user_agent: &self.user_agent,
+        }
+    }
 }
 
 /// Whether a browser sent the request: it carries `Sec-Fetch-Site` (every current browser

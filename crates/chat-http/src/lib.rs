@@ -11,6 +11,7 @@ mod events;
 mod extract;
 mod health;
 mod json;
+pub mod logging;
 mod reply;
 mod session_cookie;
 mod state;

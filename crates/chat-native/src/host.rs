@@ -22,6 +22,7 @@ pub async fn build_ports(db_path: &Path, config: &dyn Config) -> Result<Ports> {
 
 /// Builds the ports from already-parsed settings (tests shorten the timings this way).
 pub async fn build_ports_with(db_path: &Path, settings: Settings) -> Result<Ports> {
+    chat_http::logging::init(settings.log_format);
     let sql = Arc::new(NativeSql::open(db_path)?);
     let redis: Option<Arc<dyn RedisCommands>> = match &settings.redis_url {
         Some(url) => Some(Arc::new(NativeRedis::new(url)?)),

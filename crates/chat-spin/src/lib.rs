@@ -141,6 +141,7 @@ pub async fn build_ports() -> anyhow::Result<Ports> {
     let settings = Settings::load(&SpinConfig)
         .await
         .context("reading the chat settings from this component's Spin variables")?;
+    chat_http::logging::init(settings.log_format);
     let sql = Arc::new(SpinSql::default_database());
     let redis: Option<Arc<dyn RedisCommands>> = settings
         .redis_url

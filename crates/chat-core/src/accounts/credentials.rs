@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     Error, Ports, Result,
+    audit::{self, Origin, SecurityEvent},
     ids::UserId,
     ports::{Rate, Value, Verdict},
 };
@@ -32,9 +33,11 @@ pub struct LoginAttempt<'a> {
     pub user_agent: &'a str,
 }
 
-/// Account operations over the ports.
+/// Account operations over the ports, on behalf of a client ([`Accounts::from`]) whose
+/// address and browser the audit trail records.
 pub struct Accounts<'a> {
     pub(super) ports: &'a Ports,
+    pub(super) origin: Origin<'a>,
 }
 
 pub(super) fn truncate(text: &str, max_chars: usize) -> String {
@@ -47,7 +50,20 @@ pub(super) fn truncate(text: &str, max_chars: usize) -> String {
 impl<'a> Accounts<'a> {
     /// Account operations over `ports`.
     pub fn new(ports: &'a Ports) -> Self {
-        Accounts { ports }
+        Accounts {
+            ports,
+            origin: Origin::default(),
+        }
+    }
+
+    /// The same, on behalf of the client at `origin` (recorded with security events).
+    pub fn from(self, origin: Origin<'a>) -> Self {
+        Accounts { origin, ..self }
+    }
+
+    /// Records `event` for `user_id` in the audit trail, from this client.
+    pub(super) async fn audit(&self, event: SecurityEvent, user_id: &UserId) {
+        audit::record(self.ports, event, user_id, self.origin).await;
     }
 
     fn cost(&self) -> HashCost {
@@ -130,7 +146,9 @@ impl<'a> Accounts<'a> {
                 ));
             }
         };
-        self.open_session(user, user_agent, None).await
+        let signed = self.open_session(user, user_agent, None).await?;
+        self.audit(SecurityEvent::SignedUp, &signed.user.id).await;
+        Ok(signed)
     }
 
     /// Checks a username and password and opens a session. Every attempt takes a token
@@ -150,16 +168,12 @@ impl<'a> Accounts<'a> {
             attempt.client
         );
         let ip_key = format!("login:ip:{}", attempt.client);
-        self.ports
-            .limiter
-            .acquire(&user_key, user_rate)
-            .await?
-            .into_result()?;
-        self.ports
-            .limiter
-            .acquire(&ip_key, ip_rate)
-            .await?
-            .into_result()?;
+        for (key, rate) in [(&user_key, user_rate), (&ip_key, ip_rate)] {
+            if let Err(e) = self.ports.limiter.acquire(key, rate).await?.into_result() {
+                audit::log_unowned("sign_in_throttled", self.origin, key);
+                return Err(e);
+            }
+        }
 
         let stored = match Username::parse(attempt.username) {
             Ok(username) => self.find_with_hash(&username).await?,
@@ -173,7 +187,11 @@ impl<'a> Accounts<'a> {
                 false
             }
         };
-        let Some((user, mut hash)) = stored.filter(|_| verified) else {
+        let Some((user, mut hash)) = stored.as_ref().filter(|_| verified).cloned() else {
+            match &stored {
+                Some((user, _)) => self.audit(SecurityEvent::SignInFailed, &user.id).await,
+                None => audit::log_unowned("sign_in_unknown_user", self.origin, ""),
+            }
             return Err(Error::InvalidCredentials);
         };
         self.ports.limiter.reset(&user_key).await?;
@@ -201,11 +219,14 @@ impl<'a> Accounts<'a> {
             hash = rehashed;
         }
         if self.totp_confirmed(&user.id).await? {
+            self.audit(SecurityEvent::SecondFactorAsked, &user.id).await;
             return self.open_challenge(&user, &hash, attempt.user_agent).await;
         }
-        self.open_session(user, attempt.user_agent, Some(&hash))
-            .await
-            .map(LoginOutcome::SignedIn)
+        let signed = self
+            .open_session(user, attempt.user_agent, Some(&hash))
+            .await?;
+        self.audit(SecurityEvent::SignedIn, &signed.user.id).await;
+        Ok(LoginOutcome::SignedIn(signed))
     }
 
     async fn find_with_hash(&self, username: &Username) -> Result<Option<(User, String)>> {
@@ -251,6 +272,8 @@ impl<'a> Accounts<'a> {
         };
         self.hash_slot().await?;
         if !password::verify(current, &stored)? {
+            self.audit(SecurityEvent::PasswordCheckFailed, &session.user.id)
+                .await;
             return Err(Error::forbidden(
                 "invalid_credentials",
                 "the current password is wrong",
@@ -287,6 +310,8 @@ impl<'a> Accounts<'a> {
             .iter()
             .map(|row| row.get::<String>(0))
             .collect::<Result<Vec<_>>>()?;
+        self.audit(SecurityEvent::PasswordChanged, &session.user.id)
+            .await;
         self.announce_ended(&session.user.id, &ended).await
     }
 }

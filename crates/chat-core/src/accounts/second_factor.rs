@@ -11,6 +11,7 @@ use totp_rs::{Algorithm, Builder, Secret, Totp};
 use super::{Accounts, Session, SessionToken, SignedIn, User};
 use crate::{
     Error, Result, ResultExt,
+    audit::SecurityEvent,
     ids::UserId,
     ports::{Rate, Value},
 };
@@ -242,6 +243,8 @@ impl Accounts<'_> {
             .limiter
             .reset(&code_key(&session.user.id))
             .await?;
+        self.audit(SecurityEvent::SecondFactorOn, &session.user.id)
+            .await;
         self.new_recovery_codes(&session.user.id).await
     }
 
@@ -258,6 +261,8 @@ impl Accounts<'_> {
                 .await
                 .context("second factor: removing")?;
         }
+        self.audit(SecurityEvent::SecondFactorOff, &session.user.id)
+            .await;
         Ok(())
     }
 
@@ -275,6 +280,8 @@ impl Accounts<'_> {
                 "set up an authenticator first",
             ));
         }
+        self.audit(SecurityEvent::RecoveryCodesRenewed, &session.user.id)
+            .await;
         self.new_recovery_codes(&session.user.id).await
     }
 
@@ -412,9 +419,11 @@ impl Accounts<'_> {
                 )
                 .await?;
             self.ports.limiter.reset(&code_key(&user.id)).await?;
-            return self
+            let signed = self
                 .open_session(user, &user_agent, Some(&password_hash))
-                .await;
+                .await?;
+            self.audit(SecurityEvent::SignedIn, &signed.user.id).await;
+            return Ok(signed);
         }
         self.ports
             .sql
@@ -423,6 +432,8 @@ impl Accounts<'_> {
                 &[Value::from(token.storage_hash())],
             )
             .await?;
+        self.audit(SecurityEvent::SecondFactorFailed, &user.id)
+            .await;
         Err(invalid_code())
     }
 
@@ -461,6 +472,9 @@ impl Accounts<'_> {
                 &[Value::from(user_id), Value::from(sha256_hex(&folded))],
             )
             .await?;
+        if !used.is_empty() {
+            self.audit(SecurityEvent::RecoveryCodeUsed, user_id).await;
+        }
         Ok(!used.is_empty())
     }
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::{Accounts, User, credentials::truncate};
 use crate::{
     Error, Result, ResultExt,
+    audit::SecurityEvent,
     events::outbox,
     ids::{self, UserId},
     ports::{Random, Row, Value},
@@ -238,6 +239,7 @@ impl Accounts<'_> {
     /// Revokes the session.
     pub async fn logout(&self, session: &Session) -> Result<()> {
         self.delete_session(&session.id).await?;
+        self.audit(SecurityEvent::SignedOut, &session.user.id).await;
         self.announce_ended(&session.user.id, std::slice::from_ref(&session.id))
             .await
     }
@@ -307,6 +309,8 @@ impl Accounts<'_> {
         if deleted.is_empty() {
             return Err(Error::NotFound { what: "session" });
         }
+        self.audit(SecurityEvent::SessionRevoked, &session.user.id)
+            .await;
         self.announce_ended(&session.user.id, &[id.to_owned()])
             .await
     }
