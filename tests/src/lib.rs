@@ -60,6 +60,9 @@ impl TestServer {
 
     /// Starts a server on `backend`; `settings.redis_url` is filled in for Redis.
     pub async fn start_with(backend: Backend, mut settings: Settings) -> TestServer {
+        // Log lines go through the test harness's capture (shown for failing tests only),
+        // before the host would install its stderr writer.
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let redis = match backend {
             Backend::Redis => Some(RedisServer::start()),
             Backend::Sqlite => None,

@@ -87,6 +87,26 @@ impl Action {
     }
 }
 
+/// The address buckets one client counts in, each with how many times one address's
+/// allowance it holds. An IPv4 address is one bucket. An IPv6 client arrives as its /64
+/// (`2001:db8:1:2::/64`, see chat-http's `throttle_address`), and counts in the /56 (4x)
+/// and the /48 (16x) around it too: a customer's /56 or a site's /48 holds 256 or 65,536
+/// /64s, so per-/64 buckets alone let one holder of a /48 guess 65,536 times as fast.
+pub fn address_buckets(address: &str) -> Vec<(String, u32)> {
+    let mut buckets = vec![(address.to_owned(), 1)];
+    if let Some(v6) = address
+        .strip_suffix("/64")
+        .and_then(|prefix| prefix.parse::<std::net::Ipv6Addr>().ok())
+    {
+        let s = v6.segments();
+        let p56 = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3] & 0xff00, 0, 0, 0, 0);
+        let p48 = std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0);
+        buckets.push((format!("{p56}/56"), 4));
+        buckets.push((format!("{p48}/48"), 16));
+    }
+    buckets
+}
+
 /// Takes a token for `action` by `who` (a user id); 429 when the bucket is empty.
 pub async fn take(ports: &Ports, action: Action, who: &UserId) -> Result<()> {
     ports
@@ -99,6 +119,23 @@ pub async fn take(ports: &Ports, action: Action, who: &UserId) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_in_its_56_and_48_too() {
+        assert_eq!(
+            address_buckets("203.0.113.9"),
+            [("203.0.113.9".to_owned(), 1)]
+        );
+        assert_eq!(
+            address_buckets("2001:db8:1:2a3::/64"),
+            [
+                ("2001:db8:1:2a3::/64".to_owned(), 1),
+                ("2001:db8:1:200::/56".to_owned(), 4),
+                ("2001:db8:1::/48".to_owned(), 16),
+            ]
+        );
+        assert_eq!(address_buckets("unknown"), [("unknown".to_owned(), 1)]);
+    }
 
     #[test]
     fn every_action_has_its_own_bucket_that_refills() {

@@ -99,9 +99,14 @@ fn signed_in(
         json!({ "user": signed.user, "token": signed.token.expose() })
     };
     let mut response = reply::json(status, body)?;
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, set_cookie);
+    let headers = response.headers_mut();
+    headers.insert(header::SET_COOKIE, set_cookie);
+    // The device cookie: this client signed in here, so its later logins to this account
+    // draw on the hashes kept for known devices.
+    headers.append(
+        header::SET_COOKIE,
+        session_cookie::set_device(signed.device.expose(), client.https),
+    );
     Ok(response)
 }
 
@@ -137,6 +142,7 @@ async fn login(
             password: &body.password,
             client: &client.address,
             user_agent: &client.user_agent,
+            device: client.device.as_deref(),
         })
         .await?;
     match outcome {

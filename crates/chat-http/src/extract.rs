@@ -197,6 +197,8 @@ pub(crate) struct ClientInfo {
     pub https: bool,
     /// Whether a browser sent it for a page ([`from_a_browser`]).
     pub browser: bool,
+    /// The device cookie's token, if sent (chat-core's `accounts/devices.rs`).
+    pub device: Option<String>,
 }
 
 impl ClientInfo {
@@ -244,6 +246,10 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .to_owned(),
             https: came_over_https(&parts.uri, &parts.headers),
             browser: from_a_browser(&parts.headers),
+            device: session_cookie::read_device(
+                &parts.headers,
+                came_over_https(&parts.uri, &parts.headers),
+            ),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The session cookie: its two names, reading it from `Cookie`, and the `Set-Cookie` that
-//! opens or clears it (parsed and built by the `cookie` crate).
+//! opens or clears it (parsed and built by the `cookie` crate); and the device cookie
+//! beside it (chat-core's `accounts/devices.rs`), read and set the same way.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use cookie::{Cookie, SameSite, time::Duration};
@@ -11,11 +12,39 @@ pub const SESSION_COOKIE: &str = "chat_session";
 /// page cannot plant or overwrite it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-chat_session";
 
+/// Name of the device cookie over plain http, and over https.
+pub const DEVICE_COOKIE: &str = "chat_device";
+/// The device cookie's name over https (see [`SECURE_SESSION_COOKIE`] for the prefix).
+pub const SECURE_DEVICE_COOKIE: &str = "__Host-chat_device";
+
+/// How long a device cookie is kept: 400 days, the most browsers allow.
+const DEVICE_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
+
+/// The device cookie's value, if sent (over https only the `__Host-` one).
+pub(crate) fn read_device(headers: &HeaderMap, https: bool) -> Option<String> {
+    read_named(headers, https, SECURE_DEVICE_COOKIE, DEVICE_COOKIE)
+}
+
+/// `Set-Cookie` for a device token.
+pub(crate) fn set_device(token: &str, https: bool) -> HeaderValue {
+    let name = if https {
+        SECURE_DEVICE_COOKIE
+    } else {
+        DEVICE_COOKIE
+    };
+    named(name, token, DEVICE_MAX_AGE_SECS, https)
+}
+
 /// The session cookie's value, if sent. Over https only the `__Host-` one counts: a plain
 /// cookie there may have been planted by a sibling subdomain or a plain-http page on the
 /// same host (ASVS 3.3.1). Over http (a laptop's `spin up`) the plain one, else the
 /// `__Host-` one.
 pub(crate) fn read(headers: &HeaderMap, https: bool) -> Option<String> {
+    read_named(headers, https, SECURE_SESSION_COOKIE, SESSION_COOKIE)
+}
+
+/// A cookie under its `__Host-` name, or over plain http its plain name first.
+fn read_named(headers: &HeaderMap, https: bool, secure: &str, plain: &str) -> Option<String> {
     let cookies = || {
         headers
             .get_all(header::COOKIE)
@@ -24,11 +53,7 @@ pub(crate) fn read(headers: &HeaderMap, https: bool) -> Option<String> {
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
     };
-    let names: &[&str] = if https {
-        &[SECURE_SESSION_COOKIE]
-    } else {
-        &[SESSION_COOKIE, SECURE_SESSION_COOKIE]
-    };
+    let names: &[&str] = if https { &[secure] } else { &[plain, secure] };
     names
         .iter()
         .find_map(|wanted| cookies().find(|c| c.name() == *wanted))

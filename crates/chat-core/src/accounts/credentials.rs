@@ -12,11 +12,14 @@ use crate::{
     Error, Ports, Result,
     audit::{self, Origin, SecurityEvent},
     ids::UserId,
-    ports::{Rate, Value, Verdict},
+    ports::{Rate, Value},
+    throttle,
 };
 
 /// Failed logins are counted over this window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// An account's failure bucket across all addresses holds this many times one address's.
+const ACCOUNT_BUCKET_TIMES: u32 = 5;
 /// Signups are counted over this window.
 const SIGNUP_WINDOW: Duration = Duration::from_secs(60 * 60);
 
@@ -31,6 +34,8 @@ pub struct LoginAttempt<'a> {
     pub client: &'a str,
     /// The client's `User-Agent`, kept with the session.
     pub user_agent: &'a str,
+    /// The device token the client holds from an earlier sign-in, if any (`devices.rs`).
+    pub device: Option<&'a str>,
 }
 
 /// Account operations over the ports, on behalf of a client ([`Accounts::from`]) whose
@@ -75,21 +80,13 @@ impl<'a> Accounts<'a> {
     /// no more than that many at once after a lull. A flood of logins (each already
     /// past its own per-address bucket) then waits outside as 503s instead of running
     /// hundreds of 19 MiB hashes together and starving every other request.
-    async fn hash_slot(&self) -> Result<()> {
-        let per_second = self.ports.settings.password_hashes_per_second;
-        let rate = Rate::bucket(per_second, f64::from(per_second));
-        match self.ports.limiter.acquire("argon2:all", rate).await? {
-            Verdict::Allowed => Ok(()),
-            Verdict::Limited { retry_after } => Err(Error::Overloaded { retry_after }),
-        }
+    pub(super) async fn hash_slot(&self) -> Result<()> {
+        self.hash_slot_for(false).await
     }
 
-    fn login_rates(&self) -> (Rate, Rate) {
-        let s = &self.ports.settings;
-        (
-            Rate::per_window(s.login_failures_per_user, LOGIN_WINDOW),
-            Rate::per_window(s.login_failures_per_ip, LOGIN_WINDOW),
-        )
+    /// Failed logins one (username, address) pair may have per window.
+    fn user_rate(&self) -> Rate {
+        Rate::per_window(self.ports.settings.login_failures_per_user, LOGIN_WINDOW)
     }
 
     /// Creates an account and its first session. Throttled per client address.
@@ -101,12 +98,21 @@ impl<'a> Accounts<'a> {
         client: &str,
         user_agent: &str,
     ) -> Result<SignedIn> {
-        let rate = Rate::per_window(self.ports.settings.signups_per_ip_per_hour, SIGNUP_WINDOW);
-        self.ports
-            .limiter
-            .acquire(&format!("signup:ip:{client}"), rate)
-            .await?
-            .into_result()?;
+        // The address, and for IPv6 its /56 and /48 too, at 4 and 16 times the allowance.
+        for (bucket, times) in throttle::address_buckets(client) {
+            let rate = Rate::per_window(
+                self.ports
+                    .settings
+                    .signups_per_ip_per_hour
+                    .saturating_mul(times),
+                SIGNUP_WINDOW,
+            );
+            self.ports
+                .limiter
+                .acquire(&format!("signup:ip:{bucket}"), rate)
+                .await?
+                .into_result()?;
+        }
 
         let username = Username::parse(username)?;
         let password = Password::parse(password, &username)?;
@@ -161,25 +167,46 @@ impl<'a> Accounts<'a> {
     /// With an authenticator set up, the right password opens a challenge for its code
     /// instead of a session ([`LoginOutcome::SecondFactorRequired`]).
     pub async fn login(&self, attempt: LoginAttempt<'_>) -> Result<LoginOutcome> {
-        let (user_rate, ip_rate) = self.login_rates();
-        let user_key = format!(
-            "login:user:{}:{}",
-            truncate(&attempt.username.to_lowercase(), 64),
-            attempt.client
-        );
-        let ip_key = format!("login:ip:{}", attempt.client);
-        for (key, rate) in [(&user_key, user_rate), (&ip_key, ip_rate)] {
-            if let Err(e) = self.ports.limiter.acquire(key, rate).await?.into_result() {
+        let user_rate = self.user_rate();
+        let settings = &self.ports.settings;
+        let username = Username::parse(attempt.username).ok();
+        let trusted = self
+            .device_trusted_for(attempt.device, username.as_ref())
+            .await?;
+        let account = truncate(&attempt.username.to_lowercase(), 64);
+        let user_key = format!("login:user:{account}:{}", attempt.client);
+        let account_key = format!("login:account:{account}");
+        let mut buckets = vec![(user_key.clone(), user_rate)];
+        for (bucket, times) in throttle::address_buckets(attempt.client) {
+            let rate = Rate::per_window(
+                settings.login_failures_per_ip.saturating_mul(times),
+                LOGIN_WINDOW,
+            );
+            buckets.push((format!("login:ip:{bucket}"), rate));
+        }
+        // Guesses at one account from anywhere, bounded; its owner's browsers skip it, so
+        // nobody can lock them out by spending it.
+        if !trusted {
+            let rate = Rate::per_window(
+                settings
+                    .login_failures_per_user
+                    .saturating_mul(ACCOUNT_BUCKET_TIMES),
+                LOGIN_WINDOW,
+            );
+            buckets.push((account_key.clone(), rate));
+        }
+        for (key, rate) in &buckets {
+            if let Err(e) = self.ports.limiter.acquire(key, *rate).await?.into_result() {
                 audit::log_unowned("sign_in_throttled", self.origin, key);
                 return Err(e);
             }
         }
 
-        let stored = match Username::parse(attempt.username) {
-            Ok(username) => self.find_with_hash(&username).await?,
-            Err(_) => None,
+        let stored = match &username {
+            Some(username) => self.find_with_hash(username).await?,
+            None => None,
         };
-        self.hash_slot().await?;
+        self.hash_slot_for(trusted).await?;
         let verified = match &stored {
             Some((_, hash)) => password::verify(attempt.password, hash)?,
             None => {
@@ -195,6 +222,7 @@ impl<'a> Accounts<'a> {
             return Err(Error::InvalidCredentials);
         };
         self.ports.limiter.reset(&user_key).await?;
+        self.ports.limiter.reset(&account_key).await?;
         // A rehash when the slots are gone waits for the next login: not worth a refusal.
         if password::needs_rehash(&hash, self.cost()) && self.hash_slot().await.is_ok() {
             let rehashed =
@@ -259,7 +287,7 @@ impl<'a> Accounts<'a> {
         session: &Session,
         current: &str,
     ) -> Result<()> {
-        let (user_rate, _) = self.login_rates();
+        let user_rate = self.user_rate();
         let user_key = format!("password:user:{}", session.user.id);
         self.ports
             .limiter

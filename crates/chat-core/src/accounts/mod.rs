@@ -3,6 +3,7 @@
 
 mod common_passwords;
 mod credentials;
+mod devices;
 mod fields;
 mod password;
 mod second_factor;

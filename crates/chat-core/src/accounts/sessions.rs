@@ -95,6 +95,8 @@ pub struct SignedIn {
     pub token: SessionToken,
     /// The session's public id.
     pub session_id: String,
+    /// A new device token for the client to keep (`devices.rs`): a browser's cookie.
+    pub device: SessionToken,
 }
 
 /// The session half of the account services: open, authenticate, log out, list, revoke.
@@ -148,10 +150,12 @@ impl Accounts<'_> {
         if opened.is_empty() {
             return Err(Error::InvalidCredentials);
         }
+        let device = self.issue_device(&user.id).await?;
         Ok(SignedIn {
             user,
             token,
             session_id,
+            device,
         })
     }
 
