@@ -134,6 +134,9 @@ export const api = {
     request("POST", "/api/auth/password", { current_password, new_password }),
   sessions: () => request("GET", "/api/auth/sessions"),
   securityEvents: () => request("GET", "/api/auth/security-events"),
+  apiTokens: () => request("GET", "/api/auth/tokens"),
+  createApiToken: (name, password) => request("POST", "/api/auth/tokens", { name, password }),
+  revokeApiToken: (id) => request("DELETE", `/api/auth/tokens/${enc(id)}`),
   revokeSession: (id) => request("DELETE", `/api/auth/sessions/${enc(id)}`),
 
   me: () => request("GET", "/api/me"),

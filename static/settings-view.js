@@ -1,5 +1,6 @@
 // The settings dialog: display name, profile picture (avatar-editor.js), password change,
-// two-step sign-in (second-factor-view.js), signed-in sessions (revocable),
+// two-step sign-in (second-factor-view.js), signed-in sessions (revocable), API tokens
+// (tokens-view.js), recent security activity,
 // blocked people, desktop notifications, and signing out.
 
 import { api } from "./api.js";
@@ -11,6 +12,7 @@ import { toast } from "./contacts-view.js";
 import { changed, loadFriends, store, subscribe } from "./state.js";
 import { renderAvatarSettings, setupAvatarEditor } from "./avatar-editor.js";
 import { renderSecondFactor, setupSecondFactor } from "./second-factor-view.js";
+import { renderTokens, setupTokens } from "./tokens-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,6 +55,8 @@ const ACTIVITY = {
   password_check_failed: "Wrong password given in the settings",
   signed_out: "Signed out",
   session_revoked: "Another session signed out",
+  api_token_created: "API token created",
+  api_token_revoked: "API token revoked",
 };
 const WARNINGS = new Set(["sign_in_failed", "second_factor_failed", "password_check_failed"]);
 
@@ -109,6 +113,7 @@ export function setupSettings(onSignedOut) {
   });
   setupAvatarEditor();
   setupSecondFactor();
+  setupTokens(renderActivity);
 
   $("profile-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -174,6 +179,7 @@ export function openSettings() {
   renderSessions();
   renderSecondFactor();
   renderActivity();
+  renderTokens();
   renderBlocked();
   renderNotifications();
   $("pref-sounds").checked = attention().sounds;

@@ -148,3 +148,24 @@ test("a throttled login shows the wait from Retry-After", async () => {
   await p.page.locator("#login-error", { hasText: /Try again in \d+ s/ }).waitFor();
   assert.equal(await p.page.isDisabled("#login-form [type=submit]"), true);
 });
+
+test("an API token is made in the settings, shown once, works as a Bearer token and is revoked", async () => {
+  const p = await signUp(await person(), uniqueName("tok"));
+  await p.page.click("#me button[aria-label=Settings]");
+  await p.page.locator("#token-list", { hasText: "No tokens." }).waitFor();
+  await p.page.fill("#token-name", "deploy bot");
+  await p.page.fill("#token-password", p.password);
+  await p.page.click("#token-form [type=submit]");
+  await p.page.waitForSelector("#token-new:not([hidden])");
+  const token = (await p.page.textContent("#token-value")).trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  await p.page.locator("#token-list .name", { hasText: "deploy bot" }).waitFor();
+  const me = await server.api("GET", "/api/me", { token });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.username, p.username);
+  await p.page.click("#token-done");
+  await p.page.click("#token-list button.danger");
+  await p.page.locator("#token-list", { hasText: "No tokens." }).waitFor();
+  assert.equal((await server.api("GET", "/api/me", { token })).status, 401);
+  await p.page.locator("#activity-list .name", { hasText: "API token revoked" }).first().waitFor();
+});

@@ -1274,3 +1274,100 @@ both_backends!(
         assert_eq!(known.status(), StatusCode::OK, "its share is kept for it");
     }
 );
+
+both_backends!(
+    named_api_tokens_are_minted_with_the_password_listed_and_revoked,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let (session, _) = server.signup("alice", PASSWORD).await;
+        let mint = |body: Value| {
+            server
+                .authed(Method::POST, "/api/auth/tokens", &session)
+                .json(&body)
+                .send()
+        };
+        let refused = mint(json!({"name": "deploy bot", "password": "not the password"}))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        for (body, code) in [
+            (
+                json!({"name": "  ", "password": PASSWORD}),
+                "invalid_token_name",
+            ),
+            (
+                json!({"name": "bot", "password": PASSWORD, "expires_in_days": 400}),
+                "invalid_expiry",
+            ),
+        ] {
+            let response = mint(body).await.unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+            assert_error(&json(response).await, code);
+        }
+        let minted =
+            mint(json!({"name": "deploy bot", "password": PASSWORD, "expires_in_days": 30}))
+                .await
+                .unwrap();
+        assert_eq!(minted.status(), StatusCode::CREATED);
+        let minted = json(minted).await;
+        let token = minted["token"].as_str().unwrap().to_owned();
+        assert_eq!(token.len(), 64);
+        assert_eq!(minted["api_token"]["name"], "deploy bot");
+        let id = minted["api_token"]["id"].as_str().unwrap().to_owned();
+
+        // It works as a Bearer token, like a session.
+        let me = server
+            .authed(Method::GET, "/api/me", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+        assert_eq!(json(me).await["username"], "alice");
+        // Listed by name, never the token itself; not among the browser sessions.
+        let listed = server
+            .authed(Method::GET, "/api/auth/tokens", &session)
+            .send()
+            .await
+            .unwrap();
+        let listed = json(listed).await;
+        assert_eq!(listed["api_tokens"][0]["id"], id.as_str());
+        assert!(!listed.to_string().contains(&token));
+        let sessions = server
+            .authed(Method::GET, "/api/auth/sessions", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            json(sessions).await["sessions"].as_array().unwrap().len(),
+            1
+        );
+
+        // Someone else cannot revoke it; its owner can, and then it is refused.
+        let (bob, _) = server.signup("bob", PASSWORD).await;
+        let theirs = server
+            .authed(Method::DELETE, &format!("/api/auth/tokens/{id}"), &bob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+        let revoked = server
+            .authed(Method::DELETE, &format!("/api/auth/tokens/{id}"), &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+        let after = server
+            .authed(Method::GET, "/api/me", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+        let events = server
+            .authed(Method::GET, "/api/auth/security-events", &session)
+            .send()
+            .await
+            .unwrap();
+        let events = json(events).await.to_string();
+        assert!(events.contains("api_token_created") && events.contains("api_token_revoked"));
+    }
+);

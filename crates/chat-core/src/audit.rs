@@ -43,6 +43,10 @@ pub enum SecurityEvent {
     SessionRevoked,
     /// The account was created.
     SignedUp,
+    /// An API token was minted.
+    ApiTokenCreated,
+    /// An API token was revoked.
+    ApiTokenRevoked,
 }
 
 impl SecurityEvent {
@@ -62,6 +66,8 @@ impl SecurityEvent {
             SecurityEvent::SignedOut => "signed_out",
             SecurityEvent::SessionRevoked => "session_revoked",
             SecurityEvent::SignedUp => "signed_up",
+            SecurityEvent::ApiTokenCreated => "api_token_created",
+            SecurityEvent::ApiTokenRevoked => "api_token_revoked",
         }
     }
 }
@@ -191,6 +197,8 @@ mod tests {
             SecurityEvent::SignedOut,
             SecurityEvent::SessionRevoked,
             SecurityEvent::SignedUp,
+            SecurityEvent::ApiTokenCreated,
+            SecurityEvent::ApiTokenRevoked,
         ];
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|e| e.kind()).collect();
         assert_eq!(kinds.len(), all.len());

@@ -30,6 +30,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(revoke_session))
         .route("/api/auth/security-events", get(security_events))
+        .route(
+            "/api/auth/tokens",
+            get(list_api_tokens).post(create_api_token),
+        )
+        .route("/api/auth/tokens/{id}", delete(revoke_api_token))
         .route("/api/auth/second-factor", get(second_factor))
         .route("/api/auth/second-factor/totp", post(start_totp))
         .route("/api/auth/second-factor/totp/confirm", post(confirm_totp))
@@ -298,4 +303,49 @@ async fn security_events(
 ) -> Reply {
     let events = chat_core::audit::recent(&state.ports, &session.user.id, 50).await?;
     reply::ok(json!({ "events": events }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTokenBody {
+    name: String,
+    password: String,
+    #[serde(default)]
+    expires_in_days: Option<u32>,
+}
+
+async fn create_api_token(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> Reply {
+    let (info, token) = Accounts::new(&state.ports)
+        .from(client.origin())
+        .create_api_token(&session, &body.password, &body.name, body.expires_in_days)
+        .await?;
+    // The token is shown this once; it is for the script, so the page's scripts see it too
+    // (a cookie-only session cannot be copied into a script).
+    reply::created(json!({ "token": token.expose(), "api_token": info }))
+}
+
+async fn list_api_tokens(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+) -> Reply {
+    let tokens = Accounts::new(&state.ports).api_tokens(&session).await?;
+    reply::ok(json!({ "api_tokens": tokens }))
+}
+
+async fn revoke_api_token(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Reply {
+    Accounts::new(&state.ports)
+        .from(client.origin())
+        .revoke_api_token(&session, &id)
+        .await?;
+    reply::no_content()
 }

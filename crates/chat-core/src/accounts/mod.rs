@@ -1,6 +1,7 @@
 //! Accounts and sessions: validated credentials, Argon2id password hashes, opaque session
 //! tokens stored only as hashes, and the services behind the `auth` routes.
 
+mod api_tokens;
 mod common_passwords;
 mod credentials;
 mod devices;
@@ -10,6 +11,7 @@ mod second_factor;
 mod sessions;
 mod user;
 
+pub use api_tokens::ApiTokenInfo;
 pub use credentials::{Accounts, LoginAttempt};
 pub use fields::{DisplayName, Password, Username};
 pub use password::HashCost;

@@ -181,9 +181,13 @@ impl Accounts<'_> {
             .sql
             .query(
                 &format!(
-                    "SELECT v.user_version, s.id, s.last_seen_at_ms, s.expires_at_ms, {}
+                    "SELECT v.user_version, s.id, s.last_seen_at_ms, s.expires_at_ms, {}, s.api
                      FROM pragma_user_version AS v
-                     LEFT JOIN sessions s ON s.token_hash = ?1
+                     LEFT JOIN (SELECT id, user_id, last_seen_at_ms, expires_at_ms, 0 AS api
+                                  FROM sessions WHERE token_hash = ?1
+                                UNION ALL
+                                SELECT id, user_id, last_used_at_ms, expires_at_ms, 1
+                                  FROM api_tokens WHERE token_hash = ?1) s ON 1
                      LEFT JOIN users u ON u.id = s.user_id",
                     User::columns("u.")
                 ),
@@ -201,28 +205,35 @@ impl Accounts<'_> {
         Ok((version, session))
     }
 
-    /// The session of a row of `id, last_seen_at_ms, expires_at_ms, user columns...`
+    /// The session of a row of `id, last_seen_at_ms, expires_at_ms, user columns..., api`
     /// starting at column `at`, if it is still live; deleted on sight if not, and its
-    /// last-seen time moved on at most once a minute.
+    /// last-seen time moved on at most once a minute. An API token (`api` = 1) never idles
+    /// out; it only expires.
     async fn live_session(&self, row: &Row, at: usize) -> Result<Session> {
         let id: String = row.get(at)?;
         let last_seen: i64 = row.get(at + 1)?;
         let expires: i64 = row.get(at + 2)?;
+        let api: bool = row.get(at + 3 + User::COLUMN_COUNT)?;
         let now = self.ports.clock.now_ms();
-        if !is_live(
-            now,
-            last_seen,
-            expires,
-            millis(self.ports.settings.session_idle),
-        ) {
+        let idle = if api {
+            i64::MAX
+        } else {
+            millis(self.ports.settings.session_idle)
+        };
+        if !is_live(now, last_seen, expires, idle) {
             self.delete_session(&id).await?;
             return Err(Error::Unauthenticated);
         }
         if now - last_seen >= LAST_SEEN_GRANULARITY_MS {
+            let table = if api {
+                "api_tokens SET last_used_at_ms"
+            } else {
+                "sessions SET last_seen_at_ms"
+            };
             self.ports
                 .sql
                 .execute(
-                    "UPDATE sessions SET last_seen_at_ms = ?1 WHERE id = ?2",
+                    &format!("UPDATE {table} = ?1 WHERE id = ?2"),
                     &[Value::Integer(now), Value::from(id.as_str())],
                 )
                 .await?;
@@ -237,6 +248,10 @@ impl Accounts<'_> {
         self.ports
             .sql
             .execute("DELETE FROM sessions WHERE id = ?1", &[Value::from(id)])
+            .await?;
+        self.ports
+            .sql
+            .execute("DELETE FROM api_tokens WHERE id = ?1", &[Value::from(id)])
             .await
     }
 
