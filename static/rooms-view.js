@@ -206,8 +206,33 @@ export function setupRooms({ joined }) {
   $("room-details").addEventListener("click", openRoomDetails);
 }
 
-/** Joins the room of an invite link (never creates one); a dead link says so. */
+/** Asks before joining the room of an invite link: a link someone sent does nothing by
+ * itself. Resolves whether the person chose to join. */
+function askToJoin(nameOrId) {
+  const dialog = $("invite-dialog");
+  $("invite-dialog-text").textContent = /^[0-9a-f]{64}$/.test(nameOrId)
+    ? "Someone sent you an invite to a private room. Its members will see that you joined."
+    : `Someone sent you an invite to the public room #${nameOrId}. Its members will see that you joined.`;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $("invite-accept").onclick = null;
+      $("invite-decline").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    $("invite-accept").onclick = () => done(true);
+    $("invite-decline").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+    $("invite-accept").focus();
+  });
+}
+
+/** Joins the room of an invite link once the person says so (never creates one); a dead
+ * link says so. */
 export async function followInviteTo(nameOrId) {
+  if (!(await askToJoin(nameOrId))) return;
   try {
     joinedHook(await api.joinRoom(nameOrId));
   } catch (error) {

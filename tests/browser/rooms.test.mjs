@@ -146,7 +146,14 @@ test("a private room has a name and a topic, changed live for everyone, and is j
   assert.match(link, /\/#join=[0-9a-f]{64}$/);
   await say(ann, "secret plans");
 
+  // A link does nothing by itself: it asks first.
   await bob.page.goto(link);
+  await bob.page.waitForSelector("#invite-dialog[open]");
+  await bob.page.click("#invite-decline");
+  assert.equal(await bob.page.locator(".conversation-list .row", { hasText: "Book club" }).count(), 0);
+  await bob.page.goto(`${server.base}/`);
+  await bob.page.goto(link);
+  await bob.page.click("#invite-accept");
   await bob.page.locator("#chat-title", { hasText: "Book club" }).waitFor();
   await bob.page.locator("#log .body", { hasText: "secret plans" }).waitFor();
   assert.equal(new URL(bob.page.url()).hash, "", "the invite fragment is consumed");
@@ -170,5 +177,6 @@ test("a private room has a name and a topic, changed live for everyone, and is j
 
   // A made-up invite is refused with a clear message.
   await bob.page.goto(`${server.base}/#join=${"0".repeat(64)}`);
+  await bob.page.click("#invite-accept");
   await bob.page.locator(".toast", { hasText: "invite link is not valid" }).waitFor();
 });
