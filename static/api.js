@@ -140,6 +140,8 @@ export const api = {
   revokeSession: (id) => request("DELETE", `/api/auth/sessions/${enc(id)}`),
 
   me: () => request("GET", "/api/me"),
+  exportData: () => request("GET", "/api/me/export"),
+  deleteAccount: (password) => request("DELETE", "/api/me", { password }),
   updateMe: (fields) => request("PATCH", "/api/me", fields),
   setPresence: (presence) => request("PUT", "/api/me/presence", { presence }),
   searchUsers: (q) => request("GET", `/api/users?q=${enc(q)}`),

@@ -160,6 +160,37 @@ export function setupSettings(onSignedOut) {
     renderNotifications();
   });
 
+  $("export-data").addEventListener("click", async () => {
+    try {
+      const data = await api.exportData();
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+      const link = h("a", { href: url, download: `chat-${store.me.username}.json` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+
+  $("delete-account-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const password = $("delete-password").value;
+    const ok = fieldError("delete-password", password ? "" : "Enter your password.") &
+      fieldError("delete-confirm", $("delete-confirm").checked ? "" : "Tick the box to confirm.");
+    if (!ok) return;
+    try {
+      await api.deleteAccount(password);
+      $("delete-account-form").reset();
+      dialog.close();
+      onSignedOut();
+    } catch (error) {
+      if (error.code === "invalid_credentials") fieldError("delete-password", "That is not your password.");
+      else fieldError("delete-password", error.message);
+    }
+  });
+
   $("logout").addEventListener("click", async () => {
     try {
       await api.logout();

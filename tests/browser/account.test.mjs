@@ -169,3 +169,20 @@ test("an API token is made in the settings, shown once, works as a Bearer token 
   assert.equal((await server.api("GET", "/api/me", { token })).status, 401);
   await p.page.locator("#activity-list .name", { hasText: "API token revoked" }).first().waitFor();
 });
+
+test("my data downloads as JSON, and deleting the account asks for the password and a tick", async () => {
+  const p = await signUp(await person(), uniqueName("bye"));
+  await p.page.click("#me button[aria-label=Settings]");
+  const [download] = await Promise.all([p.page.waitForEvent("download"), p.page.click("#export-data")]);
+  const data = JSON.parse(await (await import("node:fs/promises")).readFile(await download.path(), "utf8"));
+  assert.equal(data.user.username, p.username);
+
+  await p.page.fill("#delete-password", p.password);
+  await p.page.click("#delete-account-form [type=submit]");
+  await p.page.locator("#delete-confirm-error", { hasText: "Tick the box" }).waitFor();
+  await p.page.check("#delete-confirm");
+  await p.page.click("#delete-account-form [type=submit]");
+  await p.page.waitForSelector("#auth:not([hidden])");
+  const login = await server.api("POST", "/api/auth/login", { body: { username: p.username, password: p.password } });
+  assert.equal(login.status, 401, "the account is gone");
+});

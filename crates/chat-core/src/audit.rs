@@ -47,6 +47,8 @@ pub enum SecurityEvent {
     ApiTokenCreated,
     /// An API token was revoked.
     ApiTokenRevoked,
+    /// The account was deleted (logged; its own trail goes with it).
+    AccountDeleted,
 }
 
 impl SecurityEvent {
@@ -68,6 +70,7 @@ impl SecurityEvent {
             SecurityEvent::SignedUp => "signed_up",
             SecurityEvent::ApiTokenCreated => "api_token_created",
             SecurityEvent::ApiTokenRevoked => "api_token_revoked",
+            SecurityEvent::AccountDeleted => "account_deleted",
         }
     }
 }
@@ -199,6 +202,7 @@ mod tests {
             SecurityEvent::SignedUp,
             SecurityEvent::ApiTokenCreated,
             SecurityEvent::ApiTokenRevoked,
+            SecurityEvent::AccountDeleted,
         ];
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|e| e.kind()).collect();
         assert_eq!(kinds.len(), all.len());

@@ -19,7 +19,11 @@ use crate::{
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/me", get(me).patch(update_profile))
+        .route(
+            "/api/me",
+            get(me).patch(update_profile).delete(delete_account),
+        )
+        .route("/api/me/export", get(export))
         .route("/api/me/presence", put(set_presence))
         .route("/api/users", get(search))
         .route("/api/users/{username}", get(lookup))
@@ -199,4 +203,43 @@ async fn unblock(
         .unblock(&username)
         .await?;
     reply::no_content()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteAccountBody {
+    password: String,
+}
+
+/// Everything stored about the caller, as a JSON download.
+async fn export(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
+    let document = chat_core::accounts::Accounts::new(&state.ports)
+        .export(&session)
+        .await?;
+    let mut response = reply::ok(document)?;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"chat-export.json\""),
+    );
+    Ok(response)
+}
+
+/// Deletes the caller's account, with the password.
+async fn delete_account(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    client: crate::extract::ClientInfo,
+    ApiJson(body): ApiJson<DeleteAccountBody>,
+) -> Reply {
+    chat_core::accounts::Accounts::new(&state.ports)
+        .from(client.origin())
+        .delete_account(&session, &body.password)
+        .await?;
+    let mut response = reply::no_content()?;
+    let headers = response.headers_mut();
+    headers.append(
+        axum::http::header::SET_COOKIE,
+        crate::session_cookie::set("", 0, client.https),
+    );
+    Ok(response)
 }

@@ -2,6 +2,7 @@
 //! tokens stored only as hashes, and the services behind the `auth` routes.
 
 mod api_tokens;
+mod closing;
 mod common_passwords;
 mod credentials;
 mod devices;
