@@ -47,6 +47,7 @@ fn settings_of(component: &str) -> BTreeSet<&'static str> {
             "attachment_max_bytes",
             "storage_per_user_mib",
             "uploads_per_hour",
+            "deliveries_per_second",
         ],
         "events" => &[
             "redis_url",

@@ -61,6 +61,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     spec("storage_per_user_mib", "1024"),
     spec("uploads_per_hour", "60"),
     spec("hsts_include_subdomains", "true"),
+    spec("deliveries_per_second", "2000"),
     spec("log_format", "text"),
 ];
 
@@ -151,6 +152,9 @@ pub struct Settings {
     pub storage_per_user_bytes: u64,
     /// Uploads one user starts per hour, after a burst of 10 (429 past it).
     pub uploads_per_hour: u32,
+    /// Inbox deliveries one user's writes may cause per second, beyond small conversations
+    /// (`throttle::charge_deliveries`); ten seconds' worth may come at once.
+    pub deliveries_per_second: u32,
     /// How log lines are written: plain text, or one JSON object a line.
     pub log_format: LogFormat,
     /// Whether `Strict-Transport-Security` also covers the host's subdomains (false for a
@@ -279,6 +283,7 @@ impl Settings {
             storage_per_user_bytes: u64::from(positive("storage_per_user_mib")?) * 1024 * 1024,
             uploads_per_hour: positive("uploads_per_hour")?,
             hsts_include_subdomains: flag("hsts_include_subdomains")?,
+            deliveries_per_second: positive("deliveries_per_second")?,
             log_format: match raw("log_format").trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,

@@ -87,6 +87,30 @@ impl Action {
     }
 }
 
+/// Recipients a write may reach without being charged for them: a conversation this size
+/// or smaller is bounded well enough by the per-action rates (a send is 5 a second at most,
+/// so 100 deliveries a second), and the send path of a chat between a few people keeps its
+/// one limiter call.
+pub const FREE_RECIPIENTS: usize = 20;
+
+/// Charges `who` for a write that reaches `recipients` inboxes (ASVS 2.4: a large room costs
+/// its sender what it costs the server): a bucket of `deliveries_per_second` a second with
+/// ten seconds' worth of burst, taken whole or not at all; 429 when it cannot be. Writes to
+/// [`FREE_RECIPIENTS`] or fewer are free.
+pub async fn charge_deliveries(ports: &Ports, who: &UserId, recipients: usize) -> Result<()> {
+    if recipients <= FREE_RECIPIENTS {
+        return Ok(());
+    }
+    let per_second = ports.settings.deliveries_per_second;
+    let rate = Rate::bucket(per_second.saturating_mul(10), f64::from(per_second));
+    let cost = u32::try_from(recipients).unwrap_or(u32::MAX);
+    ports
+        .limiter
+        .acquire_many(&format!("deliveries:{who}"), rate, cost)
+        .await?
+        .into_result()
+}
+
 /// The address buckets one client counts in, each with how many times one address's
 /// allowance it holds. An IPv4 address is one bucket. An IPv6 client arrives as its /64
 /// (`2001:db8:1:2::/64`, see chat-http's `throttle_address`), and counts in the /56 (4x)

@@ -782,3 +782,60 @@ both_backends!(
         assert_eq!(sent["mentions"], json!([]));
     }
 );
+
+both_backends!(
+    a_big_room_costs_its_sender_what_it_costs_the_server,
+    |backend| {
+        let settings = Settings {
+            deliveries_per_second: 10,
+            messages_burst: 100,
+            signups_per_ip_per_hour: 100,
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        let ann = person(&server, "ann").await;
+        let mut crowd = Vec::new();
+        for n in 0..24 {
+            crowd.push(person(&server, &format!("member{n}")).await);
+        }
+        let members: Vec<&Person> = crowd.iter().collect();
+        let big = room(&server, &ann, "big", &members).await;
+        // 25 members: each message is 25 deliveries of a burst of 100.
+        let mut statuses = Vec::new();
+        for n in 0..5 {
+            let (status, body) =
+                send(&server, &ann, &big, &format!("hello {n}"), &format!("b{n}")).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                assert_error(&body, "rate_limited");
+            }
+            statuses.push(status);
+        }
+        assert_eq!(
+            statuses,
+            [
+                StatusCode::CREATED,
+                StatusCode::CREATED,
+                StatusCode::CREATED,
+                StatusCode::CREATED,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+        );
+        let (_, history) = call(
+            &server,
+            &ann,
+            Method::GET,
+            &format!("/api/conversations/{big}/messages"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            history["messages"].as_array().unwrap().len(),
+            4,
+            "the refused one is not stored"
+        );
+        // A small conversation costs nothing extra.
+        let small = room(&server, &ann, "small", &[members[0]]).await;
+        let (status, _) = send(&server, &ann, &small, "still fine", "s1").await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+);

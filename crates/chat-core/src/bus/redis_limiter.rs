@@ -17,6 +17,7 @@ local burst = tonumber(ARGV[1])
 local per_ms = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local take = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]), tonumber(state[2])
 if tokens == nil or at == nil then tokens, at = burst, now end
@@ -25,9 +26,9 @@ if now > at then
   at = now
 end
 local granted = 0
-if tokens >= 1 then granted = 1 end
+if tokens >= cost then granted = 1 end
 if take == 1 then
-  if granted == 1 then tokens = tokens - 1 end
+  if granted == 1 then tokens = tokens - cost end
   redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', string.format('%d', at))
   local until_full = 1000
   if per_ms > 0 then until_full = until_full + math.ceil((burst - tokens) / per_ms) end
@@ -48,10 +49,11 @@ impl RedisLimiter {
         RedisLimiter { redis, clock }
     }
 
-    async fn run(&self, key: &str, rate: Rate, take: bool) -> Result<Verdict> {
-        if rate.burst == 0 {
+    async fn run(&self, key: &str, rate: Rate, take: bool, cost: u32) -> Result<Verdict> {
+        let cost = cost.max(1);
+        if rate.burst == 0 || cost > rate.burst {
             return Ok(Verdict::Limited {
-                retry_after: rate.wait_for_token(0.0),
+                retry_after: rate.wait_for_tokens(0.0, cost),
             });
         }
         let reply = self
@@ -67,6 +69,7 @@ impl RedisLimiter {
                     format!("{}", rate.per_ms()).into(),
                     RedisArg::Int(self.clock.now_ms()),
                     RedisArg::Int(i64::from(take)),
+                    RedisArg::Int(i64::from(cost)),
                 ],
             )
             .await?;
@@ -78,7 +81,7 @@ impl RedisLimiter {
         match (granted, tokens) {
             (Some(1), _) => Ok(Verdict::Allowed),
             (Some(0), Some(tokens)) => Ok(Verdict::Limited {
-                retry_after: rate.wait_for_token(tokens),
+                retry_after: rate.wait_for_tokens(tokens, cost),
             }),
             _ => Err(Error::Bus(format!("unexpected limiter reply {reply:?}"))),
         }
@@ -87,12 +90,12 @@ impl RedisLimiter {
 
 #[async_trait::async_trait]
 impl Limiter for RedisLimiter {
-    async fn acquire(&self, key: &str, rate: Rate) -> Result<Verdict> {
-        self.run(key, rate, true).await
+    async fn acquire_many(&self, key: &str, rate: Rate, cost: u32) -> Result<Verdict> {
+        self.run(key, rate, true, cost).await
     }
 
     async fn check(&self, key: &str, rate: Rate) -> Result<Verdict> {
-        self.run(key, rate, false).await
+        self.run(key, rate, false, 1).await
     }
 
     async fn reset(&self, key: &str) -> Result<()> {

@@ -27,10 +27,11 @@ impl SqlLimiter {
 
 #[async_trait::async_trait]
 impl Limiter for SqlLimiter {
-    async fn acquire(&self, key: &str, rate: Rate) -> Result<Verdict> {
-        if rate.burst == 0 {
+    async fn acquire_many(&self, key: &str, rate: Rate, cost: u32) -> Result<Verdict> {
+        let cost = cost.max(1);
+        if rate.burst == 0 || cost > rate.burst {
             return Ok(Verdict::Limited {
-                retry_after: rate.wait_for_token(0.0),
+                retry_after: rate.wait_for_tokens(0.0, cost),
             });
         }
         let now = self.clock.now_ms();
@@ -39,11 +40,11 @@ impl Limiter for SqlLimiter {
             .sql
             .query(
                 "INSERT INTO rate_limits (key, tokens, updated_ms, last_granted)
-                 VALUES (?1, ?2 - 1, ?3, 1)
+                 VALUES (?1, ?2 - ?5, ?3, 1)
                  ON CONFLICT (key) DO UPDATE SET
                     tokens = min(?2, tokens + max(0, ?3 - updated_ms) * ?4)
-                             - (min(?2, tokens + max(0, ?3 - updated_ms) * ?4) >= 1),
-                    last_granted = (min(?2, tokens + max(0, ?3 - updated_ms) * ?4) >= 1),
+                             - ?5 * (min(?2, tokens + max(0, ?3 - updated_ms) * ?4) >= ?5),
+                    last_granted = (min(?2, tokens + max(0, ?3 - updated_ms) * ?4) >= ?5),
                     updated_ms = max(updated_ms, ?3)
                  RETURNING last_granted, tokens",
                 &[
@@ -51,6 +52,7 @@ impl Limiter for SqlLimiter {
                     Value::from(rate.burst),
                     Value::Integer(now),
                     Value::Real(rate.per_ms()),
+                    Value::from(cost),
                 ],
             )
             .await?;
@@ -70,7 +72,7 @@ impl Limiter for SqlLimiter {
             Verdict::Allowed
         } else {
             Verdict::Limited {
-                retry_after: rate.wait_for_token(tokens),
+                retry_after: rate.wait_for_tokens(tokens, cost),
             }
         })
     }

@@ -298,6 +298,9 @@ impl Conversations<'_> {
             .await
             .context("send: taking the rate limit")?
             .into_result()?;
+        throttle::charge_deliveries(self.ports, &self.me.id, context.member_ids.len())
+            .await
+            .context("send: charging the deliveries")?;
 
         let id = MessageId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.now();
@@ -481,6 +484,8 @@ impl Conversations<'_> {
                 "a deleted message cannot be edited",
             ));
         }
+        let members = self.member_ids(conversation_id).await?;
+        throttle::charge_deliveries(self.ports, &self.me.id, members.len()).await?;
         self.ports
             .sql
             .execute(
@@ -495,11 +500,7 @@ impl Conversations<'_> {
             )
             .await?;
         let edited = self.message(conversation_id, message_id).await?;
-        self.emit(
-            self.member_ids(conversation_id).await?,
-            Event::message_edited(&edited),
-        )
-        .await?;
+        self.emit(members, Event::message_edited(&edited)).await?;
         Ok(edited)
     }
 
@@ -515,6 +516,8 @@ impl Conversations<'_> {
             return Ok(());
         }
         throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
+        let members = self.member_ids(conversation_id).await?;
+        throttle::charge_deliveries(self.ports, &self.me.id, members.len()).await?;
         self.ports
             .sql
             .execute(
@@ -523,11 +526,8 @@ impl Conversations<'_> {
             )
             .await?;
         let tombstone = self.message(conversation_id, message_id).await?;
-        self.emit(
-            self.member_ids(conversation_id).await?,
-            Event::message_deleted(&tombstone),
-        )
-        .await?;
+        self.emit(members, Event::message_deleted(&tombstone))
+            .await?;
         if !message.attachments.is_empty() {
             // The database stopped serving its files in the statement above; their bytes
             // go now rather than at some later upload.
@@ -543,6 +543,7 @@ impl Conversations<'_> {
         self.check_not_blocked(&membership).await?;
         throttle::take(self.ports, Action::Typing, &self.me.id).await?;
         let others = self.other_member_ids(conversation_id).await?;
+        throttle::charge_deliveries(self.ports, &self.me.id, others.len()).await?;
         let now = self.now();
         let event = Event::typing(conversation_id, self.me, typing, now, now + TYPING_TTL_MS);
         self.emit(others, event).await

@@ -49,6 +49,8 @@ impl Conversations<'_> {
             ));
         }
         throttle::take(self.ports, Action::React, &self.me.id).await?;
+        let members = self.member_ids(conversation_id).await?;
+        throttle::charge_deliveries(self.ports, &self.me.id, members.len()).await?;
         let params = [
             Value::from(message_id),
             Value::from(emoji.as_str()),
@@ -101,7 +103,6 @@ impl Conversations<'_> {
             }
             return Ok(());
         }
-        let members = self.member_ids(conversation_id).await?;
         self.emit(
             members,
             Event::reaction(conversation_id, message_id, &emoji, &self.me.id, add, count),

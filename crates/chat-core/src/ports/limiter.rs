@@ -51,10 +51,20 @@ impl Rate {
     /// [`Rate::LONGEST_WAIT`]. Never panics: odd settings (a rate of 1e-300 per second) or
     /// odd stored values (NaN, a huge negative count) give the longest wait, not a crash.
     pub fn wait_for_token(&self, tokens: f64) -> Duration {
-        if tokens >= 1.0 {
+        self.wait_for_tokens(tokens, 1)
+    }
+
+    /// How long until a bucket holding `tokens` holds `cost` whole tokens; the longest
+    /// wait when the bucket can never hold them (a cost above its burst).
+    pub fn wait_for_tokens(&self, tokens: f64, cost: u32) -> Duration {
+        let needed = f64::from(cost.max(1));
+        if cost > self.burst {
+            return Self::LONGEST_WAIT;
+        }
+        if tokens >= needed {
             return Duration::ZERO;
         }
-        let seconds = (1.0 - tokens) / self.per_second;
+        let seconds = (needed - tokens) / self.per_second;
         let refills = self.per_second.is_finite() && self.per_second > 0.0;
         if !refills || !seconds.is_finite() {
             return Self::LONGEST_WAIT;
@@ -99,7 +109,12 @@ impl Verdict {
 #[async_trait::async_trait]
 pub trait Limiter: Send + Sync {
     /// Takes one token from `key`'s bucket if it has one.
-    async fn acquire(&self, key: &str, rate: Rate) -> Result<Verdict>;
+    async fn acquire(&self, key: &str, rate: Rate) -> Result<Verdict> {
+        self.acquire_many(key, rate, 1).await
+    }
+    /// Takes `cost` tokens from `key`'s bucket if it has that many (all or none): a write
+    /// charged by what it costs, such as a message to a room charged per member.
+    async fn acquire_many(&self, key: &str, rate: Rate, cost: u32) -> Result<Verdict>;
     /// Tells whether `acquire` would succeed, without taking a token.
     async fn check(&self, key: &str, rate: Rate) -> Result<Verdict>;
     /// Refills `key`'s bucket (forgets its history).

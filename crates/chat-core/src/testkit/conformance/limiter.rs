@@ -63,6 +63,54 @@ where
     assert!(!lim.port.acquire(&key, rate).await.unwrap().is_allowed());
 }
 
+pub async fn a_costly_write_takes_all_its_tokens_or_none<F, Fut>(make: F)
+where
+    F: Fn(Arc<FixedClock>) -> Fut,
+    Fut: Future<Output = Fixture<dyn Limiter>>,
+{
+    let clock = Arc::new(FixedClock::at(1_700_000_000_000));
+    let lim = make(clock.clone()).await;
+    let key = unique("cost");
+    let rate = Rate::bucket(100, 10.0);
+    assert!(
+        lim.port
+            .acquire_many(&key, rate, 60)
+            .await
+            .unwrap()
+            .is_allowed()
+    );
+    // 40 left: a cost of 50 is refused whole, taking nothing, with the wait for 10 more.
+    let wait = limited(lim.port.acquire_many(&key, rate, 50).await.unwrap());
+    assert!(
+        wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+        "{wait:?}"
+    );
+    assert!(
+        lim.port
+            .acquire_many(&key, rate, 40)
+            .await
+            .unwrap()
+            .is_allowed()
+    );
+    assert!(!lim.port.acquire(&key, rate).await.unwrap().is_allowed());
+    clock.advance(Duration::from_secs(5));
+    assert!(
+        lim.port
+            .acquire_many(&key, rate, 50)
+            .await
+            .unwrap()
+            .is_allowed()
+    );
+    // More than the bucket ever holds: refused with the longest wait.
+    let never = limited(
+        lim.port
+            .acquire_many(&unique("huge"), rate, 101)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(never, Rate::LONGEST_WAIT);
+}
+
 pub async fn check_does_not_take_a_token<F, Fut>(make: F)
 where
     F: Fn(Arc<FixedClock>) -> Fut,
@@ -128,6 +176,7 @@ macro_rules! limiter_conformance_tests {
             [
                 a_burst_is_allowed_then_refused_with_a_retry_time,
                 tokens_come_back_at_the_rate,
+                a_costly_write_takes_all_its_tokens_or_none,
                 check_does_not_take_a_token,
                 reset_refills_and_keys_are_independent,
                 concurrent_acquires_never_exceed_the_burst,
