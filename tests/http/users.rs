@@ -840,3 +840,59 @@ both_backends!(
         assert!(found["results"].as_array().unwrap().is_empty());
     }
 );
+
+both_backends!(
+    one_person_holds_at_most_a_hundred_waiting_requests,
+    |backend| {
+        let settings = Settings {
+            signups_per_ip_per_hour: 1000,
+            password_hashes_per_second: 10_000,
+            ..Settings::default()
+        };
+        let server = TestServer::start_with(backend, settings).await;
+        let target = person(&server, "popular").await;
+        // A hundred strangers' requests, written straight to the table.
+        for n in 0..100 {
+            let stranger = person(&server, &format!("fan{n:03}")).await;
+            server
+                .ports
+                .sql
+                .execute(
+                    "INSERT INTO friend_requests (from_id, to_id, created_at_ms) VALUES (?1, ?2, 1)",
+                    &[stranger.id.as_str().into(), target.id.as_str().into()],
+                )
+                .await
+                .unwrap();
+        }
+        let late = person(&server, "latecomer").await;
+        let (status, body) = call(
+            &server,
+            &late,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "popular"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_error(&body, "too_many_requests");
+        // Declining one makes room.
+        let (status, _) = call(
+            &server,
+            &target,
+            Method::POST,
+            "/api/friends/requests/fan000/decline",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = call(
+            &server,
+            &late,
+            Method::POST,
+            "/api/friends/requests",
+            Some(json!({"username": "popular"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+);

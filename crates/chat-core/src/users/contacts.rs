@@ -28,6 +28,9 @@ pub struct FriendList {
     pub outgoing: Vec<FriendRequest>,
 }
 
+/// Waiting friend requests one user may hold.
+pub const INCOMING_REQUESTS_MAX: i64 = 100;
+
 /// What sending a friend request did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestOutcome {
@@ -149,27 +152,38 @@ impl Users<'_> {
                 .await
                 .map(RequestOutcome::BecameFriends);
         }
+        // A recipient holds at most INCOMING_REQUESTS_MAX waiting requests: many accounts
+        // cannot bury one person's list (or its page) under requests.
         let inserted = !tx
             .query(
                 "INSERT OR IGNORE INTO friend_requests (from_id, to_id, created_at_ms)
-                 VALUES (?1, ?2, ?3)
+                 SELECT ?1, ?2, ?3
+                  WHERE (SELECT count(*) FROM friend_requests WHERE to_id = ?2) < ?4
                  RETURNING 1",
                 &[
                     Value::from(me),
                     Value::from(target.id.as_str()),
                     Value::Integer(now),
+                    Value::Integer(INCOMING_REQUESTS_MAX),
                 ],
             )
             .await?
             .is_empty();
-        let created_ms: i64 = tx
+        let Some(created_ms) = tx
             .query(
                 "SELECT created_at_ms FROM friend_requests WHERE from_id = ?1 AND to_id = ?2",
                 &ids,
             )
             .await?
             .first()
-            .map_or(Ok(now), |r| r.get(0))?;
+            .map(|r| r.get::<i64>(0))
+            .transpose()?
+        else {
+            return Err(Error::conflict(
+                "too_many_requests",
+                "they have too many friend requests waiting; try again later",
+            ));
+        };
         tx.commit().await?;
         let request = FriendRequest {
             from: UserSummary::of_self(self.me),
