@@ -21,8 +21,9 @@ fn now(server: &TestServer) -> i64 {
     server.ports.clock.now_ms()
 }
 
-/// Sets up and confirms an authenticator for `who`: its secret and the recovery codes.
-async fn set_up(server: &TestServer, who: &Person) -> (String, Vec<String>) {
+/// Sets up and confirms an authenticator for `who`: its secret, the recovery codes, and the
+/// code that confirmed it (used up).
+async fn set_up(server: &TestServer, who: &Person) -> (String, Vec<String>, String) {
     let (status, setup) = call(
         server,
         who,
@@ -33,12 +34,13 @@ async fn set_up(server: &TestServer, who: &Person) -> (String, Vec<String>) {
     .await;
     assert_eq!(status, StatusCode::OK, "{setup}");
     let secret = setup["secret"].as_str().unwrap().to_owned();
+    let first = code(&secret, now(server), 0);
     let (status, confirmed) = call(
         server,
         who,
         Method::POST,
         "/api/auth/second-factor/totp/confirm",
-        Some(json!({"code": code(&secret, now(server), 0)})),
+        Some(json!({"code": first})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{confirmed}");
@@ -48,7 +50,7 @@ async fn set_up(server: &TestServer, who: &Person) -> (String, Vec<String>) {
         .iter()
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
-    (secret, codes)
+    (secret, codes, first)
 }
 
 /// `POST /api/auth/login` as `username`: status, body, and whether a cookie was set.
@@ -128,7 +130,7 @@ both_backends!(
 both_backends!(a_login_waits_for_a_code_that_is_good_once, |backend| {
     let server = TestServer::start(backend).await;
     let ann = person(&server, "ann").await;
-    let (secret, recovery) = set_up(&server, &ann).await;
+    let (secret, recovery, first) = set_up(&server, &ann).await;
     assert_eq!(recovery.len(), 10);
     let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
     assert_eq!(status, json!({"totp": true, "recovery_codes_left": 10}));
@@ -146,7 +148,7 @@ both_backends!(a_login_waits_for_a_code_that_is_good_once, |backend| {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_error(&json(wrong).await, "invalid_code");
     // The code that confirmed the set-up was used: the next one is the app's next.
-    let used = finish(&server, &challenge, &code(&secret, now(&server), 0)).await;
+    let used = finish(&server, &challenge, &first).await;
     assert_eq!(
         used.status(),
         StatusCode::UNAUTHORIZED,
@@ -212,7 +214,7 @@ both_backends!(
     |backend| {
         let server = TestServer::start(backend).await;
         let ann = person(&server, "ann").await;
-        let (secret, _) = set_up(&server, &ann).await;
+        let (secret, _, _) = set_up(&server, &ann).await;
         let (_, body, _) = login(&server, "ann").await;
         let challenge = body["challenge"].as_str().unwrap().to_owned();
         for _ in 0..5 {

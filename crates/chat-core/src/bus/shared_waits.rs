@@ -297,10 +297,14 @@ impl Membership {
         group.driver = None;
         let next: Vec<u64> = group.places.keys().copied().collect();
         for id in next {
-            if id == self.id {
-                continue;
-            }
-            let Some(waiter) = group.places.get(&id).and_then(|p| p.waiter.as_ref()) else {
+            // Every wait but this one, known by its number: this stream's place may hold
+            // another tab's wait by now, and that one must get the turn.
+            let Some(waiter) = group
+                .places
+                .get(&id)
+                .and_then(|p| p.waiter.as_ref())
+                .filter(|w| w.wait != self.wait)
+            else {
                 continue;
             };
             if waiter.answer.unbounded_send(Answer::Drive).is_ok() {
@@ -524,6 +528,24 @@ mod tests {
             },
         );
         (Arc::new(Mutex::new(group)), receiver)
+    }
+
+    #[test]
+    fn a_driver_answered_hands_the_turn_to_the_tab_waiting_in_its_place() {
+        // The driver (wait 1) was answered; another tab of the user came back to its place
+        // (wait 2) before the driver gave up the turn. That tab must get it: it joined
+        // without ringing, and nobody else would drive.
+        let (group, mut receiver) = group_with_waiter(2);
+        group.lock().unwrap().driver = Some(1);
+        let mut driver = Membership {
+            group: group.clone(),
+            id: 7,
+            wait: 1,
+        };
+        driver.stop_driving();
+        assert_eq!(group.lock().unwrap().driver, Some(2));
+        assert!(matches!(receiver.try_recv(), Ok(Answer::Drive)));
+        drop(driver);
     }
 
     #[test]
