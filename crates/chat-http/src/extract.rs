@@ -234,6 +234,7 @@ impl FromRequestParts<AppState> for ClientInfo {
             .collect::<Vec<_>>()
             .join(",");
         let proxies = &state.ports.settings.trusted_proxies;
+        let https = came_over_https(&parts.uri, &parts.headers);
         Ok(ClientInfo {
             address: parts.extensions.get::<ClientIp>().map_or_else(
                 || "unknown".to_owned(),
@@ -245,12 +246,9 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned(),
-            https: came_over_https(&parts.uri, &parts.headers),
+            https,
             browser: from_a_browser(&parts.headers),
-            device: session_cookie::read_device(
-                &parts.headers,
-                came_over_https(&parts.uri, &parts.headers),
-            ),
+            device: session_cookie::read_device(&parts.headers, https),
         })
     }
 }

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Accounts, Session, SessionToken};
+use super::{Accounts, Session, SessionToken, sessions::Credential};
 use crate::{Error, Result, ResultExt, audit::SecurityEvent, ids, ports::Value, time::rfc3339_ms};
 
 /// Tokens one user may hold at once.
@@ -138,22 +138,7 @@ impl Accounts<'_> {
     /// Revokes one of the caller's tokens (its open streams end); another user's or an
     /// unknown id is 404.
     pub async fn revoke_api_token(&self, session: &Session, id: &str) -> Result<()> {
-        let deleted = self
-            .ports
-            .sql
-            .query(
-                "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING 1",
-                &[Value::from(id), Value::from(&session.user.id)],
-            )
-            .await
-            .context("api tokens: revoking")?;
-        if deleted.is_empty() {
-            return Err(Error::NotFound { what: "token" });
-        }
-        self.audit(SecurityEvent::ApiTokenRevoked, &session.user.id)
-            .await;
-        self.announce_ended(&session.user.id, &[id.to_owned()])
-            .await
+        self.end_credential(session, id, Credential::ApiToken).await
     }
 }
 

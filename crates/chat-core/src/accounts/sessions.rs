@@ -99,6 +99,15 @@ pub struct SignedIn {
     pub device: SessionToken,
 }
 
+/// What [`Accounts::end_credential`] ends.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Credential {
+    /// A signed-in session.
+    Session,
+    /// A named API token.
+    ApiToken,
+}
+
 /// The session half of the account services: open, authenticate, log out, list, revoke.
 impl Accounts<'_> {
     /// Opens a session for `user`. With `verified_hash`, only while the user's password
@@ -317,19 +326,35 @@ impl Accounts<'_> {
 
     /// Revokes one of the caller's own sessions; another user's or an unknown id is 404.
     pub async fn revoke(&self, session: &Session, id: &str) -> Result<()> {
+        self.end_credential(session, id, Credential::Session).await
+    }
+
+    /// Ends one of the caller's own sessions or API tokens: deleted, recorded in the audit
+    /// trail, and its open streams told (`session_ended`). Another user's or an unknown id
+    /// is 404 (`what` of the credential).
+    pub(super) async fn end_credential(
+        &self,
+        session: &Session,
+        id: &str,
+        credential: Credential,
+    ) -> Result<()> {
+        let (table, what, event) = match credential {
+            Credential::Session => ("sessions", "session", SecurityEvent::SessionRevoked),
+            Credential::ApiToken => ("api_tokens", "token", SecurityEvent::ApiTokenRevoked),
+        };
         let deleted = self
             .ports
             .sql
             .query(
-                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING 1",
+                &format!("DELETE FROM {table} WHERE id = ?1 AND user_id = ?2 RETURNING 1"),
                 &[Value::from(id), Value::from(session.user.id.as_str())],
             )
-            .await?;
+            .await
+            .context("revoking")?;
         if deleted.is_empty() {
-            return Err(Error::NotFound { what: "session" });
+            return Err(Error::NotFound { what });
         }
-        self.audit(SecurityEvent::SessionRevoked, &session.user.id)
-            .await;
+        self.audit(event, &session.user.id).await;
         self.announce_ended(&session.user.id, &[id.to_owned()])
             .await
     }
