@@ -107,8 +107,9 @@ export function setupSearch({ show }) {
   });
   $("search-more").addEventListener("click", () => runSearch({ more: true }));
   document.addEventListener("keydown", (event) => {
-    // Ctrl+K / Cmd+K, as in the chats people know.
-    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k" && store.me && !$("app").hidden) {
+    // Ctrl+K / Cmd+K, as in the chats people know. The app shows before the account has
+    // loaded, and a key pressed in that moment is answered too: the search needs no more.
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k" && !$("app").hidden) {
       event.preventDefault();
       if (!$("search-dialog").open) openSearch();
     }
