@@ -124,6 +124,25 @@ pub fn log_unowned(kind: &'static str, from: Origin<'_>, detail: &str) {
     );
 }
 
+/// Logs what a room's moderator did (`kind`: `member_removed`, `member_banned`,
+/// `member_unbanned`, `role_changed`, `invite_changed`, `message_deleted`,
+/// `report_dismissed`) and to whom. Kept in the log, not in anyone's account trail: it is
+/// the room's record, not the account's.
+pub fn log_moderation(
+    kind: &'static str,
+    moderator: &UserId,
+    room: &crate::ids::ConversationId,
+    target: &UserId,
+) {
+    tracing::info!(
+        target: "security",
+        kind,
+        user_id = %moderator,
+        conversation_id = %room,
+        target_user_id = %target,
+    );
+}
+
 async fn keep(
     ports: &Ports,
     event: SecurityEvent,

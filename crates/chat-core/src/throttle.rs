@@ -22,6 +22,11 @@ pub enum Action {
     Membership,
     /// A room's title or topic: every member gets `conversation_updated`.
     RoomDetails,
+    /// Keeping a room: removing, banning, appointing, changing the invite link,
+    /// dismissing reports. Every member gets an event.
+    Moderate,
+    /// Reporting a message: the room's moderators get an event.
+    Report,
     /// Searching the room directory: a read, but one that scans public rooms.
     Directory,
     /// Searching one's messages: a read, but a full-text query over every conversation
@@ -54,6 +59,8 @@ impl Action {
             Action::MarkRead => Rate::bucket(30, 2.0),
             Action::Membership => Rate::bucket(20, 0.5),
             Action::RoomDetails => Rate::bucket(10, 0.2),
+            Action::Moderate => Rate::bucket(30, 1.0),
+            Action::Report => Rate::bucket(5, 0.05),
             Action::Directory => Rate::bucket(30, 2.0),
             Action::Search => Rate::bucket(30, 2.0),
             Action::People => Rate::bucket(30, 2.0),
@@ -74,6 +81,8 @@ impl Action {
             Action::MarkRead => "read",
             Action::Membership => "membership",
             Action::RoomDetails => "room",
+            Action::Moderate => "moderate",
+            Action::Report => "report",
             Action::Directory => "directory",
             Action::Search => "search",
             Action::People => "people",

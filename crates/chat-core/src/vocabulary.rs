@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     accounts::User,
-    conversations::{Conversation, Message},
+    conversations::{Conversation, Message, Report, Role},
     ids::{ConversationId, MessageId, UserId},
     presence::Presence,
     time::rfc3339_ms,
@@ -69,6 +69,9 @@ pub enum Payload {
     Preferences(PreferencesChange),
     MemberJoined(MemberJoined),
     MemberLeft(MemberLeft),
+    MemberRole(MemberRole),
+    // Boxed: a report carries a whole message.
+    Report(Box<ReportFiled>),
     /// What a trusted server published: any JSON object.
     Notification(serde_json::Map<String, serde_json::Value>),
     SessionEnded(SessionEnded),
@@ -82,6 +85,9 @@ pub struct MessageChange {
     pub conversation_id: ConversationId,
     /// The message (a tombstone once deleted).
     pub message: Message,
+    /// `message_deleted` by a room's moderator rather than its sender: who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<UserId>,
 }
 
 /// `typing`.
@@ -211,6 +217,8 @@ pub struct ConversationUpdated {
     pub title: Option<String>,
     /// Its topic now, or null.
     pub topic: Option<String>,
+    /// A private room's invite secret now (its moderators may have changed it), or null.
+    pub invite_code: Option<String>,
     /// Who changed it (presence `offline`, as in `member_joined`).
     pub by: UserSummary,
 }
@@ -255,13 +263,42 @@ pub struct MemberJoined {
     pub user: UserSummary,
 }
 
-/// `member_left`.
+/// `member_left`: someone left, or a moderator removed them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberLeft {
     /// The room.
     pub conversation_id: ConversationId,
     /// Who left.
     pub user_id: UserId,
+    /// The moderator who removed them, when they did not leave of their own accord.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_by: Option<UserId>,
+    /// Removed and banned: they cannot join again until a moderator lifts the ban.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub banned: bool,
+}
+
+/// `member_role`: a member's standing in a room changed (appointed or relieved as a
+/// moderator, handed the room, or its owner by succession when the owner left).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRole {
+    /// The room.
+    pub conversation_id: ConversationId,
+    /// Whose standing.
+    pub user_id: UserId,
+    /// What it is now.
+    pub role: Role,
+    /// Who changed it; null when the owner left and the room passed on by itself.
+    pub by: Option<UserId>,
+}
+
+/// `report`: a member reported a message; sent to the room's moderators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFiled {
+    /// The room.
+    pub conversation_id: ConversationId,
+    /// The report, with the message as it is.
+    pub report: Report,
 }
 
 /// `session_ended`: one of the user's sessions was signed out, revoked, or ended by a
@@ -308,6 +345,8 @@ impl Payload {
             Payload::Preferences(_) => "preferences",
             Payload::MemberJoined(_) => "member_joined",
             Payload::MemberLeft(_) => "member_left",
+            Payload::MemberRole(_) => "member_role",
+            Payload::Report(_) => "report",
             Payload::Notification(_) => "notification",
             Payload::SessionEnded(_) => "session_ended",
             Payload::Resync(_) => "resync",
@@ -336,6 +375,8 @@ impl Payload {
             Payload::Preferences(d) => text(d),
             Payload::MemberJoined(d) => text(d),
             Payload::MemberLeft(d) => text(d),
+            Payload::MemberRole(d) => text(d),
+            Payload::Report(d) => text(d),
             Payload::Notification(d) => text(d),
             Payload::SessionEnded(d) => text(d),
             Payload::Resync(d) => text(d),
@@ -352,6 +393,7 @@ fn shared(message: &Message) -> MessageChange {
     MessageChange {
         conversation_id: message.conversation_id.clone(),
         message,
+        deleted_by: None,
     }
 }
 
@@ -384,9 +426,13 @@ impl Event {
         Self::durable(Payload::MessageEdited(shared(message)))
     }
 
-    /// `message_deleted`: the tombstone.
-    pub fn message_deleted(tombstone: &Message) -> Self {
-        Self::durable(Payload::MessageDeleted(shared(tombstone)))
+    /// `message_deleted`: the tombstone; `moderator` when a room's moderator deleted
+    /// someone else's message.
+    pub fn message_deleted(tombstone: &Message, moderator: Option<&UserId>) -> Self {
+        Self::durable(Payload::MessageDeleted(MessageChange {
+            deleted_by: moderator.cloned(),
+            ..shared(tombstone)
+        }))
     }
 
     /// `typing`, live only: sent at `now_ms`, stale (and shown as lapsed) from `expires_ms`.
@@ -531,6 +577,7 @@ impl Event {
             conversation_id: conversation.id.clone(),
             title: conversation.title.clone(),
             topic: conversation.topic.clone(),
+            invite_code: conversation.invite_code.clone(),
             by,
         }))
     }
@@ -582,12 +629,57 @@ impl Event {
         }))
     }
 
-    /// `member_left`.
+    /// `member_left`: `user_id` left of their own accord.
     pub fn member_left(conversation_id: &ConversationId, user_id: &UserId) -> Self {
         Self::durable(Payload::MemberLeft(MemberLeft {
             conversation_id: conversation_id.to_owned(),
             user_id: user_id.to_owned(),
+            removed_by: None,
+            banned: false,
         }))
+    }
+
+    /// `member_left`: the moderator `by` removed `user_id` (and banned them, if `banned`).
+    pub fn member_removed(
+        conversation_id: &ConversationId,
+        user_id: &UserId,
+        by: &UserId,
+        banned: bool,
+    ) -> Self {
+        Self::durable(Payload::MemberLeft(MemberLeft {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user_id.to_owned(),
+            removed_by: Some(by.to_owned()),
+            banned,
+        }))
+    }
+
+    /// `member_role`: `user_id` is now `role`, set by `by` (none: by succession).
+    pub fn member_role(
+        conversation_id: &ConversationId,
+        user_id: &UserId,
+        role: Role,
+        by: Option<&UserId>,
+    ) -> Self {
+        Self::durable(Payload::MemberRole(MemberRole {
+            conversation_id: conversation_id.to_owned(),
+            user_id: user_id.to_owned(),
+            role,
+            by: by.cloned(),
+        }))
+    }
+
+    /// `member_role`: `owner` owns the room now, its owner having left.
+    pub fn owner_by_succession(conversation_id: &ConversationId, owner: &UserId) -> Self {
+        Self::member_role(conversation_id, owner, Role::Owner, None)
+    }
+
+    /// `report`: for the room's moderators.
+    pub fn report(report: Report) -> Self {
+        Self::durable(Payload::Report(Box::new(ReportFiled {
+            conversation_id: report.conversation_id.clone(),
+            report,
+        })))
     }
 
     /// `notification`: what the publish API was given.
@@ -720,7 +812,18 @@ mod tests {
             "message_edited",
             data.clone(),
         );
-        check(Event::message_deleted(&message()), "message_deleted", data);
+        check(
+            Event::message_deleted(&message(), None),
+            "message_deleted",
+            data.clone(),
+        );
+        let mut by_moderator = data;
+        by_moderator["deleted_by"] = json!("u1");
+        check(
+            Event::message_deleted(&message(), Some(&u1())),
+            "message_deleted",
+            by_moderator,
+        );
     }
 
     #[test]
@@ -770,6 +873,21 @@ mod tests {
             Event::member_left(&c1(), &u1()),
             "member_left",
             json!({ "conversation_id": "c1", "user_id": "u1" }),
+        );
+        check(
+            Event::member_removed(&c1(), &u1(), &UserId::from_raw("u2"), true),
+            "member_left",
+            json!({ "conversation_id": "c1", "user_id": "u1", "removed_by": "u2", "banned": true }),
+        );
+        check(
+            Event::member_role(&c1(), &u1(), Role::Moderator, Some(&UserId::from_raw("u2"))),
+            "member_role",
+            json!({ "conversation_id": "c1", "user_id": "u1", "role": "moderator", "by": "u2" }),
+        );
+        check(
+            Event::owner_by_succession(&c1(), &u1()),
+            "member_role",
+            json!({ "conversation_id": "c1", "user_id": "u1", "role": "owner", "by": null }),
         );
         let mut body = serde_json::Map::new();
         body.insert("text".into(), json!("deploy done"));
@@ -859,6 +977,9 @@ mod tests {
             mention_count: 0,
             muted: false,
             hidden: false,
+            role: Role::Owner,
+            invite_code: None,
+            roles: None,
             read_marks: None,
             created_at: "2026-01-01T00:00:00.000Z".to_owned(),
         };
@@ -870,6 +991,7 @@ mod tests {
                 "id": "c1", "kind": "room", "name": "lobby", "title": null,
                 "topic": "all things", "member_count": 1, "last_message": null,
                 "unread_count": 0, "mention_count": 0, "muted": false, "hidden": false,
+                "role": "owner", "invite_code": null,
                 "created_at": "2026-01-01T00:00:00.000Z" } }),
         );
         renamed.title = Some("Book club".to_owned());
@@ -878,7 +1000,7 @@ mod tests {
             Event::conversation_updated(&renamed, &user("ann")),
             "conversation_updated",
             json!({ "conversation_id": "c1", "title": "Book club", "topic": null,
-                    "by": { "id": "id-ann", "username": "ann", "display_name": "ANN",
+                    "invite_code": null, "by": { "id": "id-ann", "username": "ann", "display_name": "ANN",
                             "status_message": "hi", "presence": "offline", "avatar_url": null } }),
         );
     }

@@ -12,6 +12,7 @@ mod extract;
 mod health;
 mod json;
 pub mod logging;
+mod moderation;
 mod reply;
 mod session_cookie;
 mod state;
@@ -62,7 +63,9 @@ impl Area {
         match self {
             Area::Auth => auth::routes(),
             Area::Users => users::routes().merge(avatars::routes()),
-            Area::Conversations => conversations::routes().merge(attachments::routes()),
+            Area::Conversations => conversations::routes()
+                .merge(attachments::routes())
+                .merge(moderation::routes()),
             Area::Events => events::routes(),
             Area::Web => health::routes(),
         }
@@ -100,7 +103,9 @@ pub fn users_router(state: AppState) -> Router {
 /// The `conversations` component's router.
 pub fn conversations_router(state: AppState) -> Router {
     finish(
-        conversations::routes().merge(attachments::routes()),
+        conversations::routes()
+            .merge(attachments::routes())
+            .merge(moderation::routes()),
         error::not_found,
         state,
     )

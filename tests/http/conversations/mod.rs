@@ -6,6 +6,7 @@
 mod attachments;
 mod direct;
 mod messages;
+mod moderation;
 mod receipts;
 mod rooms;
 mod search;

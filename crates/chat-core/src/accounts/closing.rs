@@ -3,7 +3,7 @@
 //! password): the messages they sent become tombstones (conversations keep their order and
 //! the other side's words), everything else of theirs goes, and the username is freed.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::{Accounts, Session};
 use crate::{
@@ -99,6 +99,8 @@ const OWNED: &[(&str, &str)] = &[
     ("recovery_codes", "user_id"),
     ("login_challenges", "user_id"),
     ("security_events", "user_id"),
+    ("reports", "reporter_id"),
+    ("room_bans", "user_id"),
 ];
 
 impl Accounts<'_> {
@@ -222,9 +224,18 @@ impl Accounts<'_> {
             )
             .await?;
         }
-        for room in &rooms {
+        for (room, owned) in &rooms {
             let members = self.member_ids(room).await?;
             outbox::deliver(self.ports, &members, Event::member_left(room, me)).await?;
+            // The database handed an owned room on (migrations/0022_room_moderation).
+            if *owned && let Some(owner) = self.owner_of(room).await? {
+                outbox::deliver(
+                    self.ports,
+                    &members,
+                    Event::owner_by_succession(room, &owner),
+                )
+                .await?;
+            }
         }
         self.audit(SecurityEvent::AccountDeleted, me).await;
         self.announce_ended(me, &sessions).await
@@ -244,18 +255,33 @@ impl Accounts<'_> {
             .collect()
     }
 
-    async fn room_ids(&self, me: &UserId) -> Result<BTreeSet<ConversationId>> {
+    /// The rooms `me` is in, each with whether they own it.
+    async fn room_ids(&self, me: &UserId) -> Result<BTreeMap<ConversationId, bool>> {
         self.ports
             .sql
             .query(
-                "SELECT m.conversation_id FROM members m JOIN conversations c ON c.id = m.conversation_id
+                "SELECT m.conversation_id, m.role = 'owner'
+                   FROM members m JOIN conversations c ON c.id = m.conversation_id
                   WHERE m.user_id = ?1 AND c.kind <> 'direct'",
                 &[Value::from(me)],
             )
             .await?
             .iter()
-            .map(|row| row.get(0))
+            .map(|row| Ok((row.get(0)?, row.get(1)?)))
             .collect()
+    }
+
+    async fn owner_of(&self, room: &ConversationId) -> Result<Option<UserId>> {
+        self.ports
+            .sql
+            .query(
+                "SELECT user_id FROM members WHERE conversation_id = ?1 AND role = 'owner'",
+                &[Value::from(room)],
+            )
+            .await?
+            .first()
+            .map(|row| row.get(0))
+            .transpose()
     }
 
     async fn member_ids(&self, room: &ConversationId) -> Result<Vec<UserId>> {

@@ -60,6 +60,18 @@ pub fn parse_room_topic(raw: &str) -> Result<Option<String>> {
     one_line(raw, 200, "invalid_topic", "a topic")
 }
 
+/// Why a member reports a message: 1-500 characters on one line (`invalid_reason`).
+pub fn parse_report_reason(raw: &str) -> Result<String> {
+    one_line(raw, 500, "invalid_reason", "a reason")?
+        .ok_or_else(|| Error::invalid("invalid_reason", "say why the message is reported"))
+}
+
+/// Why a moderator bans someone: up to 200 characters on one line (`invalid_reason`),
+/// empty when they give none.
+pub fn parse_ban_reason(raw: &str) -> Result<String> {
+    Ok(one_line(raw, 200, "invalid_reason", "a reason")?.unwrap_or_default())
+}
+
 /// Which part of the room directory to read: `q` (up to 64 characters, matched within
 /// names and topics), `limit` 1-100 (default 50), `offset` 0-10,000.
 #[derive(Debug, Clone, PartialEq, Eq)]

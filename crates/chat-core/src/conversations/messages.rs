@@ -2,7 +2,7 @@
 //! (tombstone), typing and read marks.
 
 use super::{
-    Conversations, HistoryPage, Membership, Message, ReplyQuote,
+    ConversationKind, Conversations, HistoryPage, Membership, Message, ReplyQuote,
     attachments::parse_attachment_ids,
     mentioned_usernames,
     model::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
@@ -189,7 +189,7 @@ impl Conversations<'_> {
         rows.first().map(|r| Message::from_row(r, 0)).transpose()
     }
 
-    async fn message(
+    pub(super) async fn message(
         &self,
         conversation_id: &ConversationId,
         message_id: &MessageId,
@@ -458,10 +458,7 @@ impl Conversations<'_> {
         let membership = self.membership(conversation_id).await?;
         let message = self.message(conversation_id, message_id).await?;
         if message.sender.id != self.me.id {
-            return Err(Error::forbidden(
-                "not_author",
-                "only the author can change a message",
-            ));
+            return Err(not_author());
         }
         Ok((membership, message))
     }
@@ -504,14 +501,21 @@ impl Conversations<'_> {
         Ok(edited)
     }
 
-    /// Deletes an own message, leaving a tombstone (`deleted: true`, empty body) in its
-    /// place. Deleting a tombstone again changes nothing.
+    /// Deletes a message, leaving a tombstone (`deleted: true`, empty body) in its place:
+    /// an own message, or in a room anyone's when the caller moderates it. Deleting a
+    /// tombstone again changes nothing; its open reports close with it (a trigger).
     pub async fn delete(
         &self,
         conversation_id: &ConversationId,
         message_id: &MessageId,
     ) -> Result<()> {
-        let (_, message) = self.own_message(conversation_id, message_id).await?;
+        let membership = self.membership(conversation_id).await?;
+        let message = self.message(conversation_id, message_id).await?;
+        let moderating = message.sender.id != self.me.id;
+        if moderating && !(membership.kind == ConversationKind::Room && membership.role.moderates())
+        {
+            return Err(not_author());
+        }
         if message.deleted {
             return Ok(());
         }
@@ -526,8 +530,17 @@ impl Conversations<'_> {
             )
             .await?;
         let tombstone = self.message(conversation_id, message_id).await?;
-        self.emit(members, Event::message_deleted(&tombstone))
+        let moderator = moderating.then_some(&self.me.id);
+        self.emit(members, Event::message_deleted(&tombstone, moderator))
             .await?;
+        if moderating {
+            crate::audit::log_moderation(
+                "message_deleted",
+                &self.me.id,
+                conversation_id,
+                &message.sender.id,
+            );
+        }
         if !message.attachments.is_empty() {
             // The database stopped serving its files in the statement above; their bytes
             // go now rather than at some later upload.
@@ -609,4 +622,9 @@ impl Conversations<'_> {
         self.emit(recipients, Event::read(conversation_id, &self.me.id, mark))
             .await
     }
+}
+
+/// 403 `not_author`: someone else's message (that the caller does not moderate).
+fn not_author() -> Error {
+    Error::forbidden("not_author", "only the author can change a message")
 }

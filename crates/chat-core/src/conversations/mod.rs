@@ -7,6 +7,7 @@ mod attachments;
 mod fields;
 mod messages;
 mod model;
+mod moderation;
 mod preferences;
 mod reactions;
 mod rooms;
@@ -17,14 +18,16 @@ use std::collections::BTreeMap;
 
 pub use fields::{
     DirectoryPage, HistoryPage, MENTIONS_MAX, RoomName, is_private_room_id, mentioned_usernames,
-    parse_body, parse_client_id, parse_reaction, parse_room_title, parse_room_topic,
+    parse_ban_reason, parse_body, parse_client_id, parse_reaction, parse_report_reason,
+    parse_room_title, parse_room_topic,
 };
 pub use messages::NewMessage;
 pub(crate) use messages::message_event;
 pub use model::{
     Conversation, ConversationKind, EXCERPT_CHARS, Message, REACTORS_LISTED, Reaction, ReplyQuote,
-    RoomListing,
+    Role, RoomListing,
 };
+pub use moderation::{Ban, REPORT_REASON_MAX, Report};
 pub use reactions::REACTIONS_PER_MESSAGE;
 pub use rooms::{NewRoom, RoomChanges};
 pub use search::{SEARCH_WORDS_MAX, SearchHit, SearchQuery, SnippetPart};
@@ -50,6 +53,7 @@ pub struct Conversations<'a> {
 struct Membership {
     kind: ConversationKind,
     direct_key: Option<String>,
+    role: Role,
 }
 
 impl<'a> Conversations<'a> {
@@ -87,7 +91,7 @@ impl<'a> Conversations<'a> {
             .ports
             .sql
             .query(
-                "SELECT c.kind, c.direct_key FROM conversations c
+                "SELECT c.kind, c.direct_key, me.role FROM conversations c
                  JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
                  WHERE c.id = ?2",
                 &[
@@ -102,6 +106,7 @@ impl<'a> Conversations<'a> {
         Ok(Membership {
             kind: row.get(0)?,
             direct_key: row.get(1)?,
+            role: row.get(2)?,
         })
     }
 
@@ -188,6 +193,9 @@ impl<'a> Conversations<'a> {
             }
             if only.is_some() {
                 conversation.read_marks = Some(self.read_marks(&conversation.id).await?);
+                if conversation.kind == ConversationKind::Room {
+                    conversation.roles = Some(self.roles(&conversation.id).await?);
+                }
             }
             conversations.push(conversation);
         }
@@ -232,8 +240,11 @@ fn conversation_from_row(row: &Row) -> Result<Conversation> {
         mention_count: row.get(9)?,
         muted: row.get(10)?,
         hidden: row.get(11)?,
+        role: row.get(12)?,
+        invite_code: row.get(13)?,
         created_at: crate::time::rfc3339_ms(row.get(3)?),
         members: None,
+        roles: None,
         last_message,
         unread_count: row.get(5)?,
         read_marks: None,

@@ -189,8 +189,57 @@ impl FromValue for ConversationKind {
     }
 }
 
-/// `conversation`: `{id, kind, name, title, topic, member_count, members?, last_message,
-/// unread_count, mention_count, muted, hidden, read_marks?, created_at}`.
+/// A member's standing in a room: `owner` (one per room), `moderator` (appointed by the
+/// owner) or `member`. Every member of a direct conversation is a `member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Anyone in the room.
+    Member,
+    /// Keeps the room: removes and bans members, deletes messages, reads reports, changes
+    /// a private room's invite link.
+    Moderator,
+    /// A moderator who also appoints moderators and may hand the room on.
+    Owner,
+}
+
+impl Role {
+    /// Its name in the API and the `members.role` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// What an owner asks for (400 `invalid_role` for anything but the three names).
+    pub fn parse(raw: &str) -> crate::Result<Self> {
+        Self::from_value(&Value::from(raw)).map_err(|_| {
+            crate::Error::invalid("invalid_role", "role must be owner, moderator or member")
+        })
+    }
+
+    /// Whether it keeps the room (moderator or owner).
+    pub fn moderates(self) -> bool {
+        self >= Role::Moderator
+    }
+}
+
+impl FromValue for Role {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match String::from_value(value)?.as_str() {
+            "member" => Ok(Role::Member),
+            "moderator" => Ok(Role::Moderator),
+            "owner" => Ok(Role::Owner),
+            other => Err(format!("unknown role {other:?}")),
+        }
+    }
+}
+
+/// `conversation`: `{id, kind, name, title, topic, member_count, members?, roles?,
+/// last_message, unread_count, mention_count, muted, hidden, role, invite_code,
+/// read_marks?, created_at}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
@@ -208,6 +257,10 @@ pub struct Conversation {
     /// The members, where the response includes them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UserSummary>>,
+    /// Alongside a room's members: who owns and who moderates it (user id to role; plain
+    /// members are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<std::collections::BTreeMap<UserId, Role>>,
     /// The newest message (possibly a tombstone), or null.
     pub last_message: Option<Message>,
     /// Messages from others after the caller's read mark, not deleted.
@@ -218,6 +271,11 @@ pub struct Conversation {
     pub muted: bool,
     /// Whether the caller hid it (a direct conversation, until a newer message).
     pub hidden: bool,
+    /// The caller's standing in it.
+    pub role: Role,
+    /// A private room's invite secret (what its link carries), null for other
+    /// conversations. It starts as the room's id; its moderators can change it.
+    pub invite_code: Option<String>,
     /// Each member's read mark (user id to seq), where the response includes members of
     /// one conversation: the page shows "Seen" from it after a reload.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -240,12 +298,12 @@ pub(crate) fn conversation_columns() -> String {
          AND x.sender_id <> ?1 AND x.deleted = 0 AND x.mentions IS NOT NULL
          AND EXISTS (SELECT 1 FROM json_each(x.mentions)
                       WHERE value = (SELECT username FROM users WHERE id = ?1))),
-     me.muted, coalesce(c.last_seq <= me.hidden_through_seq, 0)"
+     me.muted, coalesce(c.last_seq <= me.hidden_through_seq, 0), me.role, c.invite_code"
         .to_owned()
 }
 
 /// Columns [`conversation_columns`] yields.
-pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 12;
+pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 14;
 
 /// A public room as the directory lists it: `{id, name, topic, member_count,
 /// last_activity_at, joined}`.

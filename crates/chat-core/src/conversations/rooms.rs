@@ -104,11 +104,14 @@ impl Conversations<'_> {
         };
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
+        // A private room's invite secret starts as its id (the contract's "a private room's
+        // id is its invite secret"); its moderators can change it later.
+        let invite_code = name.is_none().then(|| id.as_str().to_owned());
         let created = tx
             .query(
                 "INSERT INTO conversations
-                    (id, kind, name, title, topic, created_at_ms, last_activity_ms)
-                 VALUES (?1, 'room', ?2, ?4, ?5, ?3, ?3)
+                    (id, kind, name, title, topic, created_at_ms, last_activity_ms, invite_code)
+                 VALUES (?1, 'room', ?2, ?4, ?5, ?3, ?3, ?6)
                  ON CONFLICT DO NOTHING
                  RETURNING 1",
                 &[
@@ -117,6 +120,7 @@ impl Conversations<'_> {
                     Value::Integer(now),
                     Value::from(title.as_deref()),
                     Value::from(topic.as_deref()),
+                    Value::from(invite_code),
                 ],
             )
             .await?;
@@ -127,7 +131,8 @@ impl Conversations<'_> {
             ));
         }
         tx.execute(
-            "INSERT INTO members (conversation_id, user_id, joined_at_ms) VALUES (?1, ?2, ?3)",
+            "INSERT INTO members (conversation_id, user_id, joined_at_ms, role)
+             VALUES (?1, ?2, ?3, 'owner')",
             &[
                 Value::from(id.as_str()),
                 Value::from(self.me.id.as_str()),
@@ -145,24 +150,31 @@ impl Conversations<'_> {
         Ok(conversation)
     }
 
-    /// Joins a room by public name, by private 64-hex id, or by id. Already a member: the
-    /// room, unchanged. Members get `member_joined`; the caller's tabs `conversation_added`.
-    /// A room holds at most `room_members_max` members (409 `room_full`): the count and the
-    /// insert are one statement, so racing joins cannot overfill it.
+    /// Joins a public room by name or id, or a private room by its invite secret (its id
+    /// until its moderators change it). Already a member: the room, unchanged. Members get
+    /// `member_joined`; the caller's tabs `conversation_added`. 403 `banned` for someone
+    /// the room banned. A room holds at most `room_members_max` members (409 `room_full`):
+    /// the count and the insert are one statement, so racing joins cannot overfill it.
     pub async fn join(&self, name_or_id: &str) -> Result<Conversation> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
-        // Names have at most 32 characters, ids 36 (UUID) or 64 (private): one lookup
-        // tries both without ambiguity.
+        // Names have at most 32 characters, ids 36 (UUID), invite secrets 64: one lookup
+        // tries them all without ambiguity. A private room's id admits no one once its
+        // invite secret changed, except its members, to whom it is no secret.
         let by_name = RoomName::parse(name_or_id).ok();
         let rows = self
             .ports
             .sql
             .query(
-                "SELECT id FROM conversations
-                 WHERE kind = 'room' AND (id = ?1 OR (name IS NOT NULL AND name = ?2))",
+                "SELECT id FROM conversations c
+                 WHERE kind = 'room'
+                   AND ((name IS NOT NULL AND (id = ?1 OR name = ?2))
+                        OR (name IS NULL AND (invite_code = ?1
+                            OR (id = ?1 AND EXISTS (SELECT 1 FROM members m
+                                 WHERE m.conversation_id = c.id AND m.user_id = ?3)))))",
                 &[
                     Value::from(name_or_id),
                     Value::from(by_name.as_ref().map(RoomName::as_str)),
+                    Value::from(&self.me.id),
                 ],
             )
             .await?;
@@ -177,6 +189,8 @@ impl Conversations<'_> {
                 "INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at_ms)
                  SELECT ?1, ?2, ?3
                   WHERE (SELECT count(*) FROM members WHERE conversation_id = ?1) < ?4
+                    AND NOT EXISTS (SELECT 1 FROM room_bans
+                                     WHERE conversation_id = ?1 AND user_id = ?2)
                  RETURNING 1",
                 &[
                     Value::from(id.as_str()),
@@ -188,6 +202,12 @@ impl Conversations<'_> {
             .await?
             .is_empty();
         if !joined && self.membership(&id).await.is_err() {
+            if self.is_banned(&id).await? {
+                return Err(Error::forbidden(
+                    "banned",
+                    "this room's moderators banned you from it",
+                ));
+            }
             return Err(Error::conflict(
                 "room_full",
                 "this room has no room for more members",
@@ -306,8 +326,22 @@ impl Conversations<'_> {
         Ok((rooms, has_more))
     }
 
+    /// Whether the room banned the caller.
+    async fn is_banned(&self, conversation_id: &ConversationId) -> Result<bool> {
+        let rows = self
+            .ports
+            .sql
+            .query(
+                "SELECT 1 FROM room_bans WHERE conversation_id = ?1 AND user_id = ?2",
+                &[Value::from(conversation_id), Value::from(&self.me.id)],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
     /// Leaves a room (400 `not_a_room` for direct conversations). Remaining members and the
-    /// caller's own tabs get `member_left`.
+    /// caller's own tabs get `member_left`; when the owner leaves, the room passes on and
+    /// its members get `member_role` for the new owner.
     pub async fn leave(&self, conversation_id: &ConversationId) -> Result<()> {
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let membership = self.membership(conversation_id).await?;
@@ -330,6 +364,8 @@ impl Conversations<'_> {
         let mut recipients = self.member_ids(conversation_id).await?;
         recipients.push(self.me.id.clone());
         self.emit(recipients, Event::member_left(conversation_id, &self.me.id))
+            .await?;
+        self.announce_succession(conversation_id, membership.role)
             .await
     }
 }

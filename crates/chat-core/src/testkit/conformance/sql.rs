@@ -221,6 +221,124 @@ where
     assert_eq!(count[0].get::<i64>(0).unwrap(), MIGRATIONS.len() as i64);
 }
 
+/// Rooms made before rooms had owners (migration 22): the longest-standing member owns
+/// each, direct conversations stay without one, and a private room's invite secret is its
+/// id, so links already shared keep working.
+pub async fn rooms_from_before_moderation_get_an_owner_and_an_invite_code<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Fixture<dyn Sql>>,
+{
+    let db = make().await;
+    let sql = db.port.as_ref();
+    let (before, moderation): (Vec<_>, Vec<_>) = MIGRATIONS.iter().partition(|m| m.version < 22);
+    sql.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                                         applied_at_ms INTEGER NOT NULL)",
+        &[],
+    )
+    .await
+    .unwrap();
+    for migration in before {
+        migrations::apply(sql, migration).await.unwrap();
+    }
+    for (id, name) in [("u1", "ann"), ("u2", "bob"), ("u3", "cat")] {
+        sql.execute(
+            "INSERT INTO users (id, username, display_name, display_name_key, password_hash,
+                                created_at_ms)
+             VALUES (?1, ?2, ?2, ?2, '!', 0)",
+            &[id.into(), name.into()],
+        )
+        .await
+        .unwrap();
+    }
+    let secret = "ab".repeat(32);
+    for (id, kind, name) in [
+        ("lobby-id", "room", Some("lobby")),
+        (secret.as_str(), "room", None),
+        ("direct-id", "direct", None),
+    ] {
+        sql.execute(
+            "INSERT INTO conversations (id, kind, name, direct_key, created_at_ms,
+                                        last_activity_ms)
+             VALUES (?1, ?2, ?3, CASE WHEN ?2 = 'direct' THEN 'u1:u2' END, 0, 0)",
+            &[id.into(), kind.into(), name.into()],
+        )
+        .await
+        .unwrap();
+    }
+    // Bob came to the lobby first; ann made the private room; the direct pair joined at once.
+    for (room, user, at) in [
+        ("lobby-id", "u1", 20),
+        ("lobby-id", "u2", 10),
+        ("lobby-id", "u3", 30),
+        (secret.as_str(), "u1", 5),
+        (secret.as_str(), "u3", 6),
+        ("direct-id", "u1", 1),
+        ("direct-id", "u2", 1),
+    ] {
+        sql.execute(
+            "INSERT INTO members (conversation_id, user_id, joined_at_ms) VALUES (?1, ?2, ?3)",
+            &[room.into(), user.into(), Value::Integer(at)],
+        )
+        .await
+        .unwrap();
+    }
+    for migration in moderation {
+        migrations::apply(sql, migration).await.unwrap();
+    }
+    let owners = sql
+        .query(
+            "SELECT conversation_id, user_id FROM members WHERE role = 'owner'
+              ORDER BY conversation_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let owners: Vec<(String, String)> = owners
+        .iter()
+        .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            (secret.clone(), "u1".to_owned()),
+            ("lobby-id".to_owned(), "u2".to_owned())
+        ]
+    );
+    let codes = sql
+        .query("SELECT id, invite_code FROM conversations ORDER BY id", &[])
+        .await
+        .unwrap();
+    let codes: Vec<(String, Option<String>)> = codes
+        .iter()
+        .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (secret.clone(), Some(secret.clone())),
+            ("direct-id".to_owned(), None),
+            ("lobby-id".to_owned(), None)
+        ]
+    );
+    // And the room passes on when its owner goes: to the longest-standing member left.
+    sql.execute(
+        "DELETE FROM members WHERE conversation_id = 'lobby-id' AND user_id = 'u2'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let owner = sql
+        .query(
+            "SELECT user_id FROM members WHERE conversation_id = 'lobby-id' AND role = 'owner'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(owner[0].get::<String>(0).unwrap(), "u1");
+}
+
 #[macro_export]
 /// Generates one `#[tokio::test]` per `Sql` conformance case, over `$make`: an async fn
 /// returning a `Fixture<dyn Sql>` on a fresh, empty database.
@@ -237,6 +355,7 @@ macro_rules! sql_conformance_tests {
                 migrations_apply_once_record_versions_and_enable_wal,
                 a_late_early_migration_never_stamps_the_version_back,
                 racing_migrations_apply_each_file_once,
+                rooms_from_before_moderation_get_an_owner_and_an_invite_code,
             ]
         );
     };

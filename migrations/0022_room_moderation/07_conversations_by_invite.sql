@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX conversations_by_invite ON conversations (invite_code);
