@@ -185,6 +185,17 @@ export const api = {
   typing: (id, typing) => request("POST", `/api/conversations/${enc(id)}/typing`, { typing }),
   read: (id, seq) => request("POST", `/api/conversations/${enc(id)}/read`, { seq }),
   nudge: (id) => request("POST", `/api/conversations/${enc(id)}/nudge`),
+  report: (id, messageId, reason) =>
+    request("POST", `/api/conversations/${enc(id)}/messages/${enc(messageId)}/report`, { reason }),
+  reports: (id) => request("GET", `/api/conversations/${enc(id)}/reports`),
+  dismissReport: (id, reportId) => request("DELETE", `/api/conversations/${enc(id)}/reports/${enc(reportId)}`),
+  removeMember: (id, username) => request("DELETE", `/api/conversations/${enc(id)}/members/${enc(username)}`),
+  setRole: (id, username, role) => request("PUT", `/api/conversations/${enc(id)}/members/${enc(username)}/role`, { role }),
+  bans: (id) => request("GET", `/api/conversations/${enc(id)}/bans`),
+  ban: (id, username, reason) => request("POST", `/api/conversations/${enc(id)}/bans`, { username, reason }),
+  unban: (id, username) => request("DELETE", `/api/conversations/${enc(id)}/bans/${enc(username)}`),
+  /** A private room's new invite link: the old one stops working. */
+  changeInvite: (id) => request("POST", `/api/conversations/${enc(id)}/invite`),
 
   health: async () => {
     try {

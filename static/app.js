@@ -13,6 +13,7 @@ import { normaliseRoom } from "./limits.js";
 import { followInviteTo, setupRooms } from "./rooms-view.js";
 import { openSettings, setupSettings } from "./settings-view.js";
 import { setupSearch } from "./search-view.js";
+import { reportFiled, setupModeration } from "./moderation-view.js";
 import { messageSummary } from "./format.js";
 import { setupEmojiPicker } from "./emoji-picker.js";
 import { attention, play } from "./attention.js";
@@ -98,9 +99,14 @@ hooks.onSignedIn = (friend) => {
   }
 };
 
-hooks.onRemoved = (id) => {
+hooks.onRemoved = (id, removal) => {
   if (store.openId === id) closeConversation();
+  if (removal) {
+    const verb = removal.banned ? "banned you from" : "removed you from";
+    toast(`${removal.by} ${verb} ${conversationTitle(removal.conversation)}.`, "error");
+  }
 };
+hooks.onReport = reportFiled;
 
 /** Opens (or creates) the direct conversation with a friend. */
 async function openDirect(username) {
@@ -167,6 +173,7 @@ async function start() {
   setupConversations({ open: openConversation });
   setupRooms({ joined });
   setupSearch({ show: showMessage });
+  setupModeration();
   setupChat();
   setupEmojiPicker();
   setupSettings(signedOut);

@@ -11,6 +11,7 @@ import { pickEmoji } from "./emoji-picker.js";
 import { setupMentionCompletion } from "./mention-completion.js";
 import { checkBody, length, MESSAGE_MAX } from "./limits.js";
 import { avatar, toast } from "./contacts-view.js";
+import { inviteKey, moderationButtons, renderBans, renderModerationHeader, renderRoster } from "./moderation-view.js";
 import { attachmentsNode, clearStaged, hasStaged, readyAttachments, renderStaged, setupAttachments } from "./attachments-view.js";
 import {
   advanceLastMessage, bestKnown, changed, conversationTitle, loadLatest, loadOlder, otherMember,
@@ -79,7 +80,8 @@ function messageNode(message, conversation, seen, continued) {
         h("button", { type: "button", class: "small", onclick: () => startReply(message), "aria-label": "Reply to this message" }, "Reply"),
         h("button", { type: "button", class: "small", onclick: () => reactWithPicked(conversation.id, message), "aria-label": "React to this message" }, "React"),
         mine ? h("button", { type: "button", class: "small", onclick: () => startEdit(message), "aria-label": "Edit message" }, "Edit") : null,
-        mine ? h("button", { type: "button", class: "small", onclick: () => deleteMessage(conversation.id, message), "aria-label": "Delete message" }, "Delete") : null);
+        mine ? h("button", { type: "button", class: "small", onclick: () => deleteMessage(conversation.id, message), "aria-label": "Delete message" }, "Delete") : null,
+        ...moderationButtons(conversation, message, deleteMessage));
   return h("article", {
     class: `msg${mine ? " mine" : ""}${message.deleted ? " deleted" : ""}${continued ? " continued" : ""}${selectedId === message.id ? " selected" : ""}`,
     dataset: { seq: String(message.seq), id: message.id },
@@ -369,13 +371,9 @@ function renderHeader(conversation) {
     $("roster").hidden = true;
     $("invite-box").hidden = true;
   }
-  replaceChildren($("roster-list"), (conversation.members ?? []).map((member) => {
-    const user = bestKnown(member);
-    const friend = store.friends.get(member.id);
-    return h("li", { class: "row" }, avatar(user, friend ? friend.user.presence : null),
-      h("span", { class: "name" }, user.display_name, member.id === store.me.id ? " (you)" : ""));
-  }));
-  $("invite-link").value = `${location.origin}/#join=${conversation.name ?? conversation.id}`;
+  renderRoster(conversation);
+  renderModerationHeader(conversation);
+  $("invite-link").value = `${location.origin}/#join=${inviteKey(conversation)}`;
 }
 
 function renderTyping(id) {
@@ -833,6 +831,8 @@ export function setupChat() {
     const roster = $("roster");
     roster.hidden = !roster.hidden;
     $("roster-toggle").setAttribute("aria-expanded", String(!roster.hidden));
+    const conversation = store.conversations.get(store.openId);
+    if (!roster.hidden && conversation) renderBans(conversation);
   });
   $("leave").addEventListener("click", async () => {
     const id = store.openId;

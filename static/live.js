@@ -8,9 +8,16 @@ import {
 
 /**
  * Set by app.js: `onMessage(conversation, message)`, `onNudge(data)`, `onNotification(data)`,
- * `onRemoved(conversationId)`, `onSignedIn(friend)` (a friend came online).
+ * `onRemoved(conversationId, removal)` (`removal`: `{by, banned, title}` when a moderator
+ * removed me), `onSignedIn(friend)` (a friend came online), `onReport(data)` (a report for a
+ * room I keep).
  */
-export const hooks = { onMessage() {}, onNudge() {}, onNotification() {}, onRemoved() {}, onSignedIn() {} };
+export const hooks = {
+  onMessage() {}, onNudge() {}, onNotification() {}, onRemoved() {}, onSignedIn() {}, onReport() {},
+};
+
+const ROLE_WORDS = { owner: "owns the room now", moderator: "is a moderator now", member: "is no longer a moderator" };
+const MY_ROLE_WORDS = { owner: "own the room now", moderator: "are a moderator now", member: "are no longer a moderator" };
 
 const TYPING_MS = 6000;
 
@@ -195,12 +202,16 @@ const handlers = {
     changed("conversations", "chat");
   },
 
-  conversation_updated({ conversation_id, title, topic, by }) {
+  conversation_updated({ conversation_id, title, topic, invite_code, by }) {
     const c = store.conversations.get(conversation_id);
     if (!c) return;
     const who = by.id === store.me.id ? "You" : bestKnown(by).display_name;
     if ((c.title ?? null) !== title) note(conversation_id, title ? `${who} named the room “${title}”.` : `${who} removed the room's name.`);
     if ((c.topic ?? null) !== topic) note(conversation_id, topic ? `${who} set the topic: “${topic}”.` : `${who} cleared the topic.`);
+    if (invite_code !== undefined && (c.invite_code ?? null) !== invite_code) {
+      note(conversation_id, `${who} made a new invite link; the old one no longer works.`);
+      c.invite_code = invite_code;
+    }
     c.title = title;
     c.topic = topic;
     changed("conversations", "chat");
@@ -214,20 +225,45 @@ const handlers = {
     changed("chat", "conversations");
   },
 
-  member_left({ conversation_id, user_id }) {
+  member_left({ conversation_id, user_id, removed_by, banned }) {
     const c = store.conversations.get(conversation_id);
     if (!c) return;
+    const nameOf = (id) => {
+      const member = c.members?.find((m) => m.id === id);
+      return id === store.me.id ? "You" : member ? bestKnown(member).display_name : "Someone";
+    };
     if (user_id === store.me.id) {
       store.conversations.delete(conversation_id);
       store.timelines.delete(conversation_id);
-      hooks.onRemoved(conversation_id);
+      hooks.onRemoved(conversation_id, removed_by ? { by: nameOf(removed_by), banned: Boolean(banned), conversation: c } : null);
       changed("conversations", "chat");
       return;
     }
-    const leaver = c.members?.find((m) => m.id === user_id);
+    const leaver = nameOf(user_id);
     if (c.members) c.members = c.members.filter((m) => m.id !== user_id);
-    note(conversation_id, `${leaver ? bestKnown(leaver).display_name : "Someone"} left.`);
+    if (c.roles) delete c.roles[user_id];
+    c.member_count = Math.max(0, (c.member_count ?? 1) - 1);
+    note(conversation_id, removed_by
+      ? `${nameOf(removed_by)} ${banned ? "banned" : "removed"} ${leaver}.`
+      : `${leaver} left.`);
     changed("chat", "conversations");
+  },
+
+  member_role({ conversation_id, user_id, role }) {
+    const c = store.conversations.get(conversation_id);
+    if (!c) return;
+    if (user_id === store.me.id) c.role = role;
+    c.roles = { ...(c.roles ?? {}) };
+    if (role === "member") delete c.roles[user_id];
+    else c.roles[user_id] = role;
+    const member = c.members?.find((m) => m.id === user_id);
+    const name = user_id === store.me.id ? "You" : member ? bestKnown(member).display_name : "Someone";
+    note(conversation_id, user_id === store.me.id ? `You ${MY_ROLE_WORDS[role]}.` : `${name} ${ROLE_WORDS[role]}.`);
+    changed("chat");
+  },
+
+  report(data) {
+    hooks.onReport(data);
   },
 
   notification(data) {

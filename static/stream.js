@@ -13,7 +13,7 @@ import { api } from "./api.js";
 export const EVENT_TYPES = [
   "message", "message_edited", "message_deleted", "typing", "nudge", "read", "presence",
   "profile", "friend_request", "friend_added", "friend_removed", "conversation_added",
-  "conversation_updated", "reaction", "preferences", "member_joined", "member_left", "notification", "session_ended", "resync",
+  "conversation_updated", "reaction", "preferences", "member_joined", "member_left", "member_role", "report", "notification", "session_ended", "resync",
 ];
 
 const MAX_BACKOFF_MS = 30_000;

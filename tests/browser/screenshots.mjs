@@ -179,6 +179,25 @@ try {
   await bob.page.screenshot({ path: join(out, "phone-room.png") });
   await bob.page.click("#chat-menu");
 
+  // Bob reports a message; Cat, who made #lobby and so keeps it, reads the report.
+  const reported = bob.page.locator("#log .msg", { hasText: "Right-to-left" });
+  await reported.hover();
+  await reported.getByRole("button", { name: "Report this message to the room's moderators" }).click();
+  await bob.page.fill("#report-reason", "Checking that reports reach someone");
+  await bob.page.screenshot({ path: join(out, "phone-report.png") });
+  await bob.page.click("#report-form [type=submit]");
+  await cat.page.locator("#reports-button", { hasText: "Reports (1)" }).waitFor();
+  await cat.page.click("#reports-button");
+  await cat.page.locator("#reports-list .report").waitFor();
+  await cat.page.screenshot({ path: join(out, "desktop-reports.png") });
+  await cat.page.keyboard.press("Escape");
+  await cat.page.click("#roster-toggle");
+  await cat.page.getByRole("button", { name: "Manage Ann Lee" }).click();
+  await cat.page.fill("#ban-reason", "");
+  await cat.page.screenshot({ path: join(out, "desktop-manage.png") });
+  await cat.page.keyboard.press("Escape");
+  await cat.page.click("#roster-toggle");
+
   await bob.page.click("#back");
   await bob.page.locator(".toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
   await bob.page.screenshot({ path: join(out, "phone-contacts.png") });
