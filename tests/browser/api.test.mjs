@@ -110,6 +110,36 @@ test("direct and room messages reach the other side's stream, in order", async (
   await bobStream.close();
 });
 
+test("a room's owner bans a member, who hears of it live and is refused at the door", async () => {
+  const cat = await person("cat");
+  const room = uniqueName("kept");
+  const made = await as(ann, "POST", "/api/rooms", { name: room });
+  assert.equal(made.status, 201);
+  assert.equal(made.body.role, "owner");
+  const joined = await as(cat, "POST", `/api/rooms/${room}/join`);
+  assert.equal(joined.body.role, "member");
+  const id = joined.body.id;
+  const catStream = await stream(cat);
+  const sent = await as(cat, "POST", `/api/conversations/${id}/messages`, { body: "spam", client_id: "s1" });
+  assert.equal((await as(bob, "POST", `/api/rooms/${room}/join`)).status, 200);
+  const filed = await as(bob, "POST", `/api/conversations/${id}/messages/${sent.body.id}/report`, { reason: "spam" });
+  assert.equal(filed.status, 201);
+  assert.equal((await as(ann, "GET", `/api/conversations/${id}/reports`)).body.reports.length, 1);
+  assert.equal((await as(ann, "DELETE", `/api/conversations/${id}/messages/${sent.body.id}`)).status, 204);
+  assert.deepEqual((await as(ann, "GET", `/api/conversations/${id}/reports`)).body.reports, []);
+  const banned = await as(ann, "POST", `/api/conversations/${id}/bans`, { username: cat.username, reason: "spam" });
+  assert.equal(banned.status, 201);
+  const left = await catStream.next("member_left");
+  assert.deepEqual(left.data, { conversation_id: id, user_id: cat.id, removed_by: ann.id, banned: true });
+  const again = await as(cat, "POST", `/api/rooms/${room}/join`);
+  assert.equal(again.status, 403);
+  assert.equal(again.body.error.code, "banned");
+  // The owner leaves: bob, the longest-standing member left, owns the room.
+  assert.equal((await as(ann, "POST", `/api/conversations/${id}/leave`)).status, 204);
+  assert.equal((await as(bob, "GET", `/api/conversations/${id}`)).body.role, "owner");
+  await catStream.close();
+});
+
 test("search finds the caller's messages only, and follows edits and deletions", async () => {
   const eve = await person("eve");
   const room = (await as(eve, "POST", "/api/rooms", { name: uniqueName("secret") })).body.id;
