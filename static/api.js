@@ -145,7 +145,8 @@ export const api = {
   updateMe: (fields) => request("PATCH", "/api/me", fields),
   setPresence: (presence) => request("PUT", "/api/me/presence", { presence }),
   searchUsers: (q) => request("GET", `/api/users?q=${enc(q)}`),
-  friends: () => request("GET", "/api/friends"),
+  /** A page of friends (by username, after `after`) with the pending requests. */
+  friends: (after) => request("GET", "/api/friends" + (after ? `?after=${enc(after)}` : "")),
   requestFriend: (username) => request("POST", "/api/friends/requests", { username }),
   acceptFriend: (username) => request("POST", `/api/friends/requests/${enc(username)}/accept`),
   declineFriend: (username) => request("POST", `/api/friends/requests/${enc(username)}/decline`),
@@ -155,7 +156,8 @@ export const api = {
   block: (username) => request("PUT", `/api/blocks/${enc(username)}`),
   unblock: (username) => request("DELETE", `/api/blocks/${enc(username)}`),
 
-  conversations: () => request("GET", "/api/conversations"),
+  /** A page of conversations (newest activity first, after the cursor `before`). */
+  conversations: (before) => request("GET", "/api/conversations" + (before ? `?before=${enc(before)}` : "")),
   conversation: (id) => request("GET", `/api/conversations/${enc(id)}`),
   openDirect: (username) => request("POST", "/api/conversations/direct", { username }),
   /** A public room (`name`) or a private one (`title`), either with a `topic`. */

@@ -96,9 +96,29 @@ export function changed(...areas) {
 
 // Loading state from the REST API.
 
+/** Every page of a list the API hands out in pages: `read(cursor)` answers one page,
+ * `items(page)` its items, `next(page)` the cursor of the next page or null. */
+async function allPages(read, items, next) {
+  const first = await read(null);
+  const all = [...items(first)];
+  let page = first;
+  // A bound, so a server that kept handing out cursors could not keep the page loading.
+  for (let pages = 1; next(page) && pages < PAGES_MAX; pages += 1) {
+    page = await read(next(page));
+    all.push(...items(page));
+  }
+  return { first, all };
+}
+
+/** The most pages of a list loaded (200 items each). */
+const PAGES_MAX = 50;
+
 export async function loadFriends() {
-  const [friends, blocks] = await Promise.all([api.friends(), api.blocks()]);
-  store.friends = new Map(friends.friends.map((f) => [f.user.id, f]));
+  const [{ first: friends, all }, blocks] = await Promise.all([
+    allPages(api.friends, (page) => page.friends, (page) => page.next_after),
+    api.blocks(),
+  ]);
+  store.friends = new Map(all.map((f) => [f.user.id, f]));
   store.incoming = friends.incoming;
   store.outgoing = friends.outgoing;
   store.blocked = blocks.blocked;
@@ -106,7 +126,7 @@ export async function loadFriends() {
 }
 
 export async function loadConversations() {
-  const { conversations } = await api.conversations();
+  const { all: conversations } = await allPages(api.conversations, (page) => page.conversations, (page) => page.next_before);
   const fresh = new Map();
   for (const c of conversations) {
     const known = store.conversations.get(c.id);

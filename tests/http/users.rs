@@ -896,3 +896,37 @@ both_backends!(
         assert_eq!(status, StatusCode::CREATED);
     }
 );
+
+both_backends!(the_friend_list_comes_in_pages_by_username, |backend| {
+    let server = TestServer::start(backend).await;
+    let ann = person(&server, "ann").await;
+    for name in ["eve", "bob", "dan", "cat", "fay"] {
+        let friend = person(&server, name).await;
+        befriend(&server, &ann, &friend).await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/friends?limit=2".to_owned();
+    loop {
+        let (status, page) = call(&server, &ann, Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<String> = page["friends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["user"]["username"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(names.len() <= 2);
+        seen.extend(names);
+        match page["next_after"].as_str() {
+            Some(next) => path = format!("/api/friends?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["bob", "cat", "dan", "eve", "fay"]);
+    let (_, whole) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+    assert_eq!(whole["friends"].as_array().unwrap().len(), 5);
+    assert_eq!(whole["next_after"], serde_json::Value::Null);
+    let (status, error) = call(&server, &ann, Method::GET, "/api/friends?limit=500", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&error, "invalid_limit");
+});

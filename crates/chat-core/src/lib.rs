@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod ids;
 pub mod migrations;
+pub mod paging;
 pub mod ports;
 pub mod presence;
 pub mod proxies;

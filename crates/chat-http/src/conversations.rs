@@ -10,6 +10,7 @@ use chat_core::{
         Conversations, DirectoryPage, HistoryPage, NewMessage, NewRoom, RoomChanges, SearchQuery,
     },
     ids::{AttachmentId, ConversationId, MessageId},
+    paging::ListPage,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -43,11 +44,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/search", get(search))
 }
 
-async fn list(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let conversations = Conversations::new(&state.ports, &session.user)
-        .list()
+/// `?limit=&before=`, as text: `ListPage` says what a bad value is.
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Reply {
+    let page = ListPage::parse(query.limit.as_deref(), query.before.as_deref())?;
+    let (conversations, next_before) = Conversations::new(&state.ports, &session.user)
+        .list(&page)
         .await?;
-    reply::ok(json!({ "conversations": conversations }))
+    reply::ok(json!({ "conversations": conversations, "next_before": next_before }))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use axum::{
     routing::{delete, get, post, put},
 };
 use chat_core::{
+    paging::ListPage,
     presence::Presence,
     users::{RequestOutcome, Users},
 };
@@ -108,8 +109,22 @@ async fn lookup(
     reply::ok(user)
 }
 
-async fn friends(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let list = Users::new(&state.ports, &session.user).friends().await?;
+/// `?limit=&after=`, as text: `ListPage` says what a bad value is.
+#[derive(Deserialize)]
+struct FriendsQuery {
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+async fn friends(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    ApiQuery(query): ApiQuery<FriendsQuery>,
+) -> Reply {
+    let page = ListPage::parse(query.limit.as_deref(), query.after.as_deref())?;
+    let list = Users::new(&state.ports, &session.user)
+        .friends(&page)
+        .await?;
     reply::ok(list)
 }
 

@@ -496,3 +496,73 @@ both_backends!(
         assert_error(&error, "invalid_query");
     }
 );
+
+both_backends!(
+    the_conversation_list_comes_in_pages_without_gaps_or_repeats,
+    |backend| {
+        let server = TestServer::start(backend).await;
+        let ann = person(&server, "ann").await;
+        let mut made = Vec::new();
+        for i in 0..5 {
+            made.push(room(&server, &ann, &format!("room-{i}"), &[]).await);
+        }
+        // A message moves a room already read to the top between two reads: the walk neither
+        // repeats it nor skips the others.
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        for step in 0.. {
+            let path = match &cursor {
+                Some(c) => format!("/api/conversations?limit=2&before={c}"),
+                None => "/api/conversations?limit=2".to_owned(),
+            };
+            let (status, page) = call(&server, &ann, Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK);
+            let ids: Vec<String> = page["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert!(ids.len() <= 2);
+            seen.extend(ids);
+            if step == 0 {
+                send(&server, &ann, &made[3], "back to the top", "c1").await;
+            }
+            match page["next_before"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+        assert_eq!(seen, newest_first, "each once, in the order they were read");
+        let (_, whole) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        assert_eq!(whole["conversations"][0]["id"], made[3]);
+        assert_eq!(whole["conversations"].as_array().unwrap().len(), 5);
+        assert_eq!(whole["next_before"], Value::Null);
+
+        for bad in [
+            "limit=0",
+            "limit=201",
+            "limit=x",
+            "before=",
+            "before=nodot",
+            "before=x.id",
+        ] {
+            let (status, error) = call(
+                &server,
+                &ann,
+                Method::GET,
+                &format!("/api/conversations?{bad}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            let code = if bad.starts_with("limit") {
+                "invalid_limit"
+            } else {
+                "invalid_cursor"
+            };
+            assert_error(&error, code);
+        }
+    }
+);

@@ -37,6 +37,7 @@ use crate::{
     Error, Ports, Result,
     accounts::User,
     ids::{ConversationId, UserId},
+    paging::{self, ListPage},
     ports::{Row, Value},
     users::{UserSummary, summary},
     vocabulary::Event,
@@ -160,38 +161,61 @@ impl<'a> Conversations<'a> {
         rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect()
     }
 
-    /// The caller's conversations (or one of them), newest activity first, with the last
-    /// message and unread count in the same query.
-    async fn load(&self, only: Option<&ConversationId>) -> Result<Vec<Conversation>> {
+    /// The caller's conversations (`Which::Page`: a page of the list) or one of them,
+    /// newest activity first, with the last message and unread count in the same query;
+    /// and the cursor of the next page, if there is one.
+    async fn load(&self, which: Which<'_>) -> Result<(Vec<Conversation>, Option<String>)> {
         // The list leaves out what the caller hid; asking for one by id still finds it.
-        let filter = if only.is_some() {
-            "AND c.id = ?3"
-        } else {
-            "AND NOT coalesce(c.last_seq <= me.hidden_through_seq, 0)"
+        let (filter, extra, limit) = match which {
+            Which::One(id) => ("AND c.id = ?3", vec![Value::from(id)], 1),
+            Which::Page(page) => {
+                let (ms, id) = match &page.cursor {
+                    Some(cursor) => {
+                        let (ms, id) = paging::parse_activity_cursor(cursor)?;
+                        (Value::Integer(ms), Value::from(id))
+                    }
+                    None => (Value::Null, Value::Null),
+                };
+                (
+                    "AND NOT coalesce(c.last_seq <= me.hidden_through_seq, 0)
+                     AND (?3 IS NULL OR c.last_activity_ms < ?3
+                          OR (c.last_activity_ms = ?3 AND c.id > ?4))",
+                    vec![ms, id],
+                    page.limit,
+                )
+            }
         };
         let sql = format!(
-            "SELECT {}, {} FROM members me
+            "SELECT {}, {}, c.last_activity_ms FROM members me
              JOIN conversations c ON c.id = me.conversation_id
              LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
              LEFT JOIN users u ON u.id = m.sender_id
              WHERE me.user_id = ?1 {filter}
-             ORDER BY c.last_activity_ms DESC, c.id",
+             ORDER BY c.last_activity_ms DESC, c.id
+             LIMIT {}",
             conversation_columns(),
-            Message::columns()
+            Message::columns(),
+            limit.saturating_add(1)
         );
-        let rows = self
-            .ports
-            .sql
-            .query(&sql, &self.params(only.map(Value::from)))
-            .await?;
+        let only = matches!(which, Which::One(_));
+        let rows = self.ports.sql.query(&sql, &self.params(extra)).await?;
+        let next = match rows.get(limit as usize) {
+            Some(_) => {
+                let last = &rows[limit as usize - 1];
+                let activity: i64 = last.get(CONVERSATION_COLUMN_COUNT + Message::COLUMN_COUNT)?;
+                let id: ConversationId = last.get(0)?;
+                Some(paging::activity_cursor(activity, id.as_str()))
+            }
+            None => None,
+        };
         let mut conversations = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows.iter().take(limit as usize) {
             let mut conversation = conversation_from_row(row)?;
             // A direct conversation is named by its other member: the list needs them.
-            if conversation.kind == ConversationKind::Direct || only.is_some() {
+            if conversation.kind == ConversationKind::Direct || only {
                 conversation.members = Some(self.members(&conversation.id).await?);
             }
-            if only.is_some() {
+            if only {
                 conversation.read_marks = Some(self.read_marks(&conversation.id).await?);
                 if conversation.kind == ConversationKind::Room {
                     conversation.roles = Some(self.roles(&conversation.id).await?);
@@ -199,13 +223,14 @@ impl<'a> Conversations<'a> {
             }
             conversations.push(conversation);
         }
-        Ok(conversations)
+        Ok((conversations, next))
     }
 
     /// One conversation with its members; 404 unless the caller is a member.
     pub async fn get(&self, conversation_id: &ConversationId) -> Result<Conversation> {
-        self.load(Some(conversation_id))
+        self.load(Which::One(conversation_id))
             .await?
+            .0
             .into_iter()
             .next()
             .ok_or(Error::NotFound {
@@ -213,11 +238,18 @@ impl<'a> Conversations<'a> {
             })
     }
 
-    /// Every conversation of the caller, most recent activity first. Members are included
-    /// for direct conversations only.
-    pub async fn list(&self) -> Result<Vec<Conversation>> {
-        self.load(None).await
+    /// A page of the caller's conversations, most recent activity first, and the cursor
+    /// of the next page (`None` on the last). Members are included for direct
+    /// conversations only.
+    pub async fn list(&self, page: &ListPage) -> Result<(Vec<Conversation>, Option<String>)> {
+        self.load(Which::Page(page)).await
     }
+}
+
+/// What [`Conversations::load`] reads.
+enum Which<'a> {
+    One(&'a ConversationId),
+    Page(&'a ListPage),
 }
 
 fn conversation_from_row(row: &Row) -> Result<Conversation> {

@@ -8,6 +8,7 @@ use super::{
 use crate::{
     Error, Result,
     ids::UserId,
+    paging::ListPage,
     ports::Value,
     presence,
     relations::{self, ordered_pair},
@@ -20,13 +21,18 @@ use serde::Serialize;
 /// `GET /api/friends`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FriendList {
-    /// Friends, by username.
+    /// Friends, by username: one page of them.
     pub friends: Vec<Friend>,
+    /// The cursor of the next page of friends (the last username of this one), or null.
+    pub next_after: Option<String>,
     /// Requests others sent the caller, newest first.
     pub incoming: Vec<FriendRequest>,
-    /// Requests the caller sent, newest first.
+    /// Requests the caller sent, newest first (at most [`OUTGOING_REQUESTS_LISTED`]).
     pub outgoing: Vec<FriendRequest>,
 }
+
+/// How many of the caller's own waiting requests the list shows (the newest).
+pub const OUTGOING_REQUESTS_LISTED: i64 = 200;
 
 /// Waiting friend requests one user may hold.
 pub const INCOMING_REQUESTS_MAX: i64 = 100;
@@ -43,25 +49,32 @@ pub enum RequestOutcome {
 }
 
 impl Users<'_> {
-    /// The caller's friends and pending requests both ways.
-    pub async fn friends(&self) -> Result<FriendList> {
+    /// A page of the caller's friends (by username, after the page's cursor, a username)
+    /// and their pending requests both ways (bounded: at most 100 can wait for anyone).
+    pub async fn friends(&self, page: &ListPage) -> Result<FriendList> {
         let me = UserSummary::of_self(self.me);
         let params = self.viewer_params();
-        let friends = self
+        let mut page_params = params.clone();
+        page_params.push(Value::from(page.cursor.as_deref()));
+        let rows = self
             .ports
             .sql
             .query(
                 &format!(
                     "SELECT {}, f.since_ms FROM friendships f
                      JOIN users u ON u.id = CASE WHEN f.user_a = ?1 THEN f.user_b ELSE f.user_a END
-                     WHERE f.user_a = ?1 OR f.user_b = ?1
-                     ORDER BY u.username",
-                    summary::columns("u")
+                     WHERE (f.user_a = ?1 OR f.user_b = ?1) AND (?3 IS NULL OR u.username > ?3)
+                     ORDER BY u.username
+                     LIMIT {}",
+                    summary::columns("u"),
+                    page.limit.saturating_add(1)
                 ),
-                &params,
+                &page_params,
             )
-            .await?
+            .await?;
+        let friends = rows
             .iter()
+            .take(page.limit as usize)
             .map(|row| {
                 Ok(Friend {
                     user: UserSummary::from_row(row, 0)?,
@@ -69,6 +82,10 @@ impl Users<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let next_after = match rows.len() as i64 > page.limit {
+            true => friends.last().map(|f| f.user.username.clone()),
+            false => None,
+        };
         let requests = |direction: &'static str| {
             let (join, filter) = match direction {
                 "incoming" => ("r.from_id", "r.to_id"),
@@ -78,7 +95,8 @@ impl Users<'_> {
                 "SELECT {}, r.created_at_ms FROM friend_requests r
                  JOIN users u ON u.id = {join}
                  WHERE {filter} = ?1
-                 ORDER BY r.created_at_ms DESC",
+                 ORDER BY r.created_at_ms DESC
+                 LIMIT {OUTGOING_REQUESTS_LISTED}",
                 summary::columns("u")
             )
         };
@@ -108,6 +126,7 @@ impl Users<'_> {
         let incoming = lists.pop().unwrap_or_default();
         Ok(FriendList {
             friends,
+            next_after,
             incoming,
             outgoing,
         })
