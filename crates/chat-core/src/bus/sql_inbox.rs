@@ -95,6 +95,35 @@ impl SqlInbox {
         ))
     }
 
+    /// Counts the events just appended to each inbox and trims those whose count reached
+    /// another `trim_every`.
+    async fn trim_due(&self, inserted: &[crate::ports::Row]) -> Result<()> {
+        let users = inserted
+            .iter()
+            .map(|row| row.get::<String>(0))
+            .collect::<Result<Vec<_>>>()?;
+        let users = serde_json::to_string(&users).map_err(|e| Error::Data(e.to_string()))?;
+        let counted = self
+            .sql
+            .query(
+                "INSERT INTO inbox_counts (user_id, appended)
+                 SELECT value, 1 FROM json_each(?1) WHERE true
+                 ON CONFLICT (user_id) DO UPDATE SET appended = appended + 1
+                 RETURNING user_id, appended",
+                &[Value::from(users.as_str())],
+            )
+            .await?;
+        let trim_every = i64::from(trim_slack(self.retention));
+        for row in counted {
+            let appended: i64 = row.get(1)?;
+            if appended % trim_every == 0 {
+                let user: String = row.get(0)?;
+                self.trim(&user).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes what lies beyond `user`'s newest `retention` events and is older than the
     /// retention age, first recording the highest id removed so resuming readers see a gap.
     async fn trim(&self, user: &str) -> Result<()> {
@@ -183,18 +212,15 @@ impl Inbox for SqlInbox {
                 ],
             )
             .await?;
-        // Ids are global, so "every trim_every-th id" samples each inbox about once per
-        // trim_every appends: trimming stays amortised without a count per append. The
-        // events are in; a trim that fails is retried by a later append, not reported.
-        let trim_every = i64::from(trim_slack(self.retention));
-        for row in inserted {
-            let id: i64 = row.get(1)?;
-            if id % trim_every == 0 {
-                let user: String = row.get(0)?;
-                if let Err(e) = self.trim(&user).await {
-                    eprintln!("inbox of {user}: trimming: {e}");
-                }
-            }
+        if inserted.is_empty() {
+            return Ok(());
+        }
+        // Each inbox is trimmed every `trim_every` of its own events, counted exactly (a
+        // sample of global ids would let the member always named first in a room grow
+        // without bound). The events are in; a count or a trim that fails is logged, and a
+        // later append trims.
+        if let Err(e) = self.trim_due(&inserted).await {
+            tracing::warn!("inbox trimming: {e}");
         }
         Ok(())
     }

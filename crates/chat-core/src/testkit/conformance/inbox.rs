@@ -264,6 +264,34 @@ where
     );
 }
 
+pub async fn every_inbox_of_a_fan_out_keeps_to_the_hard_limit<F, Fut>(make: F)
+where
+    F: Fn(Settings) -> Fut,
+    Fut: Future<Output = Fixture<dyn Inbox>>,
+{
+    // A room of sixteen, always named in the same order: each inbox is trimmed by its own
+    // count of events, not by where its rows fall among everyone's.
+    let bus = make(small_retention(Duration::from_secs(86_400))).await;
+    let inbox = bus.port.as_ref();
+    let room: Vec<UserId> = (0..16).map(|i| user(&format!("r{i}"))).collect();
+    let starts = futures::future::join_all(room.iter().map(|u| inbox.latest(u))).await;
+    for n in 1..=300 {
+        inbox.append(&room, &note(n)).await.unwrap();
+    }
+    for (member, start) in room.iter().zip(starts) {
+        let kept = inbox
+            .read(member, &start.unwrap(), Duration::ZERO, 1000)
+            .await
+            .unwrap();
+        assert!(
+            (50..=50 + 16).contains(&kept.len()),
+            "{member} keeps {} events",
+            kept.len()
+        );
+        assert_eq!(numbers(&kept).last(), Some(&300));
+    }
+}
+
 pub async fn events_fan_out_to_many_inboxes_in_one_call<F, Fut>(make: F)
 where
     F: Fn(Settings) -> Fut,
@@ -573,6 +601,7 @@ macro_rules! inbox_conformance_tests {
                 old_events_beyond_retention_are_trimmed_and_reported_as_a_gap,
                 recent_events_outlive_the_count_until_they_age,
                 no_inbox_grows_past_its_hard_limit_however_recent,
+                every_inbox_of_a_fan_out_keeps_to_the_hard_limit,
                 events_fan_out_to_many_inboxes_in_one_call,
                 an_event_appended_twice_under_one_key_arrives_once,
                 settled_reports_the_keys_whose_append_is_in,
