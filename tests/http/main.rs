@@ -11,6 +11,7 @@ mod events;
 mod foundation;
 mod fuzz;
 mod manifest;
+mod openapi;
 mod per_request;
 mod second_factor;
 mod users;

@@ -85,7 +85,7 @@ pub struct Origin<'a> {
 }
 
 /// One event as its owner sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SecurityEventInfo {
     /// What happened.
     pub kind: String,

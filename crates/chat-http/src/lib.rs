@@ -13,6 +13,7 @@ mod health;
 mod json;
 pub mod logging;
 mod moderation;
+mod openapi;
 mod reply;
 mod session_cookie;
 mod state;
@@ -44,7 +45,7 @@ pub enum Area {
     Conversations,
     /// `/api/events`, `/api/publish`: live event streams and server push.
     Events,
-    /// `/api/health` and the browser page.
+    /// `/api/health`, `/api/openapi.json` and the browser page.
     Web,
 }
 
@@ -67,7 +68,7 @@ impl Area {
                 .merge(attachments::routes())
                 .merge(moderation::routes()),
             Area::Events => events::routes(),
-            Area::Web => health::routes(),
+            Area::Web => health::routes().merge(openapi::routes()),
         }
     }
 }
@@ -119,7 +120,11 @@ pub fn events_router(state: AppState) -> Router {
 /// The `web` component's router. It is mounted at `/...`, so it also receives unknown
 /// `/api/...` paths: those get the JSON 404, everything else is looked up in `static/`.
 pub fn web_router(state: AppState) -> Router {
-    finish(health::routes(), web::serve_static, state)
+    finish(
+        health::routes().merge(openapi::routes()),
+        web::serve_static,
+        state,
+    )
 }
 
 /// Every area on one router, as the native host serves them.

@@ -16,7 +16,7 @@ const DEFAULT_DAYS: u32 = 90;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// One of a user's API tokens, as listed (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ApiTokenInfo {
     /// Public id (what revoking names).
     pub id: String,

@@ -30,7 +30,7 @@ const RECOVERY_CODES: usize = 10;
 const ISSUER: &str = "Chat";
 
 /// What `GET /api/auth/second-factor` says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SecondFactorStatus {
     /// Whether an authenticator is confirmed (and asked at login).
     pub totp: bool,
@@ -39,7 +39,7 @@ pub struct SecondFactorStatus {
 }
 
 /// An authenticator being set up: the secret to type in, and the link its QR code carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TotpSetup {
     /// Base32, as apps take it typed in.
     pub secret: String,

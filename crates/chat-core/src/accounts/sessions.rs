@@ -62,7 +62,7 @@ pub struct Session {
 }
 
 /// One of a user's sessions, as `GET /api/auth/sessions` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SessionInfo {
     /// Public id (not the token).
     pub id: String,

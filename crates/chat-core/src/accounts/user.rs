@@ -6,7 +6,7 @@ use crate::{Result, ids::UserId, ports::Row, presence::Presence, time::rfc3339_m
 
 /// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
 /// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct User {
     /// UUIDv7.
     pub id: UserId,

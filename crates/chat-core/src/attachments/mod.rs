@@ -19,7 +19,7 @@ pub const ATTACHMENTS_PER_MESSAGE: usize = 10;
 pub const UNSENT_KEPT_MS: i64 = 60 * 60 * 1000;
 
 /// `attachment`: `{id, name, content_type, size, width, height, url, preview_url}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attachment {
     /// Its id (also its blob's key).
     pub id: AttachmentId,

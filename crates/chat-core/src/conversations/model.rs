@@ -14,7 +14,7 @@ use crate::{
 
 /// `message`: `{id, conversation_id, seq, sender, body, client_id, created_at, edited_at,
 /// deleted, reply_to, reactions, mentions, attachments}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
     /// UUIDv7.
     pub id: MessageId,
@@ -46,7 +46,7 @@ pub struct Message {
 
 /// One emoji's reactions to a message: `{emoji, count, user_ids}`; `user_ids` lists the
 /// first [`REACTORS_LISTED`] who reacted with it, in order (`count` says how many in all).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reaction {
     /// The emoji.
     pub emoji: String,
@@ -81,7 +81,7 @@ pub(crate) fn reactions_column(id: &str) -> String {
 /// `reply_to`: the message a reply answers, as the reply quotes it: `{id, seq, sender_id,
 /// sender_name, excerpt, deleted}`. The excerpt is the first [`EXCERPT_CHARS`] characters
 /// of its body now (empty once it is deleted), so a quote never outlives a deletion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplyQuote {
     /// The answered message.
     pub id: MessageId,
@@ -170,7 +170,7 @@ impl Message {
 
 /// What a conversation is: between two friends, or a room anyone (public) or anyone with
 /// the link (private) can join.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Two members, friends, for good.
@@ -191,7 +191,9 @@ impl FromValue for ConversationKind {
 
 /// A member's standing in a room: `owner` (one per room), `moderator` (appointed by the
 /// owner) or `member`. Every member of a direct conversation is a `member`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Anyone in the room.
@@ -240,7 +242,7 @@ impl FromValue for Role {
 /// `conversation`: `{id, kind, name, title, topic, member_count, members?, roles?,
 /// last_message, unread_count, mention_count, muted, hidden, role, invite_code,
 /// read_marks?, created_at}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conversation {
     /// UUIDv7, or a private room's 64-hex secret.
     pub id: ConversationId,
@@ -307,7 +309,7 @@ pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 14;
 
 /// A public room as the directory lists it: `{id, name, topic, member_count,
 /// last_activity_at, joined}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoomListing {
     /// The room's id.
     pub id: ConversationId,

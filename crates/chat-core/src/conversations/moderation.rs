@@ -28,7 +28,7 @@ pub const REPORT_REASON_MAX: usize = 500;
 const REPORTS_LISTED: i64 = 200;
 
 /// `ban`: `{user, banned_by, reason, banned_at}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ban {
     /// Who may not join.
     pub user: UserSummary,
@@ -42,7 +42,7 @@ pub struct Ban {
 
 /// `report`: `{id, conversation_id, message, reporter, reason, created_at}`: open until a
 /// moderator dismisses it or the message is deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// UUIDv7.
     pub id: String,

@@ -116,7 +116,7 @@ impl SearchQuery {
 }
 
 /// One stretch of a snippet: the words the query matched have `matched: true`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SnippetPart {
     /// Plain text, shown as text.
     pub text: String,
@@ -125,7 +125,7 @@ pub struct SnippetPart {
 }
 
 /// A search result: the message as history shows it, and where in it the query matched.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SearchHit {
     /// The message.
     pub message: Message,

@@ -22,7 +22,7 @@ use crate::{
 
 /// A presence as it travels: what a user chose (`online`, `away`, `busy`, `invisible`),
 /// or what another user sees of it (the first three, or `offline`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     /// Available.

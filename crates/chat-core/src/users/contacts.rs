@@ -19,7 +19,7 @@ use crate::{
 use serde::Serialize;
 
 /// `GET /api/friends`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FriendList {
     /// Friends, by username: one page of them.
     pub friends: Vec<Friend>,

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// `{id, username, display_name, status_message, presence, last_seen_at?, avatar_url}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserSummary {
     /// UUIDv7.
     pub id: UserId,
@@ -32,7 +32,7 @@ pub struct UserSummary {
 }
 
 /// `{user, since}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Friend {
     /// The friend, as the caller sees them.
     pub user: UserSummary,
@@ -41,7 +41,7 @@ pub struct Friend {
 }
 
 /// `{from, to, created_at}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FriendRequest {
     /// Who asked.
     pub from: UserSummary,
