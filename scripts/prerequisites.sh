@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing. `prerequisites.sh build`: only the wasm32-wasip2 Rust target
 # (all that `make run` needs to build the components). `prerequisites.sh` (or `test`): also
-# redis-server (the tests start real Redis servers) and, for the browser suite, Node.js,
-# Debian's chromium and the pinned playwright-core (npm ci). Safe to run again.
+# redis-server (the tests start real Redis servers), python3-venv (the API fuzzer) and, for
+# the browser suite, Node.js, Debian's chromium and the pinned playwright-core (npm ci).
+# Safe to run again.
 set -euo pipefail
 what="${1:-test}"
 
@@ -24,6 +25,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The cluster's load balancer (the cluster tests; sqld and Spin come from ../shared/bin).
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+# The API fuzzer (scripts/fuzz-api.sh) installs schemathesis into a Python venv.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -47,6 +47,8 @@ if spin_cli="$(scripts/find-spin.sh)"; then
   version="$("$spin_cli" --version | head -1)"
   echo "==> browser suite and HTTP black-box against spin up ($version, WASIp3), embedded mode"
   (cd tests/browser && CHAT_FLAVOUR=wasip3 CHAT_BROWSER_HOST=spin npm test --silent)
+  echo "==> schemathesis fuzzing the API from /api/openapi.json on spin up ($version, WASIp3)"
+  scripts/fuzz-api.sh
   echo "==> HTTP black-box and fault injection against spin up ($version, WASIp3), Redis mode"
   (cd tests/browser && CHAT_FLAVOUR=wasip3 CHAT_BROWSER_HOST=spin-redis npm run api --silent)
   echo "==> HTTP black-box and fault injection against spin up ($version, WASIp2), Redis mode"
