@@ -138,6 +138,12 @@ export const api = {
   createApiToken: (name, password) => request("POST", "/api/auth/tokens", { name, password }),
   revokeApiToken: (id) => request("DELETE", `/api/auth/tokens/${enc(id)}`),
   revokeSession: (id) => request("DELETE", `/api/auth/sessions/${enc(id)}`),
+  passkeys: () => request("GET", "/api/auth/passkeys"),
+  passkeyOptions: () => request("POST", "/api/auth/passkeys/options"),
+  addPasskey: (name, credential) => request("POST", "/api/auth/passkeys", { name, credential }),
+  removePasskey: (id) => request("DELETE", `/api/auth/passkeys/${enc(id)}`),
+  passkeyLoginOptions: () => request("POST", "/api/auth/passkey-login/options"),
+  passkeyLogin: (credential) => request("POST", "/api/auth/passkey-login", { credential }),
 
   me: () => request("GET", "/api/me"),
   exportData: () => request("GET", "/api/me/export"),

@@ -14,6 +14,7 @@ import { followInviteTo, setupRooms } from "./rooms-view.js";
 import { openSettings, setupSettings } from "./settings-view.js";
 import { setupSearch } from "./search-view.js";
 import { reportFiled, setupModeration } from "./moderation-view.js";
+import { setupPasskeyLogin } from "./passkeys-view.js";
 import { messageSummary } from "./format.js";
 import { setupEmojiPicker } from "./emoji-picker.js";
 import { attention, play } from "./attention.js";
@@ -169,6 +170,7 @@ function signedOut() {
 
 async function start() {
   setupAuth(() => signedIn());
+  setupPasskeyLogin(() => signedIn());
   setupContacts({ openDirect, openSettings });
   setupConversations({ open: openConversation });
   setupRooms({ joined });

@@ -13,6 +13,7 @@ import { changed, loadFriends, store, subscribe } from "./state.js";
 import { renderAvatarSettings, setupAvatarEditor } from "./avatar-editor.js";
 import { renderSecondFactor, setupSecondFactor } from "./second-factor-view.js";
 import { renderTokens, setupTokens } from "./tokens-view.js";
+import { renderPasskeys, setupPasskeys } from "./passkeys-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,6 +58,9 @@ const ACTIVITY = {
   session_revoked: "Another session signed out",
   api_token_created: "API token created",
   api_token_revoked: "API token revoked",
+  passkey_added: "Passkey added",
+  passkey_removed: "Passkey removed",
+  signed_in_with_passkey: "Signed in with a passkey",
 };
 const WARNINGS = new Set(["sign_in_failed", "second_factor_failed", "password_check_failed"]);
 
@@ -114,6 +118,7 @@ export function setupSettings(onSignedOut) {
   setupAvatarEditor();
   setupSecondFactor();
   setupTokens(renderActivity);
+  setupPasskeys(renderActivity);
 
   $("profile-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -211,6 +216,7 @@ export function openSettings() {
   renderSecondFactor();
   renderActivity();
   renderTokens();
+  renderPasskeys();
   renderBlocked();
   renderNotifications();
   $("pref-sounds").checked = attention().sounds;

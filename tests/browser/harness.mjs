@@ -241,10 +241,11 @@ export function uniqueName(prefix) {
  * collected; `errors` must stay empty. `close()` ends it. `touch` makes it a phone's
  * touch screen (no hover, a coarse pointer).
  */
-export async function openPerson(server, { viewport = { width: 1280, height: 800 }, touch = false } = {}) {
+export async function openPerson(server, { viewport = { width: 1280, height: 800 }, touch = false, base = server.base } = {}) {
   const browser = await launchBrowser();
   // `touch`: a phone's touch screen (no hover, a coarse pointer), not only its size.
-  const context = await browser.newContext({ viewport, baseURL: server.base, hasTouch: touch, isMobile: touch });
+  // `base`: where the page is opened (passkeys need a domain name: `localhost`).
+  const context = await browser.newContext({ viewport, baseURL: base, hasTouch: touch, isMobile: touch });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));

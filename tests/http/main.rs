@@ -12,6 +12,7 @@ mod foundation;
 mod fuzz;
 mod manifest;
 mod openapi;
+mod passkeys;
 mod per_request;
 mod second_factor;
 mod users;

@@ -49,6 +49,12 @@ pub enum SecurityEvent {
     ApiTokenRevoked,
     /// The account was deleted (logged; its own trail goes with it).
     AccountDeleted,
+    /// A passkey was added.
+    PasskeyAdded,
+    /// A passkey was removed.
+    PasskeyRemoved,
+    /// A passkey signed in (it stands for both factors).
+    SignedInWithPasskey,
 }
 
 impl SecurityEvent {
@@ -71,6 +77,9 @@ impl SecurityEvent {
             SecurityEvent::ApiTokenCreated => "api_token_created",
             SecurityEvent::ApiTokenRevoked => "api_token_revoked",
             SecurityEvent::AccountDeleted => "account_deleted",
+            SecurityEvent::PasskeyAdded => "passkey_added",
+            SecurityEvent::PasskeyRemoved => "passkey_removed",
+            SecurityEvent::SignedInWithPasskey => "signed_in_with_passkey",
         }
     }
 }
@@ -222,6 +231,9 @@ mod tests {
             SecurityEvent::ApiTokenCreated,
             SecurityEvent::ApiTokenRevoked,
             SecurityEvent::AccountDeleted,
+            SecurityEvent::PasskeyAdded,
+            SecurityEvent::PasskeyRemoved,
+            SecurityEvent::SignedInWithPasskey,
         ];
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|e| e.kind()).collect();
         assert_eq!(kinds.len(), all.len());

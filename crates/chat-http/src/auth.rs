@@ -90,7 +90,7 @@ struct PasswordBody {
 /// The reply to a signup or login: the user and the session cookie, and for an API client
 /// the bearer token. A browser's page gets no token in the body: its session is the
 /// HttpOnly cookie alone, out of reach of any script in the page.
-fn signed_in(
+pub(crate) fn signed_in(
     state: &AppState,
     status: StatusCode,
     client: &ClientInfo,

@@ -14,6 +14,7 @@ mod json;
 pub mod logging;
 mod moderation;
 mod openapi;
+mod passkeys;
 mod reply;
 mod session_cookie;
 mod state;
@@ -62,7 +63,7 @@ impl Area {
     /// The routes this area serves, without fallback or middleware.
     fn routes(self) -> Router<AppState> {
         match self {
-            Area::Auth => auth::routes(),
+            Area::Auth => auth::routes().merge(passkeys::routes()),
             Area::Users => users::routes().merge(avatars::routes()),
             Area::Conversations => conversations::routes()
                 .merge(attachments::routes())
@@ -89,7 +90,11 @@ pub fn router(area: Area, state: AppState) -> Router {
 
 /// The `auth` component's router.
 pub fn auth_router(state: AppState) -> Router {
-    finish(auth::routes(), error::not_found, state)
+    finish(
+        auth::routes().merge(passkeys::routes()),
+        error::not_found,
+        state,
+    )
 }
 
 /// The `users` component's router.

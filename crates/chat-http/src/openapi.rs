@@ -12,7 +12,7 @@ use axum::{
     routing::get,
 };
 use chat_core::{
-    accounts::{ApiTokenInfo, SecondFactorStatus, SessionInfo, TotpSetup, User},
+    accounts::{ApiTokenInfo, PasskeyInfo, SecondFactorStatus, SessionInfo, TotpSetup, User},
     audit::SecurityEventInfo,
     conversations::{Ban, Conversation, Message, Report, RoomListing, SearchHit},
     users::{Friend, FriendList, FriendRequest, UserSummary},
@@ -58,6 +58,7 @@ fn document() -> Value {
     generator.subschema_for::<ApiTokenInfo>();
     generator.subschema_for::<SecondFactorStatus>();
     generator.subschema_for::<TotpSetup>();
+    generator.subschema_for::<PasskeyInfo>();
     generator.subschema_for::<Conversation>();
     generator.subschema_for::<Message>();
     generator.subschema_for::<RoomListing>();

@@ -100,6 +100,9 @@ const OWNED: &[(&str, &str)] = &[
     ("login_challenges", "user_id"),
     ("security_events", "user_id"),
     ("reports", "reporter_id"),
+    ("passkeys", "user_id"),
+    ("passkey_handles", "user_id"),
+    ("passkey_ceremonies", "user_id"),
     ("room_bans", "user_id"),
 ];
 
