@@ -782,6 +782,14 @@ both_backends!(
         assert_eq!(export["friends"][0]["username"], "bob");
         assert_eq!(export["messages_sent"][0]["body"], "ann was here");
         assert_eq!(export["conversations"].as_array().unwrap().len(), 1);
+        for section in ["passkeys", "reports_filed"] {
+            assert!(export[section].is_array(), "{section} is exported");
+        }
+        assert_eq!(
+            export["conversation_roles"],
+            json!([{"conversation_id": id, "role": "owner"}]),
+            "she made the club"
+        );
         let text = export.to_string();
         assert!(!text.contains("argon2") && !text.contains(&ann.token));
 

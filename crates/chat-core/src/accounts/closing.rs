@@ -79,6 +79,23 @@ const EXPORT: &[(&str, &str)] = &[
            FROM api_tokens WHERE user_id = ?1",
     ),
     (
+        "passkeys",
+        "SELECT json_group_array(json_object('id', id, 'name', name,
+                'created_at_ms', created_at_ms, 'last_used_at_ms', last_used_at_ms))
+           FROM passkeys WHERE user_id = ?1",
+    ),
+    (
+        "reports_filed",
+        "SELECT json_group_array(json_object('id', id, 'conversation_id', conversation_id,
+                'message_id', message_id, 'reason', reason, 'created_at_ms', created_at_ms))
+           FROM reports WHERE reporter_id = ?1",
+    ),
+    (
+        "conversation_roles",
+        "SELECT json_group_array(json_object('conversation_id', conversation_id, 'role', role))
+           FROM members WHERE user_id = ?1 AND role <> 'member'",
+    ),
+    (
         "security_events",
         "SELECT json_group_array(json_object('kind', kind, 'at_ms', at_ms, 'client', client,
                 'user_agent', user_agent))
