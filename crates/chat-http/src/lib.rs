@@ -1,6 +1,7 @@
 //! The HTTP face of the chat service: an axum [`Router`] per component area, built over the
-//! ports. Spin components call [`router`] for their area; the native host serves [`app`],
-//! every area on one port. Both run the same handlers.
+//! ports. Each Spin component calls its area's constructor ([`auth_router`],
+//! [`users_router`], [`conversations_router`], [`events_router`], [`web_router`]); the
+//! native host serves [`app`], every area on one port. Both run the same handlers.
 
 mod attachments;
 mod auth;
@@ -35,89 +36,50 @@ pub use json::{ApiJson, MAX_BODY_BYTES};
 pub use session_cookie::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 pub use state::AppState;
 
-/// The areas of the API, one per Spin component (see spin.toml for their routes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    /// `/api/auth/...`: accounts and sessions.
-    Auth,
-    /// `/api/me`, `/api/users`, `/api/friends`, `/api/blocks`: profiles and contacts.
-    Users,
-    /// `/api/conversations`, `/api/rooms`: conversations and messages.
-    Conversations,
-    /// `/api/events`, `/api/publish`: live event streams and server push.
-    Events,
-    /// `/api/health`, `/api/openapi.json` and the browser page.
-    Web,
+// One area per Spin component (spin.toml routes each its paths); each area's routes are
+// listed once, below, and both its component's router and the native host's `app` use
+// them. A component names only its own constructor: the other areas' handlers, and the
+// embedded page outside `web`, are then dead code the linker leaves out of its .wasm.
+
+/// `/api/auth/...`: accounts, sessions, the second factor and passkeys.
+fn auth_routes() -> Router<AppState> {
+    auth::routes().merge(passkeys::routes())
 }
 
-impl Area {
-    /// Every area.
-    pub const ALL: [Area; 5] = [
-        Area::Auth,
-        Area::Users,
-        Area::Conversations,
-        Area::Events,
-        Area::Web,
-    ];
-
-    /// The routes this area serves, without fallback or middleware.
-    fn routes(self) -> Router<AppState> {
-        match self {
-            Area::Auth => auth::routes().merge(passkeys::routes()),
-            Area::Users => users::routes().merge(avatars::routes()),
-            Area::Conversations => conversations::routes()
-                .merge(attachments::routes())
-                .merge(moderation::routes()),
-            Area::Events => events::routes(),
-            Area::Web => health::routes().merge(openapi::routes()),
-        }
-    }
+/// `/api/me`, `/api/users`, `/api/friends`, `/api/blocks`: profiles and contacts.
+fn users_routes() -> Router<AppState> {
+    users::routes().merge(avatars::routes())
 }
 
-/// The router a Spin component serves for one area.
-pub fn router(area: Area, state: AppState) -> Router {
-    match area {
-        Area::Auth => auth_router(state),
-        Area::Users => users_router(state),
-        Area::Conversations => conversations_router(state),
-        Area::Events => events_router(state),
-        Area::Web => web_router(state),
-    }
+/// `/api/conversations`, `/api/rooms`, `/api/search`: conversations, messages, files and
+/// keeping rooms.
+fn conversations_routes() -> Router<AppState> {
+    conversations::routes()
+        .merge(attachments::routes())
+        .merge(moderation::routes())
 }
 
-// One constructor per area, so a component names only its own: the others' handlers, and
-// the embedded page outside `web`, are then dead code the linker leaves out of its .wasm.
+/// `/api/health`, `/api/openapi.json` (the page itself is the `web` fallback).
+fn web_routes() -> Router<AppState> {
+    health::routes().merge(openapi::routes())
+}
 
 /// The `auth` component's router.
 pub fn auth_router(state: AppState) -> Router {
-    finish(
-        auth::routes().merge(passkeys::routes()),
-        error::not_found,
-        state,
-    )
+    finish(auth_routes(), error::not_found, state)
 }
 
 /// The `users` component's router.
 pub fn users_router(state: AppState) -> Router {
-    finish(
-        users::routes().merge(avatars::routes()),
-        error::not_found,
-        state,
-    )
+    finish(users_routes(), error::not_found, state)
 }
 
 /// The `conversations` component's router.
 pub fn conversations_router(state: AppState) -> Router {
-    finish(
-        conversations::routes()
-            .merge(attachments::routes())
-            .merge(moderation::routes()),
-        error::not_found,
-        state,
-    )
+    finish(conversations_routes(), error::not_found, state)
 }
 
-/// The `events` component's router.
+/// The `events` component's router: `/api/events`, `/api/publish/...`.
 pub fn events_router(state: AppState) -> Router {
     finish(events::routes(), error::not_found, state)
 }
@@ -125,18 +87,16 @@ pub fn events_router(state: AppState) -> Router {
 /// The `web` component's router. It is mounted at `/...`, so it also receives unknown
 /// `/api/...` paths: those get the JSON 404, everything else is looked up in `static/`.
 pub fn web_router(state: AppState) -> Router {
-    finish(
-        health::routes().merge(openapi::routes()),
-        web::serve_static,
-        state,
-    )
+    finish(web_routes(), web::serve_static, state)
 }
 
 /// Every area on one router, as the native host serves them.
 pub fn app(state: AppState) -> Router {
-    let routes = Area::ALL
-        .into_iter()
-        .fold(Router::new(), |all, area| all.merge(area.routes()));
+    let routes = auth_routes()
+        .merge(users_routes())
+        .merge(conversations_routes())
+        .merge(events::routes())
+        .merge(web_routes());
     finish(routes, web::serve_static, state)
 }
 
