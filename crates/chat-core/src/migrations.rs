@@ -196,9 +196,10 @@ pub(crate) async fn apply(sql: &dyn Sql, migration: &Migration) -> Result<()> {
             match sql.execute(&statement.sql, &[]).await {
                 Ok(_) => {}
                 Err(e) if migration.best_effort => {
-                    eprintln!(
+                    tracing::warn!(
                         "migration {}: skipped {}: {e}",
-                        migration.name, statement.file
+                        migration.name,
+                        statement.file
                     );
                 }
                 Err(e) => return Err(e),
@@ -252,7 +253,7 @@ async fn report_journal_mode(sql: &dyn Sql, migration: &Migration) -> Result<()>
         .as_deref()
         .is_some_and(|m| m.eq_ignore_ascii_case("wal"))
     {
-        eprintln!(
+        tracing::warn!(
             "migration {}: journal_mode is {mode:?}, not WAL: expect readers and writers to wait on each other",
             migration.name
         );

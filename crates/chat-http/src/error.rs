@@ -102,7 +102,7 @@ impl ApiError {
 
     /// A 500 whose detail is logged, never sent.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        eprintln!("internal error: {detail}");
+        tracing::error!("internal error: {detail}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -112,7 +112,7 @@ impl ApiError {
 
     /// A 503 naming the dependency that failed; the detail is logged.
     pub fn unavailable(dependency: &str, detail: impl std::fmt::Display) -> Self {
-        eprintln!("{dependency} unavailable: {detail}");
+        tracing::error!("{dependency} unavailable: {detail}");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

@@ -20,7 +20,7 @@ fn status(check: &Check, dependency: &str) -> &'static str {
     match check {
         Check::Ok => "ok",
         Check::Down(detail) => {
-            eprintln!("health: {dependency} down: {detail}");
+            tracing::warn!("health: {dependency} down: {detail}");
             "down"
         }
     }

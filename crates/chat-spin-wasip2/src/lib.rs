@@ -125,7 +125,7 @@ async fn write(response: Response, out: ResponseOutparam) {
     }
     let outgoing = OutgoingResponse::new(headers);
     if outgoing.set_status_code(parts.status.as_u16()).is_err() {
-        eprintln!("chat-spin: status {} refused by the host", parts.status);
+        tracing::warn!("chat-spin: status {} refused by the host", parts.status);
     }
     let mut sink = outgoing.take_body();
     out.set(outgoing);
@@ -138,7 +138,7 @@ async fn write(response: Response, out: ResponseOutparam) {
                 }
             }
             Err(e) => {
-                eprintln!("chat-spin: response body failed: {e}");
+                tracing::warn!("chat-spin: response body failed: {e}");
                 return;
             }
         }

@@ -447,7 +447,7 @@ impl Inbox for SharedWaits {
         };
         if ring && let Err(e) = self.inner.ring().await {
             // The round still ends at its first deadline; this stream's events wait that long.
-            eprintln!("shared inbox wait: ringing the bell: {e}");
+            tracing::warn!("shared inbox wait: ringing the bell: {e}");
         }
         loop {
             if !membership.take_turn()? {

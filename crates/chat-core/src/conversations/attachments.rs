@@ -152,7 +152,7 @@ impl Conversations<'_> {
 /// a failure is logged and left for the next run.
 pub(crate) async fn sweep(ports: &Ports) {
     if let Err(e) = sweep_once(ports).await {
-        eprintln!("attachments sweep: {e}");
+        tracing::warn!("attachments sweep: {e}");
     }
 }
 

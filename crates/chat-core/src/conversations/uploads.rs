@@ -322,7 +322,7 @@ impl Conversations<'_> {
     async fn discard_blob(&self, id: &AttachmentId) {
         for key in [id.to_string(), preview_key(id)] {
             if let Err(e) = self.ports.blobs.delete(&key).await {
-                eprintln!("upload: removing the parts of failed upload {key}: {e}");
+                tracing::warn!("upload: removing the parts of failed upload {key}: {e}");
             }
         }
     }

@@ -96,7 +96,7 @@ async fn append(ports: &Ports, recipients: &[UserId], event: &Event) -> bool {
         Ok(()) => true,
         Err(e) => {
             let key = event.key.as_deref().unwrap_or("?");
-            eprintln!("outbox {key}: appending (a stream's round will retry): {e}");
+            tracing::warn!("outbox {key}: appending (a stream's round will retry): {e}");
             false
         }
     }
@@ -267,7 +267,7 @@ fn decode(key: &str, recipients: &str, event: &str) -> Option<(Vec<UserId>, Even
     match decoded {
         Ok(pending) => Some(pending),
         Err(e) => {
-            eprintln!("outbox row {key} does not decode, dropped: {e}");
+            tracing::warn!("outbox row {key} does not decode, dropped: {e}");
             None
         }
     }

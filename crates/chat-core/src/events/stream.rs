@@ -173,7 +173,7 @@ impl LiveStream {
         if std::mem::take(&mut self.renew_due)
             && let Err(e) = self.heartbeat().await
         {
-            eprintln!("event stream {}: heartbeat: {e}", self.stream_id);
+            tracing::warn!("event stream {}: heartbeat: {e}", self.stream_id);
         }
         loop {
             if let Some(frame) = self.pending.pop_front() {
@@ -187,7 +187,7 @@ impl LiveStream {
                 self.finished = true;
                 if let Err(e) = leases::release(&self.ports, &self.stream_id, RECONNECT_GRACE).await
                 {
-                    eprintln!("event stream {}: releasing lease: {e}", self.stream_id);
+                    tracing::warn!("event stream {}: releasing lease: {e}", self.stream_id);
                 }
                 continue;
             }
@@ -215,7 +215,7 @@ impl LiveStream {
                 }
                 Err(e) => {
                     // The client reconnects with its last id; nothing is lost.
-                    eprintln!("event stream {}: reading inbox: {e}", self.stream_id);
+                    tracing::warn!("event stream {}: reading inbox: {e}", self.stream_id);
                     self.finished = true;
                 }
             }
@@ -239,7 +239,7 @@ impl LiveStream {
         {
             match presence::seen_by(&self.ports, &self.user.id, &change.user_id).await {
                 Ok(seen) => change.presence = seen,
-                Err(e) => eprintln!("event stream {}: presence check: {e}", self.stream_id),
+                Err(e) => tracing::warn!("event stream {}: presence check: {e}", self.stream_id),
             }
         }
         let own_session_ended = matches!(
@@ -255,7 +255,7 @@ impl LiveStream {
             // is refused. The lease goes at once (no reconnect is coming).
             self.finished = true;
             if let Err(e) = leases::release(&self.ports, &self.stream_id, Duration::ZERO).await {
-                eprintln!("event stream {}: releasing lease: {e}", self.stream_id);
+                tracing::warn!("event stream {}: releasing lease: {e}", self.stream_id);
             }
         }
     }
@@ -280,18 +280,18 @@ async fn do_the_rounds(ports: &Ports) {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {
-            eprintln!("event streams: rounds skipped: {e}");
+            tracing::warn!("event streams: rounds skipped: {e}");
             return;
         }
     }
     if let Err(e) = leases::sweep_lapsed(ports).await {
-        eprintln!("event streams: sweeping lapsed leases: {e}");
+        tracing::warn!("event streams: sweeping lapsed leases: {e}");
     }
     if let Err(e) = outbox::drain(ports).await {
-        eprintln!("event streams: redelivering the outbox: {e}");
+        tracing::warn!("event streams: redelivering the outbox: {e}");
     }
     if let Err(e) = search_index::index_new_messages(ports).await {
-        eprintln!("event streams: indexing new messages for search: {e}");
+        tracing::warn!("event streams: indexing new messages for search: {e}");
     }
 }
 

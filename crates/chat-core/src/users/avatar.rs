@@ -51,7 +51,7 @@ impl Users<'_> {
             && let Err(e) = self.ports.blobs.delete(&old).await
         {
             // Nothing points at it any more; the bytes are only left behind.
-            eprintln!("avatar: removing the replaced picture {old}: {e}");
+            tracing::warn!("avatar: removing the replaced picture {old}: {e}");
         }
         let user = self.me().await?;
         let as_friends_see = presence::as_friends_see(self.ports, &user).await?;
