@@ -962,7 +962,13 @@ async fn a_raised_argon2_cost_rehashes_at_the_next_login() {
         .await
         .unwrap();
     Accounts::new(&before)
-        .signup("pat", PASSWORD, None, "127.0.0.1", "test")
+        .signup(chat_core::accounts::NewAccount {
+            username: "pat",
+            password: PASSWORD,
+            display_name: None,
+            client: "127.0.0.1",
+            user_agent: "test",
+        })
         .await
         .unwrap();
 

@@ -92,7 +92,13 @@ async fn scene(
     let mut people = Vec::new();
     for name in ["ann", "bob"] {
         let user = accounts
-            .signup(name, chat_tests::PASSWORD, None, "127.0.0.1", "t")
+            .signup(chat_core::accounts::NewAccount {
+                username: name,
+                password: chat_tests::PASSWORD,
+                display_name: None,
+                client: "127.0.0.1",
+                user_agent: "t",
+            })
             .await
             .unwrap()
             .user;

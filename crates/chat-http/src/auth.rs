@@ -8,7 +8,7 @@ use axum::{
     http::{StatusCode, header},
     routing::{delete, get, post},
 };
-use chat_core::accounts::{Accounts, LoginAttempt, LoginOutcome};
+use chat_core::accounts::{Accounts, LoginAttempt, LoginOutcome, NewAccount};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -123,13 +123,13 @@ async fn signup(
 ) -> Reply {
     let signed = Accounts::new(&state.ports)
         .from(client.origin())
-        .signup(
-            &body.username,
-            &body.password,
-            body.display_name.as_deref(),
-            &client.address,
-            &client.user_agent,
-        )
+        .signup(NewAccount {
+            username: &body.username,
+            password: &body.password,
+            display_name: body.display_name.as_deref(),
+            client: &client.address,
+            user_agent: &client.user_agent,
+        })
         .await?;
     signed_in(&state, StatusCode::CREATED, &client, signed)
 }

@@ -38,6 +38,21 @@ pub struct LoginAttempt<'a> {
     pub device: Option<&'a str>,
 }
 
+/// A signup as submitted: named fields, so an address and a user agent cannot be swapped.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    /// As typed (validated as [`Username`]).
+    pub username: &'a str,
+    /// As typed (validated as [`Password`]).
+    pub password: &'a str,
+    /// The name shown; the username when none is given.
+    pub display_name: Option<&'a str>,
+    /// The client's address, for throttling.
+    pub client: &'a str,
+    /// The client's `User-Agent`, kept with the first session.
+    pub user_agent: &'a str,
+}
+
 /// Account operations over the ports, on behalf of a client ([`Accounts::from`]) whose
 /// address and browser the audit trail records.
 pub struct Accounts<'a> {
@@ -90,14 +105,14 @@ impl<'a> Accounts<'a> {
     }
 
     /// Creates an account and its first session. Throttled per client address.
-    pub async fn signup(
-        &self,
-        username: &str,
-        password: &str,
-        display_name: Option<&str>,
-        client: &str,
-        user_agent: &str,
-    ) -> Result<SignedIn> {
+    pub async fn signup(&self, account: NewAccount<'_>) -> Result<SignedIn> {
+        let NewAccount {
+            username,
+            password,
+            display_name,
+            client,
+            user_agent,
+        } = account;
         // The address, and for IPv6 its /56 and /48 too, at 4 and 16 times the allowance.
         for (bucket, times) in throttle::address_buckets(client) {
             let rate = Rate::per_window(
@@ -235,7 +250,7 @@ impl<'a> Accounts<'a> {
                      RETURNING 1",
                     &[
                         Value::from(rehashed.as_str()),
-                        Value::from(user.id.as_str()),
+                        Value::from(&user.id),
                         Value::from(hash.as_str()),
                     ],
                 )
@@ -321,14 +336,14 @@ impl<'a> Accounts<'a> {
         let mut tx = self.ports.sql.begin().await?;
         tx.execute(
             "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-            &[Value::from(hash), Value::from(session.user.id.as_str())],
+            &[Value::from(hash), Value::from(&session.user.id)],
         )
         .await?;
         let ended = tx
             .query(
                 "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING id",
                 &[
-                    Value::from(session.user.id.as_str()),
+                    Value::from(&session.user.id),
                     Value::from(session.id.as_str()),
                 ],
             )

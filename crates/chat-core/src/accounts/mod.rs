@@ -14,7 +14,7 @@ mod sessions;
 mod user;
 
 pub use api_tokens::ApiTokenInfo;
-pub use credentials::{Accounts, LoginAttempt};
+pub use credentials::{Accounts, LoginAttempt, NewAccount};
 pub use fields::{DisplayName, Password, Username};
 pub use passkeys::{PASSKEYS_MAX, PasskeyInfo, RelyingParty};
 pub use password::HashCost;
