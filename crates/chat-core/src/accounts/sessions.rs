@@ -130,7 +130,7 @@ impl Accounts<'_> {
                 "DELETE FROM sessions WHERE user_id = ?1
                    AND (expires_at_ms <= ?2 OR last_seen_at_ms <= ?2 - ?3)",
                 &[
-                    Value::from(user.id.as_str()),
+                    Value::from(&user.id),
                     Value::Integer(now),
                     Value::Integer(millis(settings.session_idle)),
                 ],
@@ -147,7 +147,7 @@ impl Accounts<'_> {
                  RETURNING 1",
                 &[
                     Value::from(session_id.as_str()),
-                    Value::from(user.id.as_str()),
+                    Value::from(&user.id),
                     Value::from(token.storage_hash()),
                     Value::Integer(now),
                     Value::Integer(now.saturating_add(millis(settings.session_max))),
@@ -304,7 +304,7 @@ impl Accounts<'_> {
                  WHERE user_id = ?1 AND expires_at_ms > ?2 AND last_seen_at_ms > ?2 - ?3
                  ORDER BY last_seen_at_ms DESC, created_at_ms DESC",
                 &[
-                    Value::from(session.user.id.as_str()),
+                    Value::from(&session.user.id),
                     Value::Integer(now),
                     Value::Integer(millis(self.ports.settings.session_idle)),
                 ],
@@ -347,7 +347,7 @@ impl Accounts<'_> {
             .sql
             .query(
                 &format!("DELETE FROM {table} WHERE id = ?1 AND user_id = ?2 RETURNING 1"),
-                &[Value::from(id), Value::from(session.user.id.as_str())],
+                &[Value::from(id), Value::from(&session.user.id)],
             )
             .await
             .context("revoking")?;

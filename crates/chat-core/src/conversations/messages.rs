@@ -374,7 +374,7 @@ impl Conversations<'_> {
             .query(
                 &SEND_CONTEXT_SQL,
                 &[
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::from(conversation_id),
                     Value::from(client_id),
                     Value::from(reply_to),
@@ -601,7 +601,7 @@ impl Conversations<'_> {
                  RETURNING last_read_seq",
                 &[
                     Value::from(conversation_id),
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::Integer(seq),
                 ],
             )

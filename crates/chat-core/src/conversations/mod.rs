@@ -69,7 +69,7 @@ impl<'a> Conversations<'a> {
 
     /// `[viewer, now, extra...]`: summaries in every query read `?1` and `?2`.
     fn params(&self, extra: impl IntoIterator<Item = Value>) -> Vec<Value> {
-        let mut params = vec![Value::from(self.me.id.as_str()), Value::Integer(self.now())];
+        let mut params = vec![Value::from(&self.me.id), Value::Integer(self.now())];
         params.extend(extra);
         params
     }
@@ -95,10 +95,7 @@ impl<'a> Conversations<'a> {
                 "SELECT c.kind, c.direct_key, me.role FROM conversations c
                  JOIN members me ON me.conversation_id = c.id AND me.user_id = ?1
                  WHERE c.id = ?2",
-                &[
-                    Value::from(self.me.id.as_str()),
-                    Value::from(conversation_id),
-                ],
+                &[Value::from(&self.me.id), Value::from(conversation_id)],
             )
             .await?;
         let row = rows.first().ok_or(Error::NotFound {

@@ -46,7 +46,7 @@ impl Conversations<'_> {
                   WHERE conversation_id = ?1 AND user_id = ?2",
                 &[
                     Value::from(conversation_id),
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::from(muted),
                     Value::from(hidden),
                 ],

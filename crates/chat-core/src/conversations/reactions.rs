@@ -54,7 +54,7 @@ impl Conversations<'_> {
         let params = [
             Value::from(message_id),
             Value::from(emoji.as_str()),
-            Value::from(self.me.id.as_str()),
+            Value::from(&self.me.id),
             Value::Integer(self.now()),
             Value::Integer(REACTIONS_PER_MESSAGE),
         ];

@@ -115,7 +115,7 @@ impl Conversations<'_> {
                  ON CONFLICT DO NOTHING
                  RETURNING 1",
                 &[
-                    Value::from(id.as_str()),
+                    Value::from(&id),
                     Value::from(name.as_ref().map(RoomName::as_str)),
                     Value::Integer(now),
                     Value::from(title.as_deref()),
@@ -134,8 +134,8 @@ impl Conversations<'_> {
             "INSERT INTO members (conversation_id, user_id, joined_at_ms, role)
              VALUES (?1, ?2, ?3, 'owner')",
             &[
-                Value::from(id.as_str()),
-                Value::from(self.me.id.as_str()),
+                Value::from(&id),
+                Value::from(&self.me.id),
                 Value::Integer(now),
             ],
         )
@@ -193,8 +193,8 @@ impl Conversations<'_> {
                                      WHERE conversation_id = ?1 AND user_id = ?2)
                  RETURNING 1",
                 &[
-                    Value::from(id.as_str()),
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&id),
+                    Value::from(&self.me.id),
                     Value::Integer(self.now()),
                     Value::from(self.ports.settings.room_members_max),
                 ],
@@ -301,7 +301,7 @@ impl Conversations<'_> {
                   ORDER BY c.member_count DESC, c.name
                   LIMIT ?3 OFFSET ?4",
                 &[
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::from(pattern.as_str()),
                     Value::Integer(page.limit + 1),
                     Value::Integer(page.offset),
@@ -355,10 +355,7 @@ impl Conversations<'_> {
             .sql
             .execute(
                 "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-                &[
-                    Value::from(conversation_id),
-                    Value::from(self.me.id.as_str()),
-                ],
+                &[Value::from(conversation_id), Value::from(&self.me.id)],
             )
             .await?;
         let mut recipients = self.member_ids(conversation_id).await?;

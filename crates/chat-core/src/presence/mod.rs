@@ -86,13 +86,21 @@ impl FromValue for Presence {
     }
 }
 
+/// The one SQL spelling of "connected": `user` (a column or parameter) holds a stream
+/// lease that has not expired at `now` (a parameter, ms).
+pub(crate) fn connected_sql(user: &str, now: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM stream_leases
+                  WHERE user_id = {user} AND expires_at_ms > {now})"
+    )
+}
+
 /// Whether `user_id` has a live event stream.
 pub(crate) async fn is_connected(ports: &Ports, user_id: &UserId) -> Result<bool> {
     let rows = ports
         .sql
         .query(
-            "SELECT EXISTS (SELECT 1 FROM stream_leases
-                            WHERE user_id = ?1 AND expires_at_ms > ?2)",
+            &format!("SELECT {}", connected_sql("?1", "?2")),
             &[Value::from(user_id), Value::Integer(ports.clock.now_ms())],
         )
         .await?;

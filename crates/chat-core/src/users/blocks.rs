@@ -35,7 +35,7 @@ impl Users<'_> {
         throttle::take(self.ports, Action::Relations, &self.me.id).await?;
         let target = self.other(username).await?;
         let me = &self.me.id;
-        let ids = [Value::from(me), Value::from(target.id.as_str())];
+        let ids = [Value::from(me), Value::from(&target.id)];
         let (a, b) = ordered_pair(me, &target.id);
         let mut tx = self.ports.sql.begin().await?;
         tx.execute(
@@ -87,10 +87,7 @@ impl Users<'_> {
             .sql
             .execute(
                 "DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2",
-                &[
-                    Value::from(self.me.id.as_str()),
-                    Value::from(target.id.as_str()),
-                ],
+                &[Value::from(&self.me.id), Value::from(&target.id)],
             )
             .await
             .map(drop)

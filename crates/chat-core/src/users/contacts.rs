@@ -141,7 +141,7 @@ impl Users<'_> {
         let (a, b) = ordered_pair(me, &target.id);
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;
-        let ids = [Value::from(me), Value::from(target.id.as_str())];
+        let ids = [Value::from(me), Value::from(&target.id)];
         let relation = relations::between_in(tx.as_mut(), me, &target.id).await?;
         if relation.blocked {
             return Err(Error::NotFound { what: "user" });
@@ -181,7 +181,7 @@ impl Users<'_> {
                  RETURNING 1",
                 &[
                     Value::from(me),
-                    Value::from(target.id.as_str()),
+                    Value::from(&target.id),
                     Value::Integer(now),
                     Value::Integer(INCOMING_REQUESTS_MAX),
                 ],
@@ -250,10 +250,7 @@ impl Users<'_> {
         let removed = tx
             .query(
                 "DELETE FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 RETURNING 1",
-                &[
-                    Value::from(target.id.as_str()),
-                    Value::from(self.me.id.as_str()),
-                ],
+                &[Value::from(&target.id), Value::from(&self.me.id)],
             )
             .await?;
         if removed.is_empty() {

@@ -37,7 +37,7 @@ impl<'a> Users<'a> {
 
     /// `(viewer, now)`: the first two parameters of every query that builds summaries.
     fn viewer_params(&self) -> Vec<Value> {
-        vec![Value::from(self.me.id.as_str()), Value::Integer(self.now())]
+        vec![Value::from(&self.me.id), Value::Integer(self.now())]
     }
 
     /// Delivers one event to every recipient, through the outbox.

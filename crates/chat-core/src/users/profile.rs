@@ -33,7 +33,7 @@ impl Users<'_> {
                     "SELECT {} FROM users u WHERE u.id = ?1",
                     User::columns("u.")
                 ),
-                &[Value::from(self.me.id.as_str())],
+                &[Value::from(&self.me.id)],
             )
             .await?;
         rows.first()
@@ -64,7 +64,7 @@ impl Users<'_> {
                     status_message = coalesce(?4, status_message)
                  WHERE id = ?1",
                 &[
-                    Value::from(self.me.id.as_str()),
+                    Value::from(&self.me.id),
                     Value::from(display_name.as_ref().map(DisplayName::as_str)),
                     Value::from(display_name.as_ref().map(DisplayName::search_key)),
                     Value::from(status_message),
@@ -90,10 +90,7 @@ impl Users<'_> {
             .sql
             .execute(
                 "UPDATE users SET presence = ?2 WHERE id = ?1",
-                &[
-                    Value::from(self.me.id.as_str()),
-                    Value::from(presence.as_str()),
-                ],
+                &[Value::from(&self.me.id), Value::from(presence.as_str())],
             )
             .await?;
         let user = self.me().await?;

@@ -56,11 +56,10 @@ pub struct FriendRequest {
 pub(crate) fn columns(alias: &str) -> String {
     format!(
         "{a}.id, {a}.username, {a}.display_name, {a}.status_message, {a}.presence, {friends},
-         EXISTS (SELECT 1 FROM stream_leases l
-                 WHERE l.user_id = {a}.id AND l.expires_at_ms > ?2),
-         {a}.last_seen_at_ms, {a}.avatar_id",
+         {connected}, {a}.last_seen_at_ms, {a}.avatar_id",
         a = alias,
         friends = are_friends_sql(&format!("{alias}.id"), "?1"),
+        connected = crate::presence::connected_sql(&format!("{alias}.id"), "?2"),
     )
 }
 
