@@ -95,28 +95,13 @@ impl SqlInbox {
         ))
     }
 
-    /// Counts the events just appended to each inbox and trims those whose count reached
-    /// another `trim_every`.
+    /// Trims the inboxes whose own count of events (`seq`, numbered by the append) just
+    /// reached another `trim_every`.
     async fn trim_due(&self, inserted: &[crate::ports::Row]) -> Result<()> {
-        let users = inserted
-            .iter()
-            .map(|row| row.get::<String>(0))
-            .collect::<Result<Vec<_>>>()?;
-        let users = serde_json::to_string(&users).map_err(|e| Error::Data(e.to_string()))?;
-        let counted = self
-            .sql
-            .query(
-                "INSERT INTO inbox_counts (user_id, appended)
-                 SELECT value, 1 FROM json_each(?1) WHERE true
-                 ON CONFLICT (user_id) DO UPDATE SET appended = appended + 1
-                 RETURNING user_id, appended",
-                &[Value::from(users.as_str())],
-            )
-            .await?;
         let trim_every = i64::from(trim_slack(self.retention));
-        for row in counted {
-            let appended: i64 = row.get(1)?;
-            if appended % trim_every == 0 {
+        for row in inserted {
+            let seq: i64 = row.get(2)?;
+            if seq % trim_every == 0 {
                 let user: String = row.get(0)?;
                 self.trim(&user).await?;
             }
@@ -196,14 +181,21 @@ impl Inbox for SqlInbox {
             serde_json::to_string(&recipients).map_err(|e| Error::Data(e.to_string()))?;
         // One statement for every recipient, so the append is all or nothing; a recipient
         // who already holds this event's key is skipped (the `inbox_events_once` index),
-        // so a retried append adds only what the first one did not.
+        // so a retried append adds only what the first one did not. Each row is numbered
+        // within its inbox (`seq`: the inbox's newest row's plus one, one probe of the
+        // `(user_id, id)` index), so trimming can go by each inbox's own count without a
+        // second write: a second statement per append doubled the appends' turns at
+        // SQLite's one write lock, and scenario iv's p99 went from 0.1 s to 1 s.
         let inserted = self
             .sql
             .query(
-                "INSERT INTO inbox_events (user_id, payload, created_ms, event_key)
-                 SELECT r.value, ?1, ?2, ?3 FROM json_each(?4) r WHERE true
+                "INSERT INTO inbox_events (user_id, payload, created_ms, event_key, seq)
+                 SELECT r.value, ?1, ?2, ?3,
+                        coalesce((SELECT e.seq FROM inbox_events e WHERE e.user_id = r.value
+                                   ORDER BY e.id DESC LIMIT 1), 0) + 1
+                   FROM json_each(?4) r WHERE true
                  ON CONFLICT DO NOTHING
-                 RETURNING user_id, id",
+                 RETURNING user_id, id, seq",
                 &[
                     Value::from(payload.as_str()),
                     Value::Integer(self.clock.now_ms()),
