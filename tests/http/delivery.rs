@@ -14,8 +14,7 @@ use chat_core::{
     conversations::{Conversation, Conversations, NewMessage, NewRoom},
     events::LiveStream,
     ids::UserId,
-    ports::{BusBackend, CursorStatus, Delivered, EventId, Inbox},
-    vocabulary::Event,
+    ports::{BusBackend, CursorStatus, Delivered, Envelope, EventId, Inbox},
 };
 
 /// The real inbox, except that appends fail while `failing` is set: before appending, or
@@ -31,12 +30,12 @@ impl Inbox for FailingAppends {
     fn backend(&self) -> BusBackend {
         self.inner.backend()
     }
-    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], envelope: &Envelope) -> Result<()> {
         if !self.failing.load(Ordering::SeqCst) {
-            return self.inner.append(recipients, event).await;
+            return self.inner.append(recipients, envelope).await;
         }
         if self.lose_replies {
-            self.inner.append(recipients, event).await?;
+            self.inner.append(recipients, envelope).await?;
         }
         Err(Error::Bus("injected outage".into()))
     }

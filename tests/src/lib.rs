@@ -10,12 +10,17 @@ pub use sse::{Next, SseFrame, SseStream};
 
 /// The `event:` names a stream would send for `events`.
 pub fn kinds(events: &[Delivered]) -> Vec<&'static str> {
-    events.iter().map(|d| d.event.payload.kind()).collect()
+    events.iter().map(|d| event(d).payload.kind()).collect()
 }
 
 /// The `data:` JSON a stream would send for `delivered`: what clients get, byte for byte.
 pub fn data(delivered: &Delivered) -> serde_json::Value {
-    serde_json::from_str(&delivered.event.payload.data_json()).expect("event data is JSON")
+    serde_json::from_str(&event(delivered).payload.data_json()).expect("event data is JSON")
+}
+
+/// The event an inbox holds, as a stream reads it.
+pub fn event(delivered: &Delivered) -> Event {
+    Event::from_json(&delivered.json).expect("an inbox holds events")
 }
 
 use std::{net::SocketAddr, time::Duration};
@@ -25,6 +30,7 @@ use chat_core::{
     ids::UserId,
     ports::{Delivered, EventId},
     settings::Settings,
+    vocabulary::Event,
 };
 use chat_native::{host, testing::RedisServer};
 use tokio::sync::oneshot;

@@ -83,6 +83,15 @@ id_type!(
     AttachmentId
 );
 
+/// The ids of a `group_concat(user_id, ' ')` column (NULL when there are none).
+pub(crate) fn spaced_user_ids(list: Option<String>) -> Vec<UserId> {
+    list.unwrap_or_default()
+        .split(' ')
+        .filter(|id| !id.is_empty())
+        .map(UserId::from_raw)
+        .collect()
+}
+
 /// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds from the injected clock, then 74
 /// bits from the injected random source (the `uuid` crate sets version and variant).
 /// Sorting by the id sorts by creation time, which keeps SQLite's B-tree inserts at the

@@ -52,7 +52,10 @@ async fn appends_are_published_once_with_their_recipients() {
     let event = Event::notification(body);
     ports
         .inbox
-        .append(&["u1", "u2", "u1"].map(UserId::from_raw), &event)
+        .append(
+            &["u1", "u2", "u1"].map(UserId::from_raw),
+            &event.envelope().unwrap(),
+        )
         .await
         .unwrap();
 

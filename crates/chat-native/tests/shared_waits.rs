@@ -79,7 +79,7 @@ async fn fifty_waiting_streams_share_a_few_blocking_reads_per_event() {
                 if let Some(last) = batch.last() {
                     cursor = last.id.clone();
                 }
-                got.extend(batch.iter().map(|d| note_number(&d.event)));
+                got.extend(batch.iter().map(note_number));
             }
             got
         }));

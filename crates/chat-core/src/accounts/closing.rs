@@ -9,7 +9,7 @@ use super::{Accounts, Session};
 use crate::{
     Error, Result, ResultExt,
     audit::SecurityEvent,
-    events::outbox,
+    delivery::outbox,
     ids::{ConversationId, UserId},
     ports::Value,
     vocabulary::Event,

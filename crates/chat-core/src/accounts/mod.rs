@@ -11,8 +11,8 @@ mod passkeys;
 mod password;
 mod second_factor;
 mod sessions;
-mod user;
 
+pub use crate::model::User;
 pub use api_tokens::ApiTokenInfo;
 pub use credentials::{Accounts, LoginAttempt, NewAccount};
 pub use fields::{DisplayName, Password, Username};
@@ -20,4 +20,3 @@ pub use passkeys::{PASSKEYS_MAX, PasskeyInfo, RelyingParty};
 pub use password::HashCost;
 pub use second_factor::{LoginOutcome, SecondFactorStatus, TotpSetup};
 pub use sessions::{Session, SessionInfo, SessionToken, SignedIn};
-pub use user::User;

@@ -9,7 +9,7 @@ use super::{Accounts, User, credentials::truncate};
 use crate::{
     Error, Result, ResultExt,
     audit::SecurityEvent,
-    events::outbox,
+    delivery::outbox,
     ids::{self, UserId},
     ports::{Random, Row, Value},
     time::{millis, rfc3339_ms},

@@ -13,12 +13,11 @@ use crate::{
     Error, Result,
     ids::UserId,
     ports::{
-        APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, EventId, Inbox, RedisArg,
-        RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
+        APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Envelope, EventId, Inbox,
+        RedisArg, RedisCommands, RedisReply, SETTLED_DEDUP_WINDOW,
     },
     settings::Settings,
     time::millis,
-    vocabulary::Event,
 };
 
 const KEY_PREFIX: &str = "chat:inbox:";
@@ -202,11 +201,9 @@ fn parse_entries(replies: &[RedisReply]) -> Result<Vec<Delivered>> {
             let payload = triple[2]
                 .as_text()
                 .ok_or_else(|| Error::Bus("stream entry is not text".into()))?;
-            let event = serde_json::from_str(payload)
-                .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
             Ok(Delivered {
                 id: EventId(id.to_owned()),
-                event,
+                json: payload.to_owned(),
             })
         })
         .collect()
@@ -218,27 +215,28 @@ impl Inbox for RedisInbox {
         BusBackend::Redis
     }
 
-    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], envelope: &Envelope) -> Result<()> {
         let recipients = unique(recipients);
         if recipients.is_empty() {
             return Ok(());
         }
-        let payload = serde_json::to_string(event).map_err(|e| Error::Data(e.to_string()))?;
-        let published = serde_json::json!({ "recipients": recipients, "event": event });
+        // `{"recipients": [..], "event": {..}}`, the event's JSON spliced in as it is.
+        let names = serde_json::to_string(&recipients).map_err(|e| Error::Data(e.to_string()))?;
+        let published = format!(r#"{{"recipients":{names},"event":{}}}"#, envelope.json);
         let mut args: Vec<RedisArg> = Vec::with_capacity(recipients.len() + 8);
         args.push(APPEND_SCRIPT.into());
         args.push(RedisArg::Int(
             i64::try_from(recipients.len()).unwrap_or(i64::MAX),
         ));
         args.extend(recipients.iter().map(|r| RedisArg::from(key(r))));
-        args.push(payload.into());
+        args.push(envelope.json.as_str().into());
         args.push(RedisArg::Int(i64::from(self.retention)));
         args.push(RedisArg::Int(i64::from(trim_slack(self.retention))));
         args.push(RedisArg::Int(millis(self.retention_age)));
         args.push(self.channel.as_str().into());
-        args.push(published.to_string().into());
+        args.push(published.into());
         args.push(RedisArg::Int(i64::from(hard_limit(self.retention))));
-        args.push(event.key.as_deref().unwrap_or("").into());
+        args.push(envelope.key.as_deref().unwrap_or("").into());
         args.push(RedisArg::Int(millis(APPEND_DEDUP_WINDOW)));
         self.redis.execute("EVAL", args).await.map(drop)
     }
@@ -468,7 +466,7 @@ mod tests {
         let got = parse_entries(&reply).expect("parses");
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].id, EventId("2-0".into()));
-        assert_eq!(crate::testkit::note_number(&got[0].event), 1);
+        assert_eq!(crate::testkit::note_number(&got[0]), 1);
     }
 
     #[test]

@@ -31,9 +31,8 @@ use futures::{
 use crate::{
     Error, Result,
     ids::UserId,
-    ports::{BusBackend, Clock, CursorStatus, Delivered, EventId, Inbox},
+    ports::{BusBackend, Clock, CursorStatus, Delivered, Envelope, EventId, Inbox},
     time::millis,
-    vocabulary::Event,
 };
 
 /// Deadlines are rounded up to a grid of this (or an eighth of the wait, if shorter), so
@@ -349,8 +348,8 @@ impl Inbox for SharedWaits {
         self.inner.backend()
     }
 
-    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
-        self.inner.append(recipients, event).await
+    async fn append(&self, recipients: &[UserId], envelope: &Envelope) -> Result<()> {
+        self.inner.append(recipients, envelope).await
     }
 
     async fn settled(&self, keys: &[String]) -> Result<Vec<String>> {

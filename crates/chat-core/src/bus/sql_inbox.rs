@@ -13,10 +13,9 @@ use super::{hard_limit, trim_slack, unique};
 use crate::{
     Error, Result,
     ids::UserId,
-    ports::{BusBackend, Clock, CursorStatus, Delivered, EventId, Inbox, Sql, Value},
+    ports::{BusBackend, Clock, CursorStatus, Delivered, Envelope, EventId, Inbox, Sql, Value},
     settings::Settings,
     time::millis,
-    vocabulary::Event,
 };
 
 /// While a read is young (the stream has just delivered, so its conversations are
@@ -171,12 +170,11 @@ impl Inbox for SqlInbox {
         BusBackend::Sqlite
     }
 
-    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()> {
+    async fn append(&self, recipients: &[UserId], envelope: &Envelope) -> Result<()> {
         let recipients = unique(recipients);
         if recipients.is_empty() {
             return Ok(());
         }
-        let payload = serde_json::to_string(event).map_err(|e| Error::Data(e.to_string()))?;
         let recipients =
             serde_json::to_string(&recipients).map_err(|e| Error::Data(e.to_string()))?;
         // One statement for every recipient, so the append is all or nothing; a recipient
@@ -197,9 +195,9 @@ impl Inbox for SqlInbox {
                  ON CONFLICT DO NOTHING
                  RETURNING user_id, id, seq",
                 &[
-                    Value::from(payload.as_str()),
+                    Value::from(envelope.json.as_str()),
                     Value::Integer(self.clock.now_ms()),
-                    event.key.as_deref().map_or(Value::Null, Value::from),
+                    envelope.key.as_deref().map_or(Value::Null, Value::from),
                     Value::from(recipients.as_str()),
                 ],
             )
@@ -335,16 +333,14 @@ impl Inbox for SqlInbox {
                 for row in rows {
                     let reader: i64 = row.get(0)?;
                     let id: i64 = row.get(1)?;
-                    let payload: String = row.get(2)?;
-                    let event = serde_json::from_str(&payload)
-                        .map_err(|e| Error::Data(format!("inbox event {id}: {e}")))?;
+                    let json: String = row.get(2)?;
                     if let Some(batch) = usize::try_from(reader)
                         .ok()
                         .and_then(|i| batches.get_mut(i))
                     {
                         batch.push(Delivered {
                             id: EventId(id.to_string()),
-                            event,
+                            json,
                         });
                     }
                 }

@@ -2,7 +2,8 @@
 //! exactly once in the message's own transaction; finding one for a member to download;
 //! and sweeping away what a deleted message or an abandoned upload left.
 
-use super::{Conversations, model::INSERT_MESSAGE_SQL};
+use super::Conversations;
+use crate::model::conversation::INSERT_MESSAGE_SQL;
 use crate::{
     Error, Ports, Result, ResultExt,
     attachments::{

@@ -3,15 +3,13 @@
 
 use super::{
     ConversationKind, Conversations, HistoryPage, Membership, Message, ReplyQuote,
-    attachments::parse_attachment_ids,
-    mentioned_usernames,
-    model::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
-    parse_body, parse_client_id,
+    attachments::parse_attachment_ids, mentioned_usernames, parse_body, parse_client_id,
 };
 use crate::{
-    Error, Ports, Result, ResultExt,
-    events::outbox,
-    ids::{AttachmentId, ConversationId, MessageId, UserId},
+    Error, Result, ResultExt,
+    delivery::outbox,
+    ids::{AttachmentId, ConversationId, MessageId, UserId, spaced_user_ids},
+    model::conversation::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
     ports::{Rate, Value},
     presence::Presence,
     relations::{self, are_friends_sql, blocked_either_way_sql},
@@ -77,44 +75,6 @@ static SEND_CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(
     )
 });
 
-/// A message's `message` event, under the key of its outbox row.
-fn event_of(message: &Message) -> Event {
-    Event::message(message).keyed(outbox::message_key(&message.id))
-}
-
-/// The event of a stored message and its recipients (the members now), built from its
-/// row: what the outbox delivers when the send that stored it was cut short. `None` when
-/// the message is gone.
-pub(crate) async fn message_event(
-    ports: &Ports,
-    message_id: &MessageId,
-) -> Result<Option<(Vec<UserId>, Event)>> {
-    // No viewer (?1): an event's sender summary never depends on one (`Event::message`).
-    let rows = ports
-        .sql
-        .query(
-            &format!(
-                "SELECT {}, (SELECT group_concat(user_id, ' ') FROM members
-                              WHERE conversation_id = m.conversation_id)
-                   FROM messages m JOIN users u ON u.id = m.sender_id
-                  WHERE m.id = ?3",
-                Message::columns()
-            ),
-            &[
-                Value::from(""),
-                Value::Integer(ports.clock.now_ms()),
-                Value::from(message_id),
-            ],
-        )
-        .await?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let message = Message::from_row(row, 0)?;
-    let members = spaced_ids(row.get(Message::COLUMN_COUNT)?);
-    Ok(Some((members, event_of(&message))))
-}
-
 /// Whom a body mentions: nobody in a direct conversation (both sides are named already),
 /// else the usernames of [`mentioned_usernames`]. Sends and edits alike.
 fn mentions_in(body: &str, direct: bool) -> Vec<String> {
@@ -133,15 +93,6 @@ fn mentions_json(mentions: &[String]) -> Result<Option<String>> {
     serde_json::to_string(mentions)
         .map(Some)
         .map_err(|e| Error::Data(format!("mentions: {e}")))
-}
-
-/// The ids of a `group_concat(user_id, ' ')` column (NULL when there are none).
-fn spaced_ids(list: Option<String>) -> Vec<UserId> {
-    list.unwrap_or_default()
-        .split(' ')
-        .filter(|id| !id.is_empty())
-        .map(UserId::from_raw)
-        .collect()
 }
 
 /// What a sender sends: words (which may be empty when files go with them), the sender's
@@ -354,7 +305,7 @@ impl Conversations<'_> {
             mentions,
             attachments,
         };
-        outbox::deliver_message(self.ports, &context.member_ids, event_of(&message)).await;
+        outbox::deliver_message(self.ports, &context.member_ids, &message).await;
         Ok((message, true))
     }
 
@@ -388,7 +339,7 @@ impl Conversations<'_> {
             direct: row.get(0)?,
             blocked: row.get(1)?,
             friends: row.get(2)?,
-            member_ids: spaced_ids(row.get(3)?),
+            member_ids: spaced_user_ids(row.get(3)?),
             already_sent: row.get(4)?,
             reply_to: reply_quote_from(row.get(5)?)?,
         })
@@ -408,7 +359,7 @@ impl Conversations<'_> {
             .ok_or_else(|| Error::Data("retried message vanished".into()))?;
         if outbox::message_pending(self.ports, &existing.id).await? {
             let members = self.member_ids(conversation_id).await?;
-            outbox::deliver_message(self.ports, &members, event_of(&existing)).await;
+            outbox::deliver_message(self.ports, &members, &existing).await;
         }
         Ok((existing, false))
     }

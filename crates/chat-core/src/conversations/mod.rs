@@ -6,7 +6,6 @@
 mod attachments;
 mod fields;
 mod messages;
-mod model;
 mod moderation;
 mod preferences;
 mod reactions;
@@ -16,18 +15,17 @@ mod uploads;
 
 use std::collections::BTreeMap;
 
+pub use crate::model::conversation::{
+    Conversation, ConversationKind, EXCERPT_CHARS, Message, REACTORS_LISTED, Reaction, ReplyQuote,
+    Report, Role, RoomListing,
+};
 pub use fields::{
     DirectoryPage, HistoryPage, MENTIONS_MAX, RoomName, is_private_room_id, mentioned_usernames,
     parse_ban_reason, parse_body, parse_client_id, parse_reaction, parse_report_reason,
     parse_room_title, parse_room_topic,
 };
 pub use messages::NewMessage;
-pub(crate) use messages::message_event;
-pub use model::{
-    Conversation, ConversationKind, EXCERPT_CHARS, Message, REACTORS_LISTED, Reaction, ReplyQuote,
-    Role, RoomListing,
-};
-pub use moderation::{Ban, REPORT_REASON_MAX, Report};
+pub use moderation::{Ban, REPORT_REASON_MAX};
 pub use reactions::REACTIONS_PER_MESSAGE;
 pub use rooms::{NewRoom, RoomChanges};
 pub use search::{SEARCH_WORDS_MAX, SearchHit, SearchQuery, SnippetPart};
@@ -35,14 +33,16 @@ pub use uploads::{UploadBody, UploadClaims};
 
 use crate::{
     Error, Ports, Result,
-    accounts::User,
     ids::{ConversationId, UserId},
+    model::{
+        User, UserSummary,
+        conversation::{CONVERSATION_COLUMN_COUNT, conversation_columns},
+        user_summary as summary,
+    },
     paging::{self, ListPage},
     ports::{Row, Value},
-    users::{UserSummary, summary},
     vocabulary::Event,
 };
-use model::{CONVERSATION_COLUMN_COUNT, conversation_columns};
 
 /// Conversation operations on behalf of one signed-in user.
 pub struct Conversations<'a> {
@@ -81,9 +81,13 @@ impl<'a> Conversations<'a> {
             return Ok(());
         }
         if event.ephemeral.is_some() {
-            return self.ports.inbox.append(&recipients, &event).await;
+            return self
+                .ports
+                .inbox
+                .append(&recipients, &event.envelope()?)
+                .await;
         }
-        crate::events::outbox::deliver(self.ports, &recipients, event).await
+        crate::delivery::outbox::deliver(self.ports, &recipients, event).await
     }
 
     /// The conversation if the caller is a member; 404 otherwise, whether or not it exists.

@@ -8,16 +8,16 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ConversationKind, Conversations, Membership, Message, Role, parse_ban_reason,
+    ConversationKind, Conversations, Membership, Message, Report, Role, parse_ban_reason,
     parse_report_reason,
 };
 use crate::{
     Error, Result, audit, ids,
     ids::{ConversationId, MessageId, UserId},
+    model::{UserSummary, user_summary as summary},
     ports::{Row, Value},
     throttle::{self, Action},
     time::rfc3339_ms,
-    users::{UserSummary, summary},
     vocabulary::Event,
 };
 
@@ -38,24 +38,6 @@ pub struct Ban {
     pub reason: String,
     /// RFC 3339.
     pub banned_at: String,
-}
-
-/// `report`: `{id, conversation_id, message, reporter, reason, created_at}`: open until a
-/// moderator dismisses it or the message is deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Report {
-    /// UUIDv7.
-    pub id: String,
-    /// The room.
-    pub conversation_id: ConversationId,
-    /// The reported message, as it is now.
-    pub message: Message,
-    /// Who reported it.
-    pub reporter: UserSummary,
-    /// Why.
-    pub reason: String,
-    /// RFC 3339.
-    pub created_at: String,
 }
 
 /// Someone the caller names in a room: their id, and their role if they are a member.

@@ -2,7 +2,6 @@
 //! exact resume, heartbeats, a bounded lifetime, and presence kept honest without any
 //! background job (see [`LiveStream`]). Also the publish API's service.
 
-pub(crate) mod outbox;
 mod publish;
 mod stream;
 

@@ -75,7 +75,7 @@ pub async fn publish(ports: &Ports, username: &str, body: serde_json::Value) -> 
         .await?;
     let user_id: UserId = rows.first().ok_or(not_found)?.get(0)?;
     throttle::take(ports, Action::PublishTo, &user_id).await?;
-    super::outbox::deliver(ports, &[user_id], Event::notification(body)).await
+    crate::delivery::outbox::deliver(ports, &[user_id], Event::notification(body)).await
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use super::outbox;
+use crate::delivery::outbox;
 use crate::{
     Ports, Result, ResultExt,
     accounts::User,
@@ -22,7 +22,7 @@ use crate::{
     presence::{self, leases},
     search_index,
     time::millis,
-    vocabulary::Payload,
+    vocabulary::{Event, Payload},
 };
 
 /// How long a client is told to wait before reconnecting.
@@ -227,7 +227,15 @@ impl LiveStream {
     /// look like now instead (an `offline` written just before their return must not be
     /// the last word a friend hears).
     async fn deliver(&mut self, delivered: Delivered) {
-        let Delivered { id, mut event } = delivered;
+        let Delivered { id, json } = delivered;
+        let mut event = match Event::from_json(&json) {
+            Ok(event) => event,
+            Err(e) => {
+                // Not an event this service wrote: skipped, the rest of the inbox goes on.
+                tracing::warn!("event stream {}: inbox event {id}: {e}", self.stream_id);
+                return;
+            }
+        };
         if let Some(ephemeral) = event.ephemeral {
             let now = self.ports.clock.now_ms();
             if ephemeral.sent_ms < self.started_ms || now >= ephemeral.expires_ms {

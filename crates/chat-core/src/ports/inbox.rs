@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, ids::UserId, vocabulary::Event};
+use crate::{Result, ids::UserId};
 
 /// Where an event sits in one user's inbox. Opaque to clients, increasing per user; the
 /// format belongs to the backend (`<ms>-<seq>` for Redis Streams, a number for SQLite).
@@ -18,13 +18,25 @@ impl std::fmt::Display for EventId {
     }
 }
 
+/// An event as the bus carries it: the JSON text the domain made of it, which the bus
+/// stores and hands back untouched, and the key it is appended under. The bus knows
+/// nothing of what an event means (as Centrifuge's brokers carry publications as bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The event's JSON object (`{"kind": .., "data": .., ..}`, see `vocabulary::Event`).
+    pub json: String,
+    /// The idempotency key: appending an envelope whose key an inbox already holds adds
+    /// nothing (see [`Inbox::append`]).
+    pub key: Option<String>,
+}
+
 /// An event as read from an inbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
     /// Its id in the reader's inbox.
     pub id: EventId,
-    /// The event.
-    pub event: Event,
+    /// The event's JSON, as it was appended.
+    pub json: String,
 }
 
 /// Whether a reader can resume from a cursor without having missed anything.
@@ -71,15 +83,15 @@ pub trait Inbox: Send + Sync {
     /// Which backend this is.
     fn backend(&self) -> BusBackend;
 
-    /// Appends `event` to the inbox of every recipient (duplicates ignored), in one round
+    /// Appends `envelope` to the inbox of every recipient (duplicates ignored), in one round
     /// trip, trimming each inbox to its retention. Where the backend has pub/sub (Redis),
     /// the event is also published once on the configured channel with its recipients.
     ///
-    /// All or nothing, and idempotent by `event.key`: once an append under a key has
+    /// All or nothing, and idempotent by `envelope.key`: once an append under a key has
     /// succeeded, appending under that key again adds nothing (for at least
     /// [`APPEND_DEDUP_WINDOW`]), so a retry after a lost reply or a cut request never
     /// delivers twice.
-    async fn append(&self, recipients: &[UserId], event: &Event) -> Result<()>;
+    async fn append(&self, recipients: &[UserId], envelope: &Envelope) -> Result<()>;
 
     /// Of `keys`, those whose append is in (the recipients hold the event), in any order.
     /// The outbox asks this of the rows it is about to retry and drops those reported;

@@ -15,7 +15,8 @@ pub use blobs::{BlobStore, PART_BYTES};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, MapConfig};
 pub use inbox::{
-    APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, EventId, Inbox, SETTLED_DEDUP_WINDOW,
+    APPEND_DEDUP_WINDOW, BusBackend, CursorStatus, Delivered, Envelope, EventId, Inbox,
+    SETTLED_DEDUP_WINDOW,
 };
 pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::{
     Error, Ports, Result, ResultExt,
-    events::outbox,
+    delivery::outbox,
     ids::UserId,
     ports::{Value, first_flag},
     time::millis,

@@ -1,10 +1,11 @@
 //! Blocks: a blocked user can no longer find, request or message the blocker. Blocking ends
 //! any friendship and pending request between the two, in one transaction.
 
-use super::{UserSummary, Users, summary};
+use super::{UserSummary, Users};
 use crate::{
     Result,
     ids::UserId,
+    model::user_summary as summary,
     ports::Value,
     relations::ordered_pair,
     throttle::{self, Action},

@@ -1,13 +1,11 @@
 //! Friends and friend requests. A friendship is one row per pair (smaller id first); a
 //! request is one row per direction. Requests crossing each other make a friendship.
 
-use super::{
-    Friend, FriendRequest, UserSummary, Users,
-    summary::{self, COLUMN_COUNT},
-};
+use super::{Friend, FriendRequest, UserSummary, Users};
 use crate::{
     Error, Result,
     ids::UserId,
+    model::user_summary::{self as summary, COLUMN_COUNT},
     paging::ListPage,
     ports::Value,
     presence,

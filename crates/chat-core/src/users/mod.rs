@@ -7,15 +7,18 @@ mod blocks;
 mod contacts;
 mod profile;
 mod search;
-pub(crate) mod summary;
 
+pub use crate::model::{Friend, FriendRequest, UserSummary};
 pub use avatar::{AVATAR_MAX_BYTES, avatar_bytes};
 pub use contacts::{FriendList, RequestOutcome};
 pub use search::search_sql;
-pub use summary::{Friend, FriendRequest, UserSummary};
 
 use crate::{
-    Error, Ports, Result, accounts::User, ids::UserId, ports::Value, relations::hides_from_sql,
+    Error, Ports, Result,
+    ids::UserId,
+    model::{User, user_summary as summary},
+    ports::Value,
+    relations::hides_from_sql,
     vocabulary::Event,
 };
 
@@ -42,7 +45,7 @@ impl<'a> Users<'a> {
 
     /// Delivers one event to every recipient, through the outbox.
     async fn emit(&self, recipients: Vec<UserId>, event: Event) -> Result<()> {
-        crate::events::outbox::deliver(self.ports, &recipients, event).await
+        crate::delivery::outbox::deliver(self.ports, &recipients, event).await
     }
 
     /// The user called `username`, as the caller sees them; 404 when unknown, or when they

@@ -1,8 +1,9 @@
 //! Finding people: by exact username, or by a prefix of username or display name.
 
-use super::{UserSummary, Users, summary};
+use super::{UserSummary, Users};
 use crate::{
     Error, Result,
+    model::user_summary as summary,
     ports::Value,
     relations::hides_from_sql,
     throttle::{self, Action},

@@ -22,10 +22,12 @@
 
 use std::{collections::HashSet, time::Duration};
 
+use super::message_events;
 use crate::{
     Error, Ports, Result, ResultExt,
     ids::{self, MessageId, UserId},
-    ports::Value,
+    model::Message,
+    ports::{Envelope, Value},
     time::millis,
     vocabulary::Event,
 };
@@ -38,11 +40,6 @@ const BATCH: usize = 200;
 /// rounds, none of them long.
 const BATCHES_PER_ROUND: usize = 5;
 
-/// The idempotency key of a message's event.
-pub(crate) fn message_key(message_id: &MessageId) -> String {
-    format!("message:{message_id}")
-}
-
 /// Records `event` for `recipients`, then appends it. A failed append is not the
 /// caller's failure: the event is recorded, and a stream's round delivers it.
 pub(crate) async fn deliver(ports: &Ports, recipients: &[UserId], event: Event) -> Result<()> {
@@ -53,7 +50,7 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[UserId], event: Event) 
         Some(key) => key.clone(),
         None => ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?,
     };
-    let event = event.keyed(key.as_str());
+    let envelope = event.keyed(key.as_str()).envelope()?;
     ports
         .sql
         .execute(
@@ -62,19 +59,24 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[UserId], event: Event) 
             &[
                 Value::from(key.as_str()),
                 Value::from(to_json(&recipients)?),
-                Value::from(to_json(&event)?),
+                Value::from(envelope.json.as_str()),
                 Value::Integer(ports.clock.now_ms() + millis(ports.settings.redeliver_after)),
             ],
         )
         .await?;
-    append(ports, recipients, &event).await;
+    append(ports, recipients, &envelope).await;
     Ok(())
 }
 
-/// Appends a stored message's event (keyed [`message_key`]). A failure is logged: the
+/// Appends a stored message's event ([`message_events::of`]). A failure is logged: the
 /// rounds deliver it, or the client's retry of the send does.
-pub(crate) async fn deliver_message(ports: &Ports, recipients: &[UserId], event: Event) {
-    append(ports, recipients, &event).await;
+pub(crate) async fn deliver_message(ports: &Ports, recipients: &[UserId], message: &Message) {
+    match message_events::of(message).envelope() {
+        Ok(envelope) => {
+            append(ports, recipients, &envelope).await;
+        }
+        Err(e) => tracing::warn!("outbox: a message event ({e}), left to the rounds"),
+    }
 }
 
 /// Whether the rounds have yet to vouch for a message's event: a retried send then
@@ -91,11 +93,11 @@ pub(crate) async fn message_pending(ports: &Ports, message_id: &MessageId) -> Re
 }
 
 /// Appends a keyed event; logs a failure. Returns whether it went in.
-async fn append(ports: &Ports, recipients: &[UserId], event: &Event) -> bool {
-    match ports.inbox.append(recipients, event).await {
+async fn append(ports: &Ports, recipients: &[UserId], envelope: &Envelope) -> bool {
+    match ports.inbox.append(recipients, envelope).await {
         Ok(()) => true,
         Err(e) => {
-            let key = event.key.as_deref().unwrap_or("?");
+            let key = envelope.key.as_deref().unwrap_or("?");
             tracing::warn!("outbox {key}: appending (a stream's round will retry): {e}");
             false
         }
@@ -150,14 +152,13 @@ async fn settle_messages(ports: &Ports) -> Result<usize> {
         .iter()
         .map(|r| r.get::<MessageId>(0))
         .collect::<Result<Vec<_>>>()?;
-    let keys: Vec<String> = ids.iter().map(message_key).collect();
+    let keys: Vec<String> = ids.iter().map(message_events::key).collect();
     let settled: HashSet<String> = ports.inbox.settled(&keys).await?.into_iter().collect();
     let mut delivered_up_to = None;
     for (id, key) in ids.iter().zip(&keys) {
         if !settled.contains(key)
-            && let Some((recipients, event)) =
-                crate::conversations::message_event(ports, id).await?
-            && !append(ports, &recipients, &event).await
+            && let Some((recipients, event)) = message_events::stored(ports, id).await?
+            && !append(ports, &recipients, &event.envelope()?).await
         {
             // The bus is still down: the mark stays before this one.
             break;
@@ -224,10 +225,18 @@ async fn settle_rows(ports: &Ports) -> Result<usize> {
     for row in &taken {
         let key: String = row.get(0)?;
         let recipients: String = row.get(1)?;
-        let event: String = row.get(2)?;
+        let json: String = row.get(2)?;
         // A row that does not decode is dropped: keeping it would only retry it forever.
-        if let Some((recipients, event)) = decode(&key, &recipients, &event)
-            && !append(ports, &recipients, &event).await
+        if let Some(recipients) = decode(&key, &recipients)
+            && !append(
+                ports,
+                &recipients,
+                &Envelope {
+                    json,
+                    key: Some(key.clone()),
+                },
+            )
+            .await
         {
             // The bus is still down: the rest can wait for the next round.
             break;
@@ -260,11 +269,10 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Data(format!("outbox: {e}")))
 }
 
-/// A row's recipients and event; `None` (logged) when either does not decode.
-fn decode(key: &str, recipients: &str, event: &str) -> Option<(Vec<UserId>, Event)> {
-    let decoded = serde_json::from_str::<Vec<UserId>>(recipients)
-        .and_then(|recipients| Ok((recipients, serde_json::from_str::<Event>(event)?.keyed(key))));
-    match decoded {
+/// A row's recipients; `None` (logged) when they do not decode. The event's JSON goes to
+/// the bus as it was stored.
+fn decode(key: &str, recipients: &str) -> Option<Vec<UserId>> {
+    match serde_json::from_str::<Vec<UserId>>(recipients) {
         Ok(pending) => Some(pending),
         Err(e) => {
             tracing::warn!("outbox row {key} does not decode, dropped: {e}");

@@ -5,8 +5,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Result, accounts::User, ids::UserId, ports::Row, presence::Presence,
-    relations::are_friends_sql, time::rfc3339_ms,
+    Result,
+    ids::UserId,
+    model::{
+        presence::{Presence, connected_sql},
+        user::User,
+    },
+    ports::Row,
+    relations::are_friends_sql,
+    time::rfc3339_ms,
 };
 
 /// `{id, username, display_name, status_message, presence, last_seen_at?, avatar_url}`.
@@ -59,7 +66,7 @@ pub(crate) fn columns(alias: &str) -> String {
          {connected}, {a}.last_seen_at_ms, {a}.avatar_id",
         a = alias,
         friends = are_friends_sql(&format!("{alias}.id"), "?1"),
-        connected = crate::presence::connected_sql(&format!("{alias}.id"), "?2"),
+        connected = connected_sql(&format!("{alias}.id"), "?2"),
     )
 }
 

@@ -7,9 +7,9 @@ use crate::{
     Result,
     attachments::{Attachment, attachments_column, attachments_from},
     ids::{ConversationId, MessageId, UserId},
+    model::user_summary::{self as summary, UserSummary},
     ports::{FromValue, Row, Value},
     time::rfc3339_ms,
-    users::{UserSummary, summary},
 };
 
 /// `message`: `{id, conversation_id, seq, sender, body, client_id, created_at, edited_at,
@@ -334,3 +334,21 @@ pub(crate) const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages
        FROM conversations c WHERE c.id = ?2
      ON CONFLICT DO NOTHING
      RETURNING seq";
+
+/// `report`: `{id, conversation_id, message, reporter, reason, created_at}`: open until a
+/// moderator dismisses it or the message is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Report {
+    /// UUIDv7.
+    pub id: String,
+    /// The room.
+    pub conversation_id: ConversationId,
+    /// The reported message, as it is now.
+    pub message: Message,
+    /// Who reported it.
+    pub reporter: UserSummary,
+    /// Why.
+    pub reason: String,
+    /// RFC 3339.
+    pub created_at: String,
+}

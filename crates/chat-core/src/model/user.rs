@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{Result, ids::UserId, ports::Row, presence::Presence, time::rfc3339_ms};
+use crate::{Result, ids::UserId, model::Presence, ports::Row, time::rfc3339_ms};
 
 /// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
 /// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
