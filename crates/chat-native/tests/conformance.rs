@@ -127,3 +127,33 @@ mod sql_blobs {
 
     chat_core::blobs_conformance_tests!(make);
 }
+
+mod row_readers {
+    use super::*;
+
+    async fn migrated() -> (Ports, tempfile::TempDir) {
+        ports(None, Settings::default(), Arc::new(tokio_clock())).await
+    }
+
+    #[tokio::test]
+    async fn a_user_reads_back_as_stored() {
+        let (ports, _dir) = migrated().await;
+        chat_core::testkit::conformance::rows::a_user_reads_back_as_stored(&ports).await;
+    }
+
+    #[tokio::test]
+    async fn a_summary_reads_back_as_a_friend_sees_it() {
+        let (ports, _dir) = migrated().await;
+        chat_core::testkit::conformance::rows::a_summary_reads_back_as_a_friend_sees_it(&ports)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn a_message_and_its_conversation_read_back_as_sent() {
+        let (ports, _dir) = migrated().await;
+        chat_core::testkit::conformance::rows::a_message_and_its_conversation_read_back_as_sent(
+            &ports,
+        )
+        .await;
+    }
+}

@@ -159,7 +159,7 @@ impl<'a> Accounts<'a> {
             )
             .await?;
         let user = match rows.first() {
-            Some(row) => User::from_row(row, 0)?,
+            Some(row) => User::read(&mut row.columns())?,
             None => {
                 return Err(Error::conflict(
                     "username_taken",
@@ -285,10 +285,10 @@ impl<'a> Accounts<'a> {
             )
             .await?;
         match rows.first() {
-            Some(row) => Ok(Some((
-                User::from_row(row, 0)?,
-                row.get(User::COLUMN_COUNT)?,
-            ))),
+            Some(row) => {
+                let mut columns = row.columns();
+                Ok(Some((User::read(&mut columns)?, columns.read()?)))
+            }
             None => Ok(None),
         }
     }

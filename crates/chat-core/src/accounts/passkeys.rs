@@ -418,10 +418,11 @@ impl Accounts<'_> {
         let Some(row) = rows.first() else {
             return Err(refused());
         };
-        let passkey_id: String = row.get(0)?;
-        let static_state: Vec<u8> = row.get(1)?;
-        let dynamic_state: Vec<u8> = row.get(2)?;
-        let user = User::from_row(row, 3)?;
+        let mut columns = row.columns();
+        let passkey_id: String = columns.read()?;
+        let static_state: Vec<u8> = columns.read()?;
+        let dynamic_state: Vec<u8> = columns.read()?;
+        let user = User::read(&mut columns)?;
         let static_state = StaticState::<StoredKey>::decode(static_state.as_slice())
             .map_err(|_| Error::Data("a stored passkey key".into()))?;
         let dynamic_state = <[u8; 7]>::try_from(dynamic_state.as_slice())

@@ -400,11 +400,12 @@ impl Accounts<'_> {
         let Some(row) = rows.first() else {
             return Err(invalid_challenge());
         };
-        let password_hash: String = row.get(0)?;
-        let user_agent: String = row.get(1)?;
-        let secret: String = row.get(2)?;
-        let last_step: i64 = row.get(3)?;
-        let user = User::from_row(row, 4)?;
+        let mut columns = row.columns();
+        let password_hash: String = columns.read()?;
+        let user_agent: String = columns.read()?;
+        let secret: String = columns.read()?;
+        let last_step: i64 = columns.read()?;
+        let user = User::read(&mut columns)?;
         self.take_code_attempt(&user.id).await?;
 
         if self

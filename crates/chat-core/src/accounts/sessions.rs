@@ -11,7 +11,7 @@ use crate::{
     audit::SecurityEvent,
     delivery::outbox,
     ids::{self, UserId},
-    ports::{Random, Row, Value},
+    ports::{Columns, Random, Value},
     time::{millis, rfc3339_ms},
     vocabulary::Event,
 };
@@ -206,23 +206,25 @@ impl Accounts<'_> {
         let row = rows
             .first()
             .ok_or_else(|| Error::Data("pragma_user_version returned no row".into()))?;
-        let version: i64 = row.get(0)?;
-        let session = match row.get::<Option<String>>(1)? {
-            Some(_) => self.live_session(row, 1).await,
-            None => Err(Error::Unauthenticated),
+        let mut columns = row.columns();
+        let version: i64 = columns.read()?;
+        let session = if columns.next_is_null() {
+            Err(Error::Unauthenticated)
+        } else {
+            self.live_session(&mut columns).await
         };
         Ok((version, session))
     }
 
-    /// The session of a row of `id, last_seen_at_ms, expires_at_ms, user columns..., api`
-    /// starting at column `at`, if it is still live; deleted on sight if not, and its
-    /// last-seen time moved on at most once a minute. An API token (`api` = 1) never idles
-    /// out; it only expires.
-    async fn live_session(&self, row: &Row, at: usize) -> Result<Session> {
-        let id: String = row.get(at)?;
-        let last_seen: i64 = row.get(at + 1)?;
-        let expires: i64 = row.get(at + 2)?;
-        let api: bool = row.get(at + 3 + User::COLUMN_COUNT)?;
+    /// The session of the columns `id, last_seen_at_ms, expires_at_ms, user columns...,
+    /// api`, if it is still live; deleted on sight if not, and its last-seen time moved on
+    /// at most once a minute. An API token (`api` = 1) never idles out; it only expires.
+    async fn live_session(&self, columns: &mut Columns<'_>) -> Result<Session> {
+        let id: String = columns.read()?;
+        let last_seen: i64 = columns.read()?;
+        let expires: i64 = columns.read()?;
+        let user = User::read(columns)?;
+        let api: bool = columns.read()?;
         let now = self.ports.clock.now_ms();
         let idle = if api {
             i64::MAX
@@ -247,10 +249,7 @@ impl Accounts<'_> {
                 )
                 .await?;
         }
-        Ok(Session {
-            id,
-            user: User::from_row(row, at + 3)?,
-        })
+        Ok(Session { id, user })
     }
 
     pub(super) async fn delete_session(&self, id: &str) -> Result<()> {

@@ -137,7 +137,9 @@ impl Conversations<'_> {
                 &self.params(extra),
             )
             .await?;
-        rows.first().map(|r| Message::from_row(r, 0)).transpose()
+        rows.first()
+            .map(|r| Message::read(&mut r.columns()))
+            .transpose()
     }
 
     pub(super) async fn message(
@@ -393,7 +395,7 @@ impl Conversations<'_> {
         let mut messages = rows
             .iter()
             .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
-            .map(|r| Message::from_row(r, 0))
+            .map(|r| Message::read(&mut r.columns()))
             .collect::<Result<Vec<_>>>()?;
         messages.reverse();
         Ok((messages, has_more))

@@ -34,13 +34,9 @@ pub use uploads::{UploadBody, UploadClaims};
 use crate::{
     Error, Ports, Result,
     ids::{ConversationId, UserId},
-    model::{
-        User, UserSummary,
-        conversation::{CONVERSATION_COLUMN_COUNT, conversation_columns},
-        user_summary as summary,
-    },
+    model::{User, UserSummary, user_summary as summary},
     paging::{self, ListPage},
-    ports::{Row, Value},
+    ports::Value,
     vocabulary::Event,
 };
 
@@ -146,7 +142,9 @@ impl<'a> Conversations<'a> {
                 &self.params([Value::from(conversation_id)]),
             )
             .await?;
-        rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
+        rows.iter()
+            .map(|r| UserSummary::read(&mut r.columns()))
+            .collect()
     }
 
     /// Every member's read mark: user id to the highest seq they have read.
@@ -187,15 +185,14 @@ impl<'a> Conversations<'a> {
             }
         };
         let sql = format!(
-            "SELECT {}, {}, c.last_activity_ms FROM members me
+            "SELECT c.last_activity_ms, {} FROM members me
              JOIN conversations c ON c.id = me.conversation_id
              LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
              LEFT JOIN users u ON u.id = m.sender_id
              WHERE me.user_id = ?1 {filter}
              ORDER BY c.last_activity_ms DESC, c.id
              LIMIT {}",
-            conversation_columns(),
-            Message::columns(),
+            Conversation::columns(),
             limit.saturating_add(1)
         );
         let only = matches!(which, Which::One(_));
@@ -203,15 +200,17 @@ impl<'a> Conversations<'a> {
         let next = match rows.get(limit as usize) {
             Some(_) => {
                 let last = &rows[limit as usize - 1];
-                let activity: i64 = last.get(CONVERSATION_COLUMN_COUNT + Message::COLUMN_COUNT)?;
-                let id: ConversationId = last.get(0)?;
+                let activity: i64 = last.get(0)?;
+                let id: ConversationId = last.get(1)?;
                 Some(paging::activity_cursor(activity, id.as_str()))
             }
             None => None,
         };
         let mut conversations = Vec::with_capacity(rows.len());
         for row in rows.iter().take(limit as usize) {
-            let mut conversation = conversation_from_row(row)?;
+            let mut columns = row.columns();
+            let _activity: i64 = columns.read()?;
+            let mut conversation = Conversation::read(&mut columns)?;
             // A direct conversation is named by its other member: the list needs them.
             if conversation.kind == ConversationKind::Direct || only {
                 conversation.members = Some(self.members(&conversation.id).await?);
@@ -251,35 +250,4 @@ impl<'a> Conversations<'a> {
 enum Which<'a> {
     One(&'a ConversationId),
     Page(&'a ListPage),
-}
-
-fn conversation_from_row(row: &Row) -> Result<Conversation> {
-    let has_message = !matches!(
-        row.0.get(CONVERSATION_COLUMN_COUNT),
-        None | Some(Value::Null)
-    );
-    let last_message = if has_message {
-        Some(Message::from_row(row, CONVERSATION_COLUMN_COUNT)?)
-    } else {
-        None
-    };
-    Ok(Conversation {
-        id: row.get(0)?,
-        kind: row.get(1)?,
-        name: row.get(2)?,
-        title: row.get(6)?,
-        topic: row.get(7)?,
-        member_count: row.get(8)?,
-        mention_count: row.get(9)?,
-        muted: row.get(10)?,
-        hidden: row.get(11)?,
-        role: row.get(12)?,
-        invite_code: row.get(13)?,
-        created_at: crate::time::rfc3339_ms(row.get(3)?),
-        members: None,
-        roles: None,
-        last_message,
-        unread_count: row.get(5)?,
-        read_marks: None,
-    })
 }

@@ -250,14 +250,14 @@ impl Conversations<'_> {
                 &self.params([Value::from(conversation_id), Value::from(only)]),
             )
             .await?;
-        let at = summary::COLUMN_COUNT;
         rows.iter()
             .map(|row| {
+                let mut columns = row.columns();
                 Ok(Ban {
-                    user: UserSummary::from_row(row, 0)?,
-                    banned_by: row.get(at)?,
-                    reason: row.get(at + 1)?,
-                    banned_at: rfc3339_ms(row.get(at + 2)?),
+                    user: UserSummary::read(&mut columns)?,
+                    banned_by: columns.read()?,
+                    reason: columns.read()?,
+                    banned_at: rfc3339_ms(columns.read()?),
                 })
             })
             .collect()
@@ -510,13 +510,18 @@ impl Conversations<'_> {
 }
 
 fn report_from_row(row: &Row) -> Result<Report> {
-    let message = Message::from_row(row, 3 + summary::COLUMN_COUNT)?;
+    let mut columns = row.columns();
+    let id = columns.read()?;
+    let reason = columns.read()?;
+    let created_at = rfc3339_ms(columns.read()?);
+    let reporter = UserSummary::read(&mut columns)?;
+    let message = Message::read(&mut columns)?;
     Ok(Report {
-        id: row.get(0)?,
+        id,
         conversation_id: message.conversation_id.clone(),
-        reason: row.get(1)?,
-        created_at: rfc3339_ms(row.get(2)?),
-        reporter: UserSummary::from_row(row, 3)?,
+        reason,
+        created_at,
+        reporter,
         message,
     })
 }

@@ -205,10 +205,12 @@ impl Conversations<'_> {
         let mut next_before = None;
         let mut hits = Vec::new();
         for row in rows.iter().take(query.limit as usize) {
-            let marked: String = row.get(Message::COLUMN_COUNT)?;
-            next_before = Some(row.get(Message::COLUMN_COUNT + 1)?);
+            let mut columns = row.columns();
+            let message = Message::read(&mut columns)?;
+            let marked: String = columns.read()?;
+            next_before = Some(columns.read()?);
             hits.push(SearchHit {
-                message: Message::from_row(row, 0)?,
+                message,
                 snippet: snippet_parts(&marked),
             });
         }

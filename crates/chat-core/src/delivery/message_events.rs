@@ -47,7 +47,8 @@ pub(crate) async fn stored(
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let message = Message::from_row(row, 0)?;
-    let members = spaced_user_ids(row.get(Message::COLUMN_COUNT)?);
+    let mut columns = row.columns();
+    let message = Message::read(&mut columns)?;
+    let members = spaced_user_ids(columns.read()?);
     Ok(Some((members, of(&message))))
 }

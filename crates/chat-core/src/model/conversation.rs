@@ -8,7 +8,7 @@ use crate::{
     attachments::{Attachment, attachments_column, attachments_from},
     ids::{ConversationId, MessageId, UserId},
     model::user_summary::{self as summary, UserSummary},
-    ports::{FromValue, Row, Value},
+    ports::{Columns, FromValue, Value},
     time::rfc3339_ms,
 };
 
@@ -124,9 +124,6 @@ pub(crate) fn reply_quote_from(value: Option<String>) -> Result<Option<ReplyQuot
 }
 
 impl Message {
-    /// How many columns [`Message::columns`] reads.
-    pub(crate) const COLUMN_COUNT: usize = 8 + summary::COLUMN_COUNT + 4;
-
     /// Columns for a `messages` row `m` joined with its sender `u`; `?1`/`?2` = viewer, now.
     pub(crate) fn columns() -> String {
         format!(
@@ -139,31 +136,30 @@ impl Message {
         )
     }
 
-    /// Reads [`Message::columns`] from `at`.
-    pub(crate) fn from_row(row: &Row, at: usize) -> Result<Self> {
-        let edited: Option<i64> = row.get(at + 6)?;
+    /// Reads the columns of [`Message::columns`].
+    pub(crate) fn read(columns: &mut Columns) -> Result<Self> {
         Ok(Message {
-            id: row.get(at)?,
-            conversation_id: row.get(at + 1)?,
-            seq: row.get(at + 2)?,
-            body: row.get(at + 3)?,
-            client_id: row.get(at + 4)?,
-            created_at: rfc3339_ms(row.get(at + 5)?),
-            edited_at: edited.map(rfc3339_ms),
-            deleted: row.get(at + 7)?,
-            sender: UserSummary::from_row(row, at + 8)?,
-            reply_to: reply_quote_from(row.get(at + 8 + summary::COLUMN_COUNT)?)?,
+            id: columns.read()?,
+            conversation_id: columns.read()?,
+            seq: columns.read()?,
+            body: columns.read()?,
+            client_id: columns.read()?,
+            created_at: rfc3339_ms(columns.read()?),
+            edited_at: columns.read::<Option<i64>>()?.map(rfc3339_ms),
+            deleted: columns.read()?,
+            sender: UserSummary::read(columns)?,
+            reply_to: reply_quote_from(columns.read()?)?,
             reactions: {
-                let json: String = row.get(at + 9 + summary::COLUMN_COUNT)?;
+                let json: String = columns.read()?;
                 serde_json::from_str(&json)
                     .map_err(|e| crate::Error::Data(format!("reactions {json:?}: {e}")))?
             },
-            mentions: match row.get::<Option<String>>(at + 10 + summary::COLUMN_COUNT)? {
+            mentions: match columns.read::<Option<String>>()? {
                 Some(json) => serde_json::from_str(&json)
                     .map_err(|e| crate::Error::Data(format!("mentions {json:?}: {e}")))?,
                 None => Vec::new(),
             },
-            attachments: attachments_from(&row.get::<String>(at + 11 + summary::COLUMN_COUNT)?)?,
+            attachments: attachments_from(&columns.read::<String>()?)?,
         })
     }
 }
@@ -286,26 +282,59 @@ pub struct Conversation {
     pub created_at: String,
 }
 
-/// Columns for a conversation `c` with the caller's membership `me` (`?1` = viewer id,
-/// `?2` = now): the unread count is a range count on the `(conversation_id, seq)` index,
-/// so it reads only the unread part of the history.
-pub(crate) fn conversation_columns() -> String {
-    "c.id, c.kind, c.name, c.created_at_ms, c.last_seq,
-     (SELECT count(*) FROM messages x
-       WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
-         AND x.sender_id <> ?1 AND x.deleted = 0),
-     c.title, c.topic, c.member_count,
-     (SELECT count(*) FROM messages x
-       WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
-         AND x.sender_id <> ?1 AND x.deleted = 0 AND x.mentions IS NOT NULL
-         AND EXISTS (SELECT 1 FROM json_each(x.mentions)
-                      WHERE value = (SELECT username FROM users WHERE id = ?1))),
-     me.muted, coalesce(c.last_seq <= me.hidden_through_seq, 0), me.role, c.invite_code"
-        .to_owned()
-}
+impl Conversation {
+    /// Columns for a conversation `c` with the caller's membership `me` and its newest
+    /// message `m` from `u` (both LEFT JOINed: a room may have none), `?1` = viewer id,
+    /// `?2` = now. They end a select list: [`Conversation::read`] reads to its end. The unread count is a range count on the `(conversation_id, seq)` index,
+    /// so it reads only the unread part of the history.
+    pub(crate) fn columns() -> String {
+        format!(
+            "c.id, c.kind, c.name, c.created_at_ms,
+             (SELECT count(*) FROM messages x
+               WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
+                 AND x.sender_id <> ?1 AND x.deleted = 0),
+             c.title, c.topic, c.member_count,
+             (SELECT count(*) FROM messages x
+               WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq
+                 AND x.sender_id <> ?1 AND x.deleted = 0 AND x.mentions IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM json_each(x.mentions)
+                              WHERE value = (SELECT username FROM users WHERE id = ?1))),
+             me.muted, coalesce(c.last_seq <= me.hidden_through_seq, 0), me.role, c.invite_code,
+             {}",
+            Message::columns()
+        )
+    }
 
-/// Columns [`conversation_columns`] yields.
-pub(crate) const CONVERSATION_COLUMN_COUNT: usize = 14;
+    /// Reads the columns of [`Conversation::columns`]: what the caller's list shows, with
+    /// neither members nor marks (the caller adds them where the response has them).
+    pub(crate) fn read(columns: &mut Columns) -> Result<Self> {
+        Ok(Conversation {
+            id: columns.read()?,
+            kind: columns.read()?,
+            name: columns.read()?,
+            created_at: rfc3339_ms(columns.read()?),
+            unread_count: columns.read()?,
+            title: columns.read()?,
+            topic: columns.read()?,
+            member_count: columns.read()?,
+            mention_count: columns.read()?,
+            muted: columns.read()?,
+            hidden: columns.read()?,
+            role: columns.read()?,
+            invite_code: columns.read()?,
+            // The message's columns end the select list, so an absent one is passed over.
+            last_message: if columns.next_is_null() {
+                columns.skip_rest();
+                None
+            } else {
+                Some(Message::read(columns)?)
+            },
+            members: None,
+            roles: None,
+            read_marks: None,
+        })
+    }
+}
 
 /// A public room as the directory lists it: `{id, name, topic, member_count,
 /// last_activity_at, joined}`.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{Result, ids::UserId, model::Presence, ports::Row, time::rfc3339_ms};
+use crate::{Result, ids::UserId, model::Presence, ports::Columns, time::rfc3339_ms};
 
 /// A user's own record: `{id, username, display_name, status_message, presence, created_at}`.
 /// `presence` is what they chose (`online`, `away`, `busy`, `invisible`).
@@ -25,13 +25,13 @@ pub struct User {
 }
 
 impl User {
-    /// The columns [`User::from_row`] reads, in order, each prefixed with `alias` (`"u."`,
+    /// The columns [`User::read`] reads, in order, each prefixed with `alias` (`"u."`,
     /// or `""` where SQLite takes no qualified names, as in `RETURNING`).
     pub fn columns(alias: &str) -> String {
         Self::COLUMNS.map(|c| format!("{alias}{c}")).join(", ")
     }
 
-    /// The `users` columns [`User::from_row`] reads, in order.
+    /// The `users` columns [`User::read`] reads, in order.
     const COLUMNS: [&'static str; 7] = [
         "id",
         "username",
@@ -42,24 +42,19 @@ impl User {
         "avatar_id",
     ];
 
-    /// How many columns [`User::columns`] selects: a query's own columns after them start
-    /// here.
-    pub const COLUMN_COUNT: usize = Self::COLUMNS.len();
-
-    /// Reads a row selected with [`User::columns`] starting at column `at`.
-    pub fn from_row(row: &Row, at: usize) -> Result<Self> {
+    /// Reads the columns of [`User::columns`].
+    pub fn read(columns: &mut Columns) -> Result<Self> {
+        let id: UserId = columns.read()?;
         Ok(User {
-            id: row.get(at)?,
-            username: row.get(at + 1)?,
-            display_name: row.get(at + 2)?,
-            status_message: row.get(at + 3)?,
-            presence: row.get(at + 4)?,
-            created_at: rfc3339_ms(row.get(at + 5)?),
-            avatar_url: {
-                let id: UserId = row.get(at)?;
-                row.get::<Option<String>>(at + 6)?
-                    .map(|avatar| crate::attachments::avatar_url(&id, &avatar))
-            },
+            username: columns.read()?,
+            display_name: columns.read()?,
+            status_message: columns.read()?,
+            presence: columns.read()?,
+            created_at: rfc3339_ms(columns.read()?),
+            avatar_url: columns
+                .read::<Option<String>>()?
+                .map(|avatar| crate::attachments::avatar_url(&id, &avatar)),
+            id,
         })
     }
 }

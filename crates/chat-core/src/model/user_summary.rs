@@ -11,7 +11,7 @@ use crate::{
         presence::{Presence, connected_sql},
         user::User,
     },
-    ports::Row,
+    ports::Columns,
     relations::are_friends_sql,
     time::rfc3339_ms,
 };
@@ -58,7 +58,7 @@ pub struct FriendRequest {
     pub created_at: String,
 }
 
-/// The columns [`UserSummary::from_row`] reads for a `users` row aliased `alias`. The query
+/// The columns [`UserSummary::read`] reads for a `users` row aliased `alias`. The query
 /// must bind `?1` = the viewer's id and `?2` = now (ms).
 pub(crate) fn columns(alias: &str) -> String {
     format!(
@@ -70,25 +70,25 @@ pub(crate) fn columns(alias: &str) -> String {
     )
 }
 
-/// Columns read by [`UserSummary::from_row`].
-pub(crate) const COLUMN_COUNT: usize = 9;
-
 impl UserSummary {
-    /// Reads the columns of [`columns`] starting at `at`.
-    pub(crate) fn from_row(row: &Row, at: usize) -> Result<Self> {
-        let chosen: Presence = row.get(at + 4)?;
-        let is_friend: bool = row.get(at + 5)?;
-        let connected: bool = row.get(at + 6)?;
-        let last_seen: Option<i64> = row.get(at + 7)?;
-        let avatar: Option<String> = row.get(at + 8)?;
+    /// Reads the columns of [`columns`].
+    pub(crate) fn read(columns: &mut Columns) -> Result<Self> {
+        let id: UserId = columns.read()?;
+        let username = columns.read()?;
+        let display_name = columns.read()?;
+        let status_message = columns.read()?;
+        let chosen: Presence = columns.read()?;
+        let is_friend: bool = columns.read()?;
+        let connected: bool = columns.read()?;
+        let last_seen: Option<i64> = columns.read()?;
+        let avatar: Option<String> = columns.read()?;
         let presence = chosen.seen(connected, is_friend);
-        let id: UserId = row.get(at)?;
         Ok(UserSummary {
             avatar_url: avatar.map(|avatar| crate::attachments::avatar_url(&id, &avatar)),
             id,
-            username: row.get(at + 1)?,
-            display_name: row.get(at + 2)?,
-            status_message: row.get(at + 3)?,
+            username,
+            display_name,
+            status_message,
             presence,
             last_seen_at: last_seen
                 .filter(|_| is_friend && presence == Presence::Offline)

@@ -22,6 +22,6 @@ pub use limiter::{Limiter, Rate, Verdict};
 pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
 pub use sql::{
-    FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag, host_sql_error,
-    only_reads, refused_as_unsupported,
+    Columns, FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag,
+    host_sql_error, only_reads, refused_as_unsupported,
 };

@@ -186,6 +186,51 @@ impl Row {
             .ok_or_else(|| Error::Data(format!("row has no column {index}")))?;
         T::from_value(value).map_err(|e| Error::Data(format!("column {index}: {e}")))
     }
+
+    /// A reader of this row's columns from the first.
+    pub fn columns(&self) -> Columns<'_> {
+        Columns { row: self, next: 0 }
+    }
+}
+
+/// A row read column after column. Each model's reader takes exactly the columns its
+/// select list names and leaves the reader at the next one, so neither it nor its caller
+/// counts another's columns: a column added to a select list and to its reader moves
+/// everything after it along by itself.
+#[derive(Debug)]
+pub struct Columns<'r> {
+    row: &'r Row,
+    next: usize,
+}
+
+impl Columns<'_> {
+    /// The next column, converted to `T`.
+    pub fn read<T: FromValue>(&mut self) -> Result<T> {
+        let at = self.next;
+        self.next += 1;
+        self.row.get(at)
+    }
+
+    /// Whether the next column is NULL (or there is none): a LEFT JOIN that found nothing.
+    pub fn next_is_null(&self) -> bool {
+        matches!(self.row.0.get(self.next), None | Some(Value::Null))
+    }
+
+    /// Passes over every column left: what a reader of the last columns of a select list
+    /// does when a LEFT JOIN found nothing there.
+    pub fn skip_rest(&mut self) {
+        self.next = self.row.0.len();
+    }
+
+    /// Checks every column was read: the round-trip tests of the readers end with it, so a
+    /// select list longer than its reader fails them.
+    pub fn end(self) -> Result<()> {
+        match self.row.0.len().checked_sub(self.next) {
+            Some(0) => Ok(()),
+            Some(left) => Err(Error::Data(format!("{left} columns left unread"))),
+            None => Err(Error::Data("read past the last column".into())),
+        }
+    }
 }
 
 /// The boolean in the first column of the first row, as a `SELECT EXISTS (...)` returns

@@ -58,7 +58,7 @@ pub(crate) async fn seen_by(ports: &Ports, viewer: &UserId, user_id: &UserId) ->
         )
         .await?;
     match rows.first() {
-        Some(row) => Ok(UserSummary::from_row(row, 0)?.presence),
+        Some(row) => Ok(UserSummary::read(&mut row.columns())?.presence),
         None => Ok(Presence::Offline),
     }
 }

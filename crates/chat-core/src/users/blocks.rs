@@ -27,7 +27,9 @@ impl Users<'_> {
                 &self.viewer_params(),
             )
             .await?;
-        rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
+        rows.iter()
+            .map(|r| UserSummary::read(&mut r.columns()))
+            .collect()
     }
 
     /// Blocks `username` (idempotent). Ends a friendship (`friend_removed` to both) and

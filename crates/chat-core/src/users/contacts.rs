@@ -5,7 +5,7 @@ use super::{Friend, FriendRequest, UserSummary, Users};
 use crate::{
     Error, Result,
     ids::UserId,
-    model::user_summary::{self as summary, COLUMN_COUNT},
+    model::user_summary as summary,
     paging::ListPage,
     ports::Value,
     presence,
@@ -74,9 +74,10 @@ impl Users<'_> {
             .iter()
             .take(page.limit as usize)
             .map(|row| {
+                let mut columns = row.columns();
                 Ok(Friend {
-                    user: UserSummary::from_row(row, 0)?,
-                    since: rfc3339_ms(row.get(COLUMN_COUNT)?),
+                    user: UserSummary::read(&mut columns)?,
+                    since: rfc3339_ms(columns.read()?),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -104,8 +105,9 @@ impl Users<'_> {
             let list = rows
                 .iter()
                 .map(|row| {
-                    let other = UserSummary::from_row(row, 0)?;
-                    let created_at = rfc3339_ms(row.get(COLUMN_COUNT)?);
+                    let mut columns = row.columns();
+                    let other = UserSummary::read(&mut columns)?;
+                    let created_at = rfc3339_ms(columns.read()?);
                     let (from, to) = if direction == "incoming" {
                         (other, me.clone())
                     } else {

@@ -70,7 +70,7 @@ impl<'a> Users<'a> {
             )
             .await?;
         rows.first()
-            .map(|r| UserSummary::from_row(r, 0))
+            .map(|r| UserSummary::read(&mut r.columns()))
             .transpose()?
             .ok_or(not_found)
     }

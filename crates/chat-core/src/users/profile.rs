@@ -37,7 +37,7 @@ impl Users<'_> {
             )
             .await?;
         rows.first()
-            .map(|r| User::from_row(r, 0))
+            .map(|r| User::read(&mut r.columns()))
             .transpose()?
             .ok_or(Error::Unauthenticated)
     }

@@ -49,7 +49,9 @@ impl Users<'_> {
         params.push(Value::from(format!("{prefix}{}", char::MAX)));
         params.push(Value::Integer(SEARCH_LIMIT));
         let rows = self.ports.sql.query(&search_sql(), &params).await?;
-        rows.iter().map(|r| UserSummary::from_row(r, 0)).collect()
+        rows.iter()
+            .map(|r| UserSummary::read(&mut r.columns()))
+            .collect()
     }
 
     /// The user called `username`; 404 when unknown or when they blocked the caller.

@@ -18,6 +18,7 @@ use super::FixedClock;
 pub mod blobs;
 pub mod inbox;
 pub mod limiter;
+pub mod rows;
 pub mod sql;
 
 /// A port under test, the clock it uses, and whatever must stay alive meanwhile (a Redis
