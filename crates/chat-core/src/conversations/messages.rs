@@ -2,8 +2,8 @@
 //! (tombstone), typing and read marks.
 
 use super::{
-    ConversationKind, Conversations, HistoryPage, Membership, Message, ReplyQuote,
-    attachments::parse_attachment_ids, mentioned_usernames, parse_body, parse_client_id,
+    Conversations, HistoryPage, Membership, Message, ReplyQuote, attachments::parse_attachment_ids,
+    mentioned_usernames, parse_body, parse_client_id,
 };
 use crate::{
     Error, Result, ResultExt,
@@ -13,10 +13,9 @@ use crate::{
     ports::{Rate, Value},
     presence::Presence,
     relations::{self, are_friends_sql, blocked_either_way_sql},
-    throttle::{self, Action},
+    throttle,
     time::rfc3339_ms,
     users::UserSummary,
-    vocabulary::Event,
 };
 
 /// 403 `blocked`: a block stands between the two members of a direct conversation.
@@ -77,7 +76,7 @@ static SEND_CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(
 
 /// Whom a body mentions: nobody in a direct conversation (both sides are named already),
 /// else the usernames of [`mentioned_usernames`]. Sends and edits alike.
-fn mentions_in(body: &str, direct: bool) -> Vec<String> {
+pub(super) fn mentions_in(body: &str, direct: bool) -> Vec<String> {
     if direct {
         Vec::new()
     } else {
@@ -86,7 +85,7 @@ fn mentions_in(body: &str, direct: bool) -> Vec<String> {
 }
 
 /// The `mentions` column of a message: a JSON array, or NULL when it mentions nobody.
-fn mentions_json(mentions: &[String]) -> Result<Option<String>> {
+pub(super) fn mentions_json(mentions: &[String]) -> Result<Option<String>> {
     if mentions.is_empty() {
         return Ok(None);
     }
@@ -119,9 +118,6 @@ impl<'a> NewMessage<'a> {
         }
     }
 }
-
-/// How long a `typing: true` lasts without being repeated.
-pub const TYPING_TTL_MS: i64 = 6_000;
 
 impl Conversations<'_> {
     /// One message of a conversation, as the caller sees it.
@@ -184,7 +180,7 @@ impl Conversations<'_> {
 
     /// In a direct conversation, a block either way stops messages (403 `blocked`), and so
     /// does no longer being friends (403 `not_friends`).
-    async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
+    pub(super) async fn check_direct_allowed(&self, direct_key: &str) -> Result<()> {
         let (blocked, friends) = self.direct_relation(direct_key).await?;
         direct_writing_allowed(blocked, friends)
     }
@@ -400,184 +396,4 @@ impl Conversations<'_> {
         messages.reverse();
         Ok((messages, has_more))
     }
-
-    /// Loads an own message for changing it, with the caller's membership: 403
-    /// `not_author` for others' messages.
-    async fn own_message(
-        &self,
-        conversation_id: &ConversationId,
-        message_id: &MessageId,
-    ) -> Result<(Membership, Message)> {
-        let membership = self.membership(conversation_id).await?;
-        let message = self.message(conversation_id, message_id).await?;
-        if message.sender.id != self.me.id {
-            return Err(not_author());
-        }
-        Ok((membership, message))
-    }
-
-    /// Replaces the body of an own message; 409 `message_deleted` for tombstones.
-    pub async fn edit(
-        &self,
-        conversation_id: &ConversationId,
-        message_id: &MessageId,
-        body: &str,
-    ) -> Result<Message> {
-        let body = parse_body(body)?;
-        let (membership, message) = self.own_message(conversation_id, message_id).await?;
-        let mentions = mentions_in(&body, membership.direct_key.is_some());
-        self.check_not_blocked(&membership).await?;
-        throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
-        if message.deleted {
-            return Err(Error::conflict(
-                "message_deleted",
-                "a deleted message cannot be edited",
-            ));
-        }
-        let members = self.member_ids(conversation_id).await?;
-        throttle::charge_deliveries(self.ports, &self.me.id, members.len()).await?;
-        self.ports
-            .sql
-            .execute(
-                "UPDATE messages SET body = ?2, edited_at_ms = ?3, mentions = ?4
-                  WHERE id = ?1 AND deleted = 0",
-                &[
-                    Value::from(message_id),
-                    Value::from(body.as_str()),
-                    Value::Integer(self.now()),
-                    Value::from(mentions_json(&mentions)?.as_deref()),
-                ],
-            )
-            .await?;
-        let edited = self.message(conversation_id, message_id).await?;
-        self.emit(members, Event::message_edited(&edited)).await?;
-        Ok(edited)
-    }
-
-    /// Deletes a message, leaving a tombstone (`deleted: true`, empty body) in its place:
-    /// an own message, or in a room anyone's when the caller moderates it. Deleting a
-    /// tombstone again changes nothing; its open reports close with it (a trigger).
-    pub async fn delete(
-        &self,
-        conversation_id: &ConversationId,
-        message_id: &MessageId,
-    ) -> Result<()> {
-        let membership = self.membership(conversation_id).await?;
-        let message = self.message(conversation_id, message_id).await?;
-        let moderating = message.sender.id != self.me.id;
-        if moderating && !(membership.kind == ConversationKind::Room && membership.role.moderates())
-        {
-            return Err(not_author());
-        }
-        if message.deleted {
-            return Ok(());
-        }
-        throttle::take(self.ports, Action::ChangeMessage, &self.me.id).await?;
-        let members = self.member_ids(conversation_id).await?;
-        throttle::charge_deliveries(self.ports, &self.me.id, members.len()).await?;
-        self.ports
-            .sql
-            .execute(
-                "UPDATE messages SET deleted = 1, body = '' WHERE id = ?1",
-                &[Value::from(message_id)],
-            )
-            .await?;
-        let tombstone = self.message(conversation_id, message_id).await?;
-        let moderator = moderating.then_some(&self.me.id);
-        self.emit(members, Event::message_deleted(&tombstone, moderator))
-            .await?;
-        if moderating {
-            crate::audit::log_moderation(
-                "message_deleted",
-                &self.me.id,
-                conversation_id,
-                &message.sender.id,
-            );
-        }
-        if !message.attachments.is_empty() {
-            // The database stopped serving its files in the statement above; their bytes
-            // go now rather than at some later upload.
-            super::attachments::sweep(self.ports).await;
-        }
-        Ok(())
-    }
-
-    /// Tells the other members the caller is (or stopped) typing. Never stored as
-    /// history; the event says when it lapses without a repeat. Rate limited.
-    pub async fn typing(&self, conversation_id: &ConversationId, typing: bool) -> Result<()> {
-        let membership = self.membership(conversation_id).await?;
-        self.check_not_blocked(&membership).await?;
-        throttle::take(self.ports, Action::Typing, &self.me.id).await?;
-        let others = self.other_member_ids(conversation_id).await?;
-        throttle::charge_deliveries(self.ports, &self.me.id, others.len()).await?;
-        let now = self.now();
-        let event = Event::typing(conversation_id, self.me, typing, now, now + TYPING_TTL_MS);
-        self.emit(others, event).await
-    }
-
-    /// Shakes the other side's window (MSN's nudge): direct conversations only, with the
-    /// same block and friendship rules as sending. A durable event, so a nudge sent while
-    /// the other side reconnects still arrives; the page only shakes for recent ones.
-    /// Rate limited per sender: a burst of 3, then one every 10 s.
-    pub async fn nudge(&self, conversation_id: &ConversationId) -> Result<()> {
-        let membership = self.membership(conversation_id).await?;
-        let Some(key) = &membership.direct_key else {
-            return Err(Error::invalid(
-                "not_direct",
-                "nudges are for direct conversations",
-            ));
-        };
-        self.check_direct_allowed(key).await?;
-        throttle::take(self.ports, Action::Nudge, &self.me.id).await?;
-        let others = self.other_member_ids(conversation_id).await?;
-        let event = Event::nudge(conversation_id, self.me, self.now());
-        self.emit(others, event).await
-    }
-
-    /// Moves the caller's read mark forward to `seq` (never back, never past the newest
-    /// message). Every member, the caller's tabs included, gets `read` when it moved.
-    pub async fn mark_read(&self, conversation_id: &ConversationId, seq: i64) -> Result<()> {
-        if seq < 0 {
-            return Err(Error::invalid("invalid_seq", "seq must be 0 or more"));
-        }
-        let membership = self.membership(conversation_id).await?;
-        self.check_not_blocked(&membership).await?;
-        throttle::take(self.ports, Action::MarkRead, &self.me.id).await?;
-        let moved = self
-            .ports
-            .sql
-            .query(
-                "UPDATE members SET last_read_seq =
-                    min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
-                 WHERE conversation_id = ?1 AND user_id = ?2
-                   AND last_read_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
-                 RETURNING last_read_seq",
-                &[
-                    Value::from(conversation_id),
-                    Value::from(&self.me.id),
-                    Value::Integer(seq),
-                ],
-            )
-            .await?;
-        let Some(row) = moved.first() else {
-            return Ok(());
-        };
-        let mark: i64 = row.get(0)?;
-        let members = self.member_ids(conversation_id).await?;
-        // In a big room every member reading along would multiply each message by the
-        // room's size again; there the mark goes to the reader's own tabs only.
-        let small = members.len() <= self.ports.settings.read_receipts_members_max as usize;
-        let recipients = if small {
-            members
-        } else {
-            vec![self.me.id.clone()]
-        };
-        self.emit(recipients, Event::read(conversation_id, &self.me.id, mark))
-            .await
-    }
-}
-
-/// 403 `not_author`: someone else's message (that the caller does not moderate).
-fn not_author() -> Error {
-    Error::forbidden("not_author", "only the author can change a message")
 }

@@ -4,13 +4,16 @@
 //! can see or touch a conversation; to anyone else it does not exist (404).
 
 mod attachments;
+mod edits;
 mod fields;
 mod messages;
 mod moderation;
 mod preferences;
 mod reactions;
+mod reports;
 mod rooms;
 mod search;
+mod signals;
 mod uploads;
 
 use std::collections::BTreeMap;
@@ -25,8 +28,9 @@ pub use fields::{
     parse_room_title, parse_room_topic,
 };
 pub use messages::NewMessage;
-pub use moderation::{Ban, REPORT_REASON_MAX};
+pub use moderation::Ban;
 pub use reactions::REACTIONS_PER_MESSAGE;
+pub use reports::REPORT_REASON_MAX;
 pub use rooms::{NewRoom, RoomChanges};
 pub use search::{SEARCH_WORDS_MAX, SearchHit, SearchQuery, SnippetPart};
 pub use uploads::{UploadBody, UploadClaims};
