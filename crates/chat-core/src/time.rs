@@ -22,6 +22,12 @@ pub fn rfc3339_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
 
+/// A wall-clock instant as milliseconds since the epoch, saturating (before 1970 is 0),
+/// for what a library hands over as a `SystemTime` (a passkey ceremony's expiry).
+pub fn system_millis(at: std::time::SystemTime) -> i64 {
+    at.duration_since(std::time::UNIX_EPOCH).map_or(0, millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Duration, millis, rfc3339_ms};

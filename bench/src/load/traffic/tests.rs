@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::*;
+use super::{ledger::parse_client_id, *};
 
 #[test]
 fn client_ids_name_their_step_and_send() {

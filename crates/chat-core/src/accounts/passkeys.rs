@@ -6,10 +6,7 @@
 //! A passkey asks for user verification (a PIN, a fingerprint), so it stands for both
 //! factors: signing in with one never asks for an authenticator code.
 
-use std::{
-    net::IpAddr,
-    time::{Duration, UNIX_EPOCH},
-};
+use std::net::IpAddr;
 
 use serde::Serialize;
 use webauthn_rp::{
@@ -18,7 +15,7 @@ use webauthn_rp::{
     RegistrationServerState,
     bin::{Decode, Encode},
     request::{
-        AsciiDomain, ExtensionInfo, PublicKeyCredentialDescriptor, RpId, TimedCeremony,
+        AsciiDomain, ExtensionInfo, PublicKeyCredentialDescriptor, RpId,
         auth::AuthenticationVerificationOptions,
         register::{
             CredProtect, Nickname, PublicKeyCredentialUserEntity, RegistrationVerificationOptions,
@@ -30,6 +27,10 @@ use webauthn_rp::{
         register::{CompressedPubKey, DynamicState, StaticState},
     },
 };
+
+mod ceremonies;
+
+use ceremonies::Ceremony;
 
 use super::{Accounts, Session, SignedIn, User};
 use crate::{
@@ -110,19 +111,6 @@ fn refused() -> Error {
     Error::sign_in_refused("passkey_refused", "the passkey was not accepted; try again")
 }
 
-/// The key a ceremony is stored under: its challenge.
-fn challenge_key(challenge: u128) -> String {
-    format!("{challenge:032x}")
-}
-
-fn millis(at: std::time::SystemTime) -> i64 {
-    at.duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis()
-        .try_into()
-        .unwrap_or(i64::MAX)
-}
-
 impl Accounts<'_> {
     /// The caller's passkeys, oldest first.
     pub async fn passkeys(&self, session: &Session) -> Result<Vec<PasskeyInfo>> {
@@ -183,7 +171,7 @@ impl Accounts<'_> {
         rp: &RelyingParty,
     ) -> Result<serde_json::Value> {
         let user = &session.user;
-        let count = self
+        let registered = self
             .ports
             .sql
             .query(
@@ -191,13 +179,13 @@ impl Accounts<'_> {
                 &[Value::from(&user.id)],
             )
             .await?;
-        if count.len() as i64 >= PASSKEYS_MAX {
+        if registered.len() as i64 >= PASSKEYS_MAX {
             return Err(Error::conflict(
                 "too_many_passkeys",
                 format!("an account holds at most {PASSKEYS_MAX} passkeys; remove one first"),
             ));
         }
-        let exclude = count
+        let exclude = registered
             .iter()
             .map(|row| {
                 let id: Vec<u8> = row.get(0)?;
@@ -228,20 +216,7 @@ impl Accounts<'_> {
         let (server, client) = creation
             .start_ceremony()
             .map_err(|e| Error::Data(format!("passkey options: {e}")))?;
-        let options = serde_json::to_value(&client)
-            .map_err(|e| Error::Data(format!("passkey options: {e}")))?;
-        let state = server
-            .encode()
-            .map_err(|e| Error::Data(format!("passkey ceremony: {e}")))?;
-        self.keep_ceremony(
-            server.sent_challenge().0,
-            "register",
-            Some(user),
-            state,
-            millis(server.expiration()),
-        )
-        .await?;
-        Ok(options)
+        ceremonies::keep(self.ports, Ceremony::Register, Some(user), &server, &client).await
     }
 
     /// Finishes adding a passkey from the browser's answer (`PublicKeyCredential.toJSON()`
@@ -264,9 +239,13 @@ impl Accounts<'_> {
         let registration: Registration =
             serde_json::from_slice(answer).map_err(|_| invalid_credential())?;
         let challenge = registration.challenge().map_err(|_| invalid_credential())?;
-        let state = self
-            .take_ceremony(challenge.0, "register", Some(&session.user))
-            .await?;
+        let state = ceremonies::take(
+            self.ports,
+            challenge.0,
+            Ceremony::Register,
+            Some(&session.user),
+        )
+        .await?;
         let server = RegistrationServerState::<USER_HANDLE_MAX_LEN>::decode(state.as_slice())
             .map_err(|_| Error::Data("a stored passkey ceremony".into()))?;
         let origins = [rp.origin.as_str()];
@@ -356,20 +335,7 @@ impl Accounts<'_> {
         let (server, client) = DiscoverableCredentialRequestOptions::passkey(&rp.rp_id)
             .start_ceremony()
             .map_err(|e| Error::Data(format!("passkey options: {e}")))?;
-        let options = serde_json::to_value(&client)
-            .map_err(|e| Error::Data(format!("passkey options: {e}")))?;
-        let state = server
-            .encode()
-            .map_err(|e| Error::Data(format!("passkey ceremony: {e}")))?;
-        self.keep_ceremony(
-            server.sent_challenge().0,
-            "login",
-            None,
-            state,
-            millis(server.expiration()),
-        )
-        .await?;
-        Ok(options)
+        ceremonies::keep(self.ports, Ceremony::Login, None, &server, &client).await
     }
 
     /// Finishes signing in with a passkey from the browser's answer: a session, as a login
@@ -387,7 +353,7 @@ impl Accounts<'_> {
         let challenge = authentication
             .challenge()
             .map_err(|_| invalid_credential())?;
-        let state = self.take_ceremony(challenge.0, "login", None).await?;
+        let state = ceremonies::take(self.ports, challenge.0, Ceremony::Login, None).await?;
         let server = DiscoverableAuthenticationServerState::decode(state.as_slice())
             .map_err(|_| Error::Data("a stored passkey ceremony".into()))?;
         let handle = authentication
@@ -474,68 +440,6 @@ impl Accounts<'_> {
             .acquire(&format!("passkey:{address}"), Rate::bucket(30, 0.5))
             .await?
             .into_result()
-    }
-
-    /// Stores a ceremony's server half until it expires (expired ones of anyone are swept
-    /// on the way).
-    async fn keep_ceremony(
-        &self,
-        challenge: u128,
-        kind: &str,
-        user: Option<&User>,
-        state: Vec<u8>,
-        expires_at_ms: i64,
-    ) -> Result<()> {
-        let now = self.ports.clock.now_ms();
-        self.ports
-            .sql
-            .execute(
-                "DELETE FROM passkey_ceremonies WHERE expires_at_ms <= ?1",
-                &[Value::Integer(now)],
-            )
-            .await?;
-        self.ports
-            .sql
-            .execute(
-                "INSERT INTO passkey_ceremonies (challenge, kind, user_id, state, expires_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[
-                    Value::from(challenge_key(challenge)),
-                    Value::from(kind),
-                    Value::from(user.map(|u| &u.id)),
-                    Value::from(state),
-                    Value::Integer(expires_at_ms),
-                ],
-            )
-            .await
-            .context("passkeys: keeping the ceremony")
-    }
-
-    /// Takes a ceremony (deleted as it is read, so it finishes once); 401 `passkey_refused`
-    /// when there is none of that kind for that user, or it expired.
-    async fn take_ceremony(
-        &self,
-        challenge: u128,
-        kind: &str,
-        user: Option<&User>,
-    ) -> Result<Vec<u8>> {
-        let rows = self
-            .ports
-            .sql
-            .query(
-                "DELETE FROM passkey_ceremonies
-                  WHERE challenge = ?1 AND kind = ?2 AND user_id IS ?3 AND expires_at_ms > ?4
-                 RETURNING state",
-                &[
-                    Value::from(challenge_key(challenge)),
-                    Value::from(kind),
-                    Value::from(user.map(|u| &u.id)),
-                    Value::Integer(self.ports.clock.now_ms()),
-                ],
-            )
-            .await
-            .context("passkeys: taking the ceremony")?;
-        rows.first().ok_or_else(refused)?.get(0)
     }
 }
 

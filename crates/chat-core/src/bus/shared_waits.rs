@@ -18,15 +18,18 @@
 //! 500 restarts as its streams come back one by one.
 
 use std::{
-    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use futures::{
     StreamExt,
-    channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded},
+    channel::mpsc::{UnboundedReceiver, unbounded},
 };
+
+mod places;
+
+use places::{Answer, Group, Place, Waiter};
 
 use crate::{
     Error, Result,
@@ -59,104 +62,6 @@ pub struct SharedWaits {
     inner: Arc<dyn Inbox>,
     clock: Arc<dyn Clock>,
     group: Arc<Mutex<Group>>,
-}
-
-/// The streams' places, and whose turn it is.
-#[derive(Default)]
-struct Group {
-    next_id: u64,
-    /// Numbers every wait: a place outlives the wait in it (the stream comes back to it,
-    /// or, when two tabs of one user read from the same cursor, the other tab does), so a
-    /// wait is known by its own number, never by its place.
-    next_wait: u64,
-    /// Every place in the rounds: streams waiting, and streams expected back.
-    places: BTreeMap<u64, Place>,
-    /// The places of streams expected back, by user and the cursor they will read after.
-    expected: HashMap<(UserId, EventId), u64>,
-    /// The wait ([`Waiter::wait`]) whose turn it is to drive rounds (it may not have
-    /// noticed yet).
-    driver: Option<u64>,
-    /// The bell was rung since the current round started.
-    rung: bool,
-}
-
-/// One stream's place: whose inbox, read after which cursor.
-struct Place {
-    user: UserId,
-    /// Where the stream's read starts (for one expected back: the cursor it will bring).
-    cursor: EventId,
-    /// Events found after `cursor` while the stream was away.
-    held: Vec<Delivered>,
-    /// The stream waiting here; `None` while it is only expected back.
-    waiter: Option<Waiter>,
-    /// When a place nobody came back to is given up.
-    expires_ms: i64,
-}
-
-impl Place {
-    /// Where reading goes on: after what is held, else after the cursor.
-    fn read_from(&self) -> EventId {
-        self.held
-            .last()
-            .map(|last| last.id.clone())
-            .unwrap_or_else(|| self.cursor.clone())
-    }
-}
-
-struct Waiter {
-    /// This wait's own number.
-    wait: u64,
-    max: usize,
-    deadline_ms: i64,
-    /// Where its answer, or the turn, is sent. A channel rather than a one-shot: the turn
-    /// may reach a stream that is about to be answered, and both must arrive.
-    answer: UnboundedSender<Answer>,
-}
-
-impl Group {
-    /// Answers the stream waiting at place `id`; the place then expects it back, reading
-    /// on after what it was given.
-    fn answer(&mut self, id: u64, events: Result<Vec<Delivered>>, now_ms: i64) {
-        let Some(place) = self.places.get_mut(&id) else {
-            return;
-        };
-        let Some(waiter) = place.waiter.take() else {
-            return;
-        };
-        match &events {
-            Ok(events) => {
-                if let Some(last) = events.last() {
-                    place.cursor = last.id.clone();
-                }
-                place.expires_ms = now_ms + millis(EXPECTED_FOR);
-                self.expected
-                    .insert((place.user.clone(), place.cursor.clone()), id);
-            }
-            // The stream ends; it will not be back here.
-            Err(_) => {
-                self.places.remove(&id);
-            }
-        }
-        let _ = waiter.answer.unbounded_send(Answer::Events(events));
-    }
-
-    /// Gives up place `id` (and its entry among the expected).
-    fn remove(&mut self, id: u64) {
-        if let Some(place) = self.places.remove(&id) {
-            let key = (place.user, place.cursor);
-            if self.expected.get(&key) == Some(&id) {
-                self.expected.remove(&key);
-            }
-        }
-    }
-}
-
-/// What a waiting stream is told.
-enum Answer {
-    /// Its events (empty: its wait is over), or the error that ended the round.
-    Events(Result<Vec<Delivered>>),
-    /// The stream that drove rounds left: take the turn.
-    Drive,
 }
 
 impl SharedWaits {

@@ -17,6 +17,7 @@ use super::FixedClock;
 
 pub mod blobs;
 pub mod inbox;
+pub mod inbox_waits;
 pub mod limiter;
 pub mod rows;
 pub mod sql;

@@ -1,4 +1,4 @@
-//! Unit tests of `second_factor`.
+//! Unit tests of `codes`: RFC 6238 vectors, steps taken once, recovery codes folded.
 
 use super::*;
 
