@@ -8,15 +8,15 @@ use std::ops::Range;
 use axum::{
     Router,
     body::{Body, Bytes},
-    extract::{Path, State},
+    extract::Path,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use chat_core::{
-    Error,
+    Error, Ports,
     attachments::{Attachment, preview_key},
-    conversations::{Conversations, UploadClaims},
+    conversations::UploadClaims,
     ids::{AttachmentId, ConversationId},
     ports::PART_BYTES,
 };
@@ -24,7 +24,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 
 use crate::{
-    ApiError, ApiQuery, AppState, Authenticated,
+    ApiError, ApiQuery, AppState, Caller,
     reply::{self, Reply},
 };
 
@@ -53,8 +53,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 }
 
 async fn upload(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     headers: HeaderMap,
@@ -73,25 +72,26 @@ async fn upload(
             )
         })
     });
-    let attachment = Conversations::new(&state.ports, &session.user)
+    let attachment = caller
+        .conversations()
         .upload(&id, claims, &mut bytes)
         .await?;
     reply::created(attachment)
 }
 
 async fn download(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, attachment_id)): Path<(ConversationId, AttachmentId)>,
     headers: HeaderMap,
 ) -> Reply {
-    let (attachment, sha256, _) = Conversations::new(&state.ports, &session.user)
+    let (attachment, sha256, _) = caller
+        .conversations()
         .attachment(&id, &attachment_id)
         .await?;
     let etag = format!("\"{}\"", sha256.get(..32).unwrap_or(&sha256));
     let size = u64::try_from(attachment.size).unwrap_or(0);
     serve(
-        &state,
+        caller.ports(),
         &headers,
         &attachment,
         attachment_id.to_string(),
@@ -102,12 +102,12 @@ async fn download(
 
 /// A picture's scaled preview, for the same members as the picture; 404 when it has none.
 async fn download_preview(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, attachment_id)): Path<(ConversationId, AttachmentId)>,
     headers: HeaderMap,
 ) -> Reply {
-    let (attachment, sha256, preview) = Conversations::new(&state.ports, &session.user)
+    let (attachment, sha256, preview) = caller
+        .conversations()
         .attachment(&id, &attachment_id)
         .await?;
     let Some((content_type, size)) = preview else {
@@ -121,7 +121,7 @@ async fn download_preview(
     };
     let size = u64::try_from(size).unwrap_or(0);
     serve(
-        &state,
+        caller.ports(),
         &headers,
         &preview,
         preview_key(&attachment_id),
@@ -132,7 +132,7 @@ async fn download_preview(
 
 /// Answers a download of blob `key` (`size` bytes) as `attachment`: 304, 416, 206 or 200.
 fn serve(
-    state: &AppState,
+    ports: &Ports,
     headers: &HeaderMap,
     attachment: &Attachment,
     key: String,
@@ -165,14 +165,14 @@ fn serve(
             }
             Some(RangeAsked::Part(range)) => {
                 let content_range = format!("bytes {}-{}/{size}", range.start, range.end - 1);
-                let mut partial = serve_bytes(state, key, range);
+                let mut partial = serve_bytes(ports, key, range);
                 *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
                 partial
                     .headers_mut()
                     .insert(header::CONTENT_RANGE, header_value(&content_range));
                 partial
             }
-            Some(RangeAsked::Whole) | None => serve_bytes(state, key, 0..size),
+            Some(RangeAsked::Whole) | None => serve_bytes(ports, key, 0..size),
         }
     };
     describe(response.headers_mut(), attachment, etag);
@@ -226,8 +226,8 @@ fn header_value(text: &str) -> HeaderValue {
 
 /// A 200 whose body streams bytes `range` of blob `key`, one part-sized read at a time, so
 /// a big file is never held whole.
-fn serve_bytes(state: &AppState, key: String, range: Range<u64>) -> Response {
-    let blobs = state.ports.blobs.clone();
+fn serve_bytes(ports: &Ports, key: String, range: Range<u64>) -> Response {
+    let blobs = ports.blobs.clone();
     let end = range.end;
     let part = PART_BYTES as u64;
     let chunks = futures::stream::try_unfold(range.start, move |at| {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    ApiJson, AppState, Authenticated,
+    ApiJson, AppState, Caller,
     extract::{ClientInfo, SameOrigin},
     reply::{self, Reply},
     session_cookie,
@@ -181,127 +181,81 @@ async fn login_second_factor(
     signed_in(&state, StatusCode::OK, &client, signed)
 }
 
-async fn second_factor(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-) -> Reply {
-    reply::ok(Accounts::new(&state.ports).second_factor(&session).await?)
+async fn second_factor(caller: Caller) -> Reply {
+    reply::ok(caller.accounts().second_factor(&caller.session).await?)
 }
 
-async fn start_totp(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<PasswordOnlyBody>,
-) -> Reply {
+async fn start_totp(caller: Caller, ApiJson(body): ApiJson<PasswordOnlyBody>) -> Reply {
     reply::ok(
-        Accounts::new(&state.ports)
-            .from(client.origin())
-            .start_totp(&session, &body.password)
+        caller
+            .accounts()
+            .start_totp(&caller.session, &body.password)
             .await?,
     )
 }
 
-async fn confirm_totp(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<CodeBody>,
-) -> Reply {
-    let codes = Accounts::new(&state.ports)
-        .from(client.origin())
-        .confirm_totp(&session, &body.code)
+async fn confirm_totp(caller: Caller, ApiJson(body): ApiJson<CodeBody>) -> Reply {
+    let codes = caller
+        .accounts()
+        .confirm_totp(&caller.session, &body.code)
         .await?;
     reply::ok(json!({ "recovery_codes": codes }))
 }
 
-async fn remove_second_factor(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<PasswordOnlyBody>,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .remove_second_factor(&session, &body.password)
+async fn remove_second_factor(caller: Caller, ApiJson(body): ApiJson<PasswordOnlyBody>) -> Reply {
+    caller
+        .accounts()
+        .remove_second_factor(&caller.session, &body.password)
         .await?;
     reply::no_content()
 }
 
-async fn renew_recovery_codes(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<PasswordOnlyBody>,
-) -> Reply {
-    let codes = Accounts::new(&state.ports)
-        .from(client.origin())
-        .renew_recovery_codes(&session, &body.password)
+async fn renew_recovery_codes(caller: Caller, ApiJson(body): ApiJson<PasswordOnlyBody>) -> Reply {
+    let codes = caller
+        .accounts()
+        .renew_recovery_codes(&caller.session, &body.password)
         .await?;
     reply::ok(json!({ "recovery_codes": codes }))
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .logout(&session)
-        .await?;
+async fn logout(caller: Caller) -> Reply {
+    caller.accounts().logout(&caller.session).await?;
     let mut response = reply::no_content()?;
     let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, session_cookie::set("", 0, client.https));
-    if client.https {
+    headers.append(
+        header::SET_COOKIE,
+        session_cookie::set("", 0, caller.client.https),
+    );
+    if caller.client.https {
         headers.append(header::SET_COOKIE, session_cookie::clear_plain());
     }
     Ok(response)
 }
 
-async fn current_session(Authenticated(session): Authenticated) -> Reply {
-    reply::ok(json!({ "user": session.user }))
+async fn current_session(caller: Caller) -> Reply {
+    reply::ok(json!({ "user": caller.user() }))
 }
 
-async fn change_password(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<PasswordBody>,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .change_password(&session, &body.current_password, &body.new_password)
+async fn change_password(caller: Caller, ApiJson(body): ApiJson<PasswordBody>) -> Reply {
+    caller
+        .accounts()
+        .change_password(&caller.session, &body.current_password, &body.new_password)
         .await?;
     reply::no_content()
 }
 
-async fn list_sessions(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-) -> Reply {
-    let sessions = Accounts::new(&state.ports).sessions(&session).await?;
+async fn list_sessions(caller: Caller) -> Reply {
+    let sessions = caller.accounts().sessions(&caller.session).await?;
     reply::ok(json!({ "sessions": sessions }))
 }
 
-async fn revoke_session(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    Path(id): Path<String>,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .revoke(&session, &id)
-        .await?;
+async fn revoke_session(caller: Caller, Path(id): Path<String>) -> Reply {
+    caller.accounts().revoke(&caller.session, &id).await?;
     reply::no_content()
 }
 
-async fn security_events(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-) -> Reply {
-    let events = chat_core::audit::recent(&state.ports, &session.user.id, 50).await?;
+async fn security_events(caller: Caller) -> Reply {
+    let events = chat_core::audit::recent(caller.ports(), &caller.user().id, 50).await?;
     reply::ok(json!({ "events": events }))
 }
 
@@ -314,38 +268,30 @@ struct NewTokenBody {
     expires_in_days: Option<u32>,
 }
 
-async fn create_api_token(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<NewTokenBody>,
-) -> Reply {
-    let (info, token) = Accounts::new(&state.ports)
-        .from(client.origin())
-        .create_api_token(&session, &body.password, &body.name, body.expires_in_days)
+async fn create_api_token(caller: Caller, ApiJson(body): ApiJson<NewTokenBody>) -> Reply {
+    let (info, token) = caller
+        .accounts()
+        .create_api_token(
+            &caller.session,
+            &body.password,
+            &body.name,
+            body.expires_in_days,
+        )
         .await?;
     // The token is shown this once; it is for the script, so the page's scripts see it too
     // (a cookie-only session cannot be copied into a script).
     reply::created(json!({ "token": token.expose(), "api_token": info }))
 }
 
-async fn list_api_tokens(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-) -> Reply {
-    let tokens = Accounts::new(&state.ports).api_tokens(&session).await?;
+async fn list_api_tokens(caller: Caller) -> Reply {
+    let tokens = caller.accounts().api_tokens(&caller.session).await?;
     reply::ok(json!({ "api_tokens": tokens }))
 }
 
-async fn revoke_api_token(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    Path(id): Path<String>,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .revoke_api_token(&session, &id)
+async fn revoke_api_token(caller: Caller, Path(id): Path<String>) -> Reply {
+    caller
+        .accounts()
+        .revoke_api_token(&caller.session, &id)
         .await?;
     reply::no_content()
 }

@@ -5,7 +5,7 @@
 use axum::{
     Router,
     body::Body,
-    extract::{Path, State},
+    extract::Path,
     http::{HeaderValue, header},
     response::IntoResponse,
     routing::{get, put},
@@ -14,12 +14,12 @@ use chat_core::{
     Error,
     attachments::sniff::Raster,
     ids::UserId,
-    users::{AVATAR_MAX_BYTES, Users, avatar_bytes},
+    users::{AVATAR_MAX_BYTES, avatar_bytes},
 };
 use futures::StreamExt;
 
 use crate::{
-    AppState, Authenticated,
+    AppState, Caller,
     attachments::stored_file_headers,
     reply::{self, Reply},
 };
@@ -53,34 +53,19 @@ async fn body_up_to(body: Body, limit: usize) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-async fn set_avatar(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    body: Body,
-) -> Reply {
+async fn set_avatar(caller: Caller, body: Body) -> Reply {
     let bytes = body_up_to(body, AVATAR_MAX_BYTES).await?;
-    let user = Users::new(&state.ports, &session.user)
-        .set_avatar(bytes)
-        .await?;
+    let user = caller.users().set_avatar(bytes).await?;
     reply::ok(user)
 }
 
-async fn remove_avatar(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-) -> Reply {
-    let user = Users::new(&state.ports, &session.user)
-        .remove_avatar()
-        .await?;
+async fn remove_avatar(caller: Caller) -> Reply {
+    let user = caller.users().remove_avatar().await?;
     reply::ok(user)
 }
 
-async fn avatar(
-    State(state): State<AppState>,
-    Authenticated(_): Authenticated,
-    Path((id, avatar_id)): Path<(UserId, String)>,
-) -> Reply {
-    let bytes = avatar_bytes(&state.ports, &id, &avatar_id).await?;
+async fn avatar(caller: Caller, Path((id, avatar_id)): Path<(UserId, String)>) -> Reply {
+    let bytes = avatar_bytes(caller.ports(), &id, &avatar_id).await?;
     // Only a raster image was ever stored; anything else would be served as bytes.
     let content_type = Raster::of(&bytes).map_or("application/octet-stream", Raster::media_type);
     let mut response = bytes.into_response();

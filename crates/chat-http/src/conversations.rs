@@ -2,13 +2,11 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::Path,
     routing::{get, patch, post, put},
 };
 use chat_core::{
-    conversations::{
-        Conversations, DirectoryPage, HistoryPage, NewMessage, NewRoom, RoomChanges, SearchQuery,
-    },
+    conversations::{DirectoryPage, HistoryPage, NewMessage, NewRoom, RoomChanges, SearchQuery},
     ids::{AttachmentId, ConversationId, MessageId},
     paging::ListPage,
 };
@@ -16,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    ApiJson, ApiQuery, AppState, Authenticated,
+    ApiJson, ApiQuery, AppState, Caller,
     reply::{self, Reply},
 };
 
@@ -51,15 +49,9 @@ struct ListQuery {
     before: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Reply {
+async fn list(caller: Caller, ApiQuery(query): ApiQuery<ListQuery>) -> Reply {
     let page = ListPage::parse(query.limit.as_deref(), query.before.as_deref())?;
-    let (conversations, next_before) = Conversations::new(&state.ports, &session.user)
-        .list(&page)
-        .await?;
+    let (conversations, next_before) = caller.conversations().list(&page).await?;
     reply::ok(json!({ "conversations": conversations, "next_before": next_before }))
 }
 
@@ -69,36 +61,18 @@ struct DirectBody {
     username: String,
 }
 
-async fn open_direct(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiJson(body): ApiJson<DirectBody>,
-) -> Reply {
-    let (conversation, created) = Conversations::new(&state.ports, &session.user)
-        .open_direct(&body.username)
-        .await?;
+async fn open_direct(caller: Caller, ApiJson(body): ApiJson<DirectBody>) -> Reply {
+    let (conversation, created) = caller.conversations().open_direct(&body.username).await?;
     reply::created_or_ok(created, conversation)
 }
 
-async fn get_one(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    let conversation = Conversations::new(&state.ports, &session.user)
-        .get(&id)
-        .await?;
+async fn get_one(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    let conversation = caller.conversations().get(&id).await?;
     reply::ok(conversation)
 }
 
-async fn leave(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .leave(&id)
-        .await?;
+async fn leave(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    caller.conversations().leave(&id).await?;
     reply::no_content()
 }
 
@@ -113,12 +87,12 @@ struct PreferencesBody {
 }
 
 async fn set_preferences(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<PreferencesBody>,
 ) -> Reply {
-    let conversation = Conversations::new(&state.ports, &session.user)
+    let conversation = caller
+        .conversations()
         .set_preferences(&id, body.muted, body.hidden)
         .await?;
     reply::ok(conversation)
@@ -132,15 +106,12 @@ struct HistoryQuery {
 }
 
 async fn history(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Reply {
     let page = HistoryPage::parse(query.before_seq.as_deref(), query.limit.as_deref())?;
-    let (messages, has_more) = Conversations::new(&state.ports, &session.user)
-        .history(&id, page)
-        .await?;
+    let (messages, has_more) = caller.conversations().history(&id, page).await?;
     reply::ok(json!({ "messages": messages, "has_more": has_more }))
 }
 
@@ -155,11 +126,7 @@ struct SearchParams {
     limit: Option<String>,
 }
 
-async fn search(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiQuery(params): ApiQuery<SearchParams>,
-) -> Reply {
+async fn search(caller: Caller, ApiQuery(params): ApiQuery<SearchParams>) -> Reply {
     let query = SearchQuery::parse(
         params.q.as_deref(),
         params.conversation_id.as_deref(),
@@ -167,9 +134,7 @@ async fn search(
         params.before.as_deref(),
         params.limit.as_deref(),
     )?;
-    let (results, next_before) = Conversations::new(&state.ports, &session.user)
-        .search(&query)
-        .await?;
+    let (results, next_before) = caller.conversations().search(&query).await?;
     reply::ok(json!({
         "results": results,
         "next_before": next_before.map(|cursor| cursor.to_string()),
@@ -189,12 +154,12 @@ struct SendBody {
 }
 
 async fn send(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<SendBody>,
 ) -> Reply {
-    let (message, created) = Conversations::new(&state.ports, &session.user)
+    let (message, created) = caller
+        .conversations()
         .send(
             &id,
             &NewMessage {
@@ -215,45 +180,42 @@ struct EditBody {
 }
 
 async fn edit(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, message_id)): Path<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> Reply {
-    let message = Conversations::new(&state.ports, &session.user)
+    let message = caller
+        .conversations()
         .edit(&id, &message_id, &body.body)
         .await?;
     reply::ok(message)
 }
 
 async fn delete_message(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, message_id)): Path<(ConversationId, MessageId)>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .delete(&id, &message_id)
-        .await?;
+    caller.conversations().delete(&id, &message_id).await?;
     reply::no_content()
 }
 
 async fn add_reaction(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, message_id, emoji)): Path<(ConversationId, MessageId, String)>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
+    caller
+        .conversations()
         .react(&id, &message_id, &emoji, true)
         .await?;
     reply::no_content()
 }
 
 async fn remove_reaction(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, message_id, emoji)): Path<(ConversationId, MessageId, String)>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
+    caller
+        .conversations()
         .react(&id, &message_id, &emoji, false)
         .await?;
     reply::no_content()
@@ -266,14 +228,11 @@ struct TypingBody {
 }
 
 async fn typing(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<TypingBody>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .typing(&id, body.typing)
-        .await?;
+    caller.conversations().typing(&id, body.typing).await?;
     reply::no_content()
 }
 
@@ -284,25 +243,16 @@ struct ReadBody {
 }
 
 async fn read(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .mark_read(&id, body.seq)
-        .await?;
+    caller.conversations().mark_read(&id, body.seq).await?;
     reply::no_content()
 }
 
-async fn nudge(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .nudge(&id)
-        .await?;
+async fn nudge(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    caller.conversations().nudge(&id).await?;
     reply::no_content()
 }
 
@@ -317,12 +267,9 @@ struct RoomBody {
     topic: Option<String>,
 }
 
-async fn create_room(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiJson(body): ApiJson<RoomBody>,
-) -> Reply {
-    let room = Conversations::new(&state.ports, &session.user)
+async fn create_room(caller: Caller, ApiJson(body): ApiJson<RoomBody>) -> Reply {
+    let room = caller
+        .conversations()
         .create_room(&NewRoom {
             name: body.name.as_deref(),
             title: body.title.as_deref(),
@@ -350,8 +297,7 @@ fn present<'de, D: serde::Deserializer<'de>>(
 }
 
 async fn update_room(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<RoomChangesBody>,
 ) -> Reply {
@@ -362,7 +308,8 @@ async fn update_room(
             .map(|value| value.clone().unwrap_or_default())
     };
     let (title, topic) = (cleared(&body.title), cleared(&body.topic));
-    let room = Conversations::new(&state.ports, &session.user)
+    let room = caller
+        .conversations()
         .update_room(
             &id,
             &RoomChanges {
@@ -382,29 +329,17 @@ struct DirectoryQuery {
     offset: Option<String>,
 }
 
-async fn directory(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiQuery(query): ApiQuery<DirectoryQuery>,
-) -> Reply {
+async fn directory(caller: Caller, ApiQuery(query): ApiQuery<DirectoryQuery>) -> Reply {
     let page = DirectoryPage::parse(
         query.q.as_deref(),
         query.limit.as_deref(),
         query.offset.as_deref(),
     )?;
-    let (rooms, has_more) = Conversations::new(&state.ports, &session.user)
-        .directory(&page)
-        .await?;
+    let (rooms, has_more) = caller.conversations().directory(&page).await?;
     reply::ok(json!({ "rooms": rooms, "has_more": has_more }))
 }
 
-async fn join(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(name_or_id): Path<String>,
-) -> Reply {
-    let room = Conversations::new(&state.ports, &session.user)
-        .join(&name_or_id)
-        .await?;
+async fn join(caller: Caller, Path(name_or_id): Path<String>) -> Reply {
+    let room = caller.conversations().join(&name_or_id).await?;
     reply::ok(room)
 }

@@ -16,7 +16,7 @@ use chat_core::events::{Frame, LiveStream, MAX_NOTIFICATION_BYTES, check_publish
 use serde::Deserialize;
 
 use crate::{
-    ApiError, ApiJson, ApiQuery, AppState, Authenticated,
+    ApiError, ApiJson, ApiQuery, AppState, Caller,
     extract::{ClientInfo, bearer},
     reply::{self, Reply},
 };
@@ -56,16 +56,20 @@ fn last_event_id<'a>(headers: &'a HeaderMap, query: &'a EventsQuery) -> Option<&
 }
 
 async fn events(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     headers: HeaderMap,
     query: Result<ApiQuery<EventsQuery>, ApiError>,
 ) -> Reply {
     // The only parameter is an optional resume id: a query that does not parse has none.
     let query = query.map(|ApiQuery(q)| q).unwrap_or_default();
     let resume = last_event_id(&headers, &query);
-    let live =
-        LiveStream::open(state.ports.clone(), session.user, Some(session.id), resume).await?;
+    let live = LiveStream::open(
+        caller.ports().clone(),
+        caller.session.user,
+        Some(caller.session.id),
+        resume,
+    )
+    .await?;
     let frames = futures::stream::unfold(live, |mut live| async move {
         let frame = live.next().await?;
         Some((Ok::<_, Infallible>(to_sse(frame)), live))

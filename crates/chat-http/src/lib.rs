@@ -6,6 +6,7 @@
 mod attachments;
 mod auth;
 mod avatars;
+mod caller;
 mod conversations;
 mod error;
 mod events;
@@ -30,6 +31,7 @@ use axum::{
     response::Response,
 };
 
+pub(crate) use caller::Caller;
 pub use error::ApiError;
 pub use extract::{ApiQuery, Authenticated, ClientIp};
 pub use json::{ApiJson, MAX_BODY_BYTES};

@@ -3,18 +3,18 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::Path,
     routing::{delete, get, post, put},
 };
 use chat_core::{
-    conversations::{Conversations, Role},
+    conversations::Role,
     ids::{ConversationId, MessageId},
 };
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    ApiJson, AppState, Authenticated,
+    ApiJson, AppState, Caller,
     reply::{self, Reply},
 };
 
@@ -43,13 +43,10 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 async fn remove_member(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, username)): Path<(ConversationId, String)>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .remove_member(&id, &username)
-        .await?;
+    caller.conversations().remove_member(&id, &username).await?;
     reply::no_content()
 }
 
@@ -61,26 +58,20 @@ struct RoleBody {
 }
 
 async fn set_role(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, username)): Path<(ConversationId, String)>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> Reply {
     let role = Role::parse(&body.role)?;
-    Conversations::new(&state.ports, &session.user)
+    caller
+        .conversations()
         .set_role(&id, &username, role)
         .await?;
     reply::no_content()
 }
 
-async fn bans(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    let bans = Conversations::new(&state.ports, &session.user)
-        .bans(&id)
-        .await?;
+async fn bans(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    let bans = caller.conversations().bans(&id).await?;
     reply::ok(json!({ "bans": bans }))
 }
 
@@ -94,36 +85,24 @@ struct BanBody {
 }
 
 async fn ban(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path(id): Path<ConversationId>,
     ApiJson(body): ApiJson<BanBody>,
 ) -> Reply {
-    let ban = Conversations::new(&state.ports, &session.user)
+    let ban = caller
+        .conversations()
         .ban(&id, &body.username, body.reason.as_deref().unwrap_or(""))
         .await?;
     reply::created(ban)
 }
 
-async fn unban(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path((id, username)): Path<(ConversationId, String)>,
-) -> Reply {
-    Conversations::new(&state.ports, &session.user)
-        .unban(&id, &username)
-        .await?;
+async fn unban(caller: Caller, Path((id, username)): Path<(ConversationId, String)>) -> Reply {
+    caller.conversations().unban(&id, &username).await?;
     reply::no_content()
 }
 
-async fn change_invite(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    let conversation = Conversations::new(&state.ports, &session.user)
-        .change_invite(&id)
-        .await?;
+async fn change_invite(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    let conversation = caller.conversations().change_invite(&id).await?;
     reply::ok(conversation)
 }
 
@@ -135,34 +114,28 @@ struct ReportBody {
 }
 
 async fn report(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, message_id)): Path<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<ReportBody>,
 ) -> Reply {
-    let (report, created) = Conversations::new(&state.ports, &session.user)
+    let (report, created) = caller
+        .conversations()
         .report(&id, &message_id, &body.reason)
         .await?;
     reply::created_or_ok(created, report)
 }
 
-async fn reports(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(id): Path<ConversationId>,
-) -> Reply {
-    let reports = Conversations::new(&state.ports, &session.user)
-        .reports(&id)
-        .await?;
+async fn reports(caller: Caller, Path(id): Path<ConversationId>) -> Reply {
+    let reports = caller.conversations().reports(&id).await?;
     reply::ok(json!({ "reports": reports }))
 }
 
 async fn dismiss_report(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
+    caller: Caller,
     Path((id, report_id)): Path<(ConversationId, String)>,
 ) -> Reply {
-    Conversations::new(&state.ports, &session.user)
+    caller
+        .conversations()
         .dismiss_report(&id, &report_id)
         .await?;
     reply::no_content()

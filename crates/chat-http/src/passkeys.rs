@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    ApiError, ApiJson, AppState, Authenticated,
+    ApiError, ApiJson, AppState, Caller,
     auth::signed_in,
     extract::{ClientInfo, SameOrigin},
     reply::{self, Reply},
@@ -44,22 +44,16 @@ fn relying_party(
     Ok(RelyingParty::for_host(&host, client.https)?)
 }
 
-async fn list(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let passkeys = Accounts::new(&state.ports).passkeys(&session).await?;
+async fn list(caller: Caller) -> Reply {
+    let passkeys = caller.accounts().passkeys(&caller.session).await?;
     reply::ok(json!({ "passkeys": passkeys }))
 }
 
-async fn options(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let rp = relying_party(&headers, &uri, &client)?;
-    let options = Accounts::new(&state.ports)
-        .from(client.origin())
-        .start_passkey(&session, &rp)
+async fn options(caller: Caller, headers: HeaderMap, uri: Uri) -> Reply {
+    let rp = relying_party(&headers, &uri, &caller.client)?;
+    let options = caller
+        .accounts()
+        .start_passkey(&caller.session, &rp)
         .await?;
     reply::ok(options)
 }
@@ -73,31 +67,24 @@ struct AddBody {
 }
 
 async fn add(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
+    caller: Caller,
     headers: HeaderMap,
     uri: Uri,
     ApiJson(body): ApiJson<AddBody>,
 ) -> Reply {
-    let rp = relying_party(&headers, &uri, &client)?;
+    let rp = relying_party(&headers, &uri, &caller.client)?;
     let answer = serde_json::to_vec(&body.credential).unwrap_or_default();
-    let passkey = Accounts::new(&state.ports)
-        .from(client.origin())
-        .add_passkey(&session, &rp, &body.name, &answer)
+    let passkey = caller
+        .accounts()
+        .add_passkey(&caller.session, &rp, &body.name, &answer)
         .await?;
     reply::created(passkey)
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: ClientInfo,
-    Path(id): Path<String>,
-) -> Reply {
-    Accounts::new(&state.ports)
-        .from(client.origin())
-        .remove_passkey(&session, &id)
+async fn remove(caller: Caller, Path(id): Path<String>) -> Reply {
+    caller
+        .accounts()
+        .remove_passkey(&caller.session, &id)
         .await?;
     reply::no_content()
 }

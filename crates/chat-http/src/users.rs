@@ -2,19 +2,15 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::Path,
     routing::{delete, get, post, put},
 };
-use chat_core::{
-    paging::ListPage,
-    presence::Presence,
-    users::{RequestOutcome, Users},
-};
+use chat_core::{paging::ListPage, presence::Presence, users::RequestOutcome};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    ApiJson, ApiQuery, AppState, Authenticated,
+    ApiJson, ApiQuery, AppState, Caller,
     reply::{self, Reply},
 };
 
@@ -38,8 +34,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/blocks/{username}", put(block).delete(unblock))
 }
 
-async fn me(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let user = Users::new(&state.ports, &session.user).me().await?;
+async fn me(caller: Caller) -> Reply {
+    let user = caller.users().me().await?;
     reply::ok(user)
 }
 
@@ -52,12 +48,9 @@ struct ProfileBody {
     status_message: Option<String>,
 }
 
-async fn update_profile(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiJson(body): ApiJson<ProfileBody>,
-) -> Reply {
-    let user = Users::new(&state.ports, &session.user)
+async fn update_profile(caller: Caller, ApiJson(body): ApiJson<ProfileBody>) -> Reply {
+    let user = caller
+        .users()
         .update_profile(body.display_name.as_deref(), body.status_message.as_deref())
         .await?;
     reply::ok(user)
@@ -69,15 +62,9 @@ struct PresenceBody {
     presence: String,
 }
 
-async fn set_presence(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiJson(body): ApiJson<PresenceBody>,
-) -> Reply {
+async fn set_presence(caller: Caller, ApiJson(body): ApiJson<PresenceBody>) -> Reply {
     let presence = Presence::parse(&body.presence)?;
-    let user = Users::new(&state.ports, &session.user)
-        .set_presence(presence)
-        .await?;
+    let user = caller.users().set_presence(presence).await?;
     reply::ok(user)
 }
 
@@ -87,25 +74,13 @@ struct SearchQuery {
     q: String,
 }
 
-async fn search(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiQuery(query): ApiQuery<SearchQuery>,
-) -> Reply {
-    let users = Users::new(&state.ports, &session.user)
-        .search(&query.q)
-        .await?;
+async fn search(caller: Caller, ApiQuery(query): ApiQuery<SearchQuery>) -> Reply {
+    let users = caller.users().search(&query.q).await?;
     reply::ok(json!({ "users": users }))
 }
 
-async fn lookup(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    let user = Users::new(&state.ports, &session.user)
-        .lookup(&username)
-        .await?;
+async fn lookup(caller: Caller, Path(username): Path<String>) -> Reply {
+    let user = caller.users().lookup(&username).await?;
     reply::ok(user)
 }
 
@@ -116,15 +91,9 @@ struct FriendsQuery {
     after: Option<String>,
 }
 
-async fn friends(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiQuery(query): ApiQuery<FriendsQuery>,
-) -> Reply {
+async fn friends(caller: Caller, ApiQuery(query): ApiQuery<FriendsQuery>) -> Reply {
     let page = ListPage::parse(query.limit.as_deref(), query.after.as_deref())?;
-    let list = Users::new(&state.ports, &session.user)
-        .friends(&page)
-        .await?;
+    let list = caller.users().friends(&page).await?;
     reply::ok(list)
 }
 
@@ -134,14 +103,8 @@ struct RequestBody {
     username: String,
 }
 
-async fn request_friend(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    ApiJson(body): ApiJson<RequestBody>,
-) -> Reply {
-    let outcome = Users::new(&state.ports, &session.user)
-        .request_friend(&body.username)
-        .await?;
+async fn request_friend(caller: Caller, ApiJson(body): ApiJson<RequestBody>) -> Reply {
+    let outcome = caller.users().request_friend(&body.username).await?;
     match outcome {
         RequestOutcome::Created(request) => reply::created(request),
         RequestOutcome::AlreadyPending(request) => reply::ok(request),
@@ -149,74 +112,38 @@ async fn request_friend(
     }
 }
 
-async fn accept(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    let friend = Users::new(&state.ports, &session.user)
-        .accept(&username)
-        .await?;
+async fn accept(caller: Caller, Path(username): Path<String>) -> Reply {
+    let friend = caller.users().accept(&username).await?;
     reply::ok(json!({ "friend": friend }))
 }
 
-async fn decline(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    Users::new(&state.ports, &session.user)
-        .decline(&username)
-        .await?;
+async fn decline(caller: Caller, Path(username): Path<String>) -> Reply {
+    caller.users().decline(&username).await?;
     reply::no_content()
 }
 
-async fn cancel_request(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    Users::new(&state.ports, &session.user)
-        .cancel(&username)
-        .await?;
+async fn cancel_request(caller: Caller, Path(username): Path<String>) -> Reply {
+    caller.users().cancel(&username).await?;
     reply::no_content()
 }
 
-async fn unfriend(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    Users::new(&state.ports, &session.user)
-        .unfriend(&username)
-        .await?;
+async fn unfriend(caller: Caller, Path(username): Path<String>) -> Reply {
+    caller.users().unfriend(&username).await?;
     reply::no_content()
 }
 
-async fn blocked(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let blocked = Users::new(&state.ports, &session.user).blocked().await?;
+async fn blocked(caller: Caller) -> Reply {
+    let blocked = caller.users().blocked().await?;
     reply::ok(json!({ "blocked": blocked }))
 }
 
-async fn block(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    Users::new(&state.ports, &session.user)
-        .block(&username)
-        .await?;
+async fn block(caller: Caller, Path(username): Path<String>) -> Reply {
+    caller.users().block(&username).await?;
     reply::no_content()
 }
 
-async fn unblock(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    Path(username): Path<String>,
-) -> Reply {
-    Users::new(&state.ports, &session.user)
-        .unblock(&username)
-        .await?;
+async fn unblock(caller: Caller, Path(username): Path<String>) -> Reply {
+    caller.users().unblock(&username).await?;
     reply::no_content()
 }
 
@@ -227,10 +154,8 @@ struct DeleteAccountBody {
 }
 
 /// Everything stored about the caller, as a JSON download.
-async fn export(State(state): State<AppState>, Authenticated(session): Authenticated) -> Reply {
-    let document = chat_core::accounts::Accounts::new(&state.ports)
-        .export(&session)
-        .await?;
+async fn export(caller: Caller) -> Reply {
+    let document = caller.accounts().export(&caller.session).await?;
     let mut response = reply::ok(document)?;
     response.headers_mut().insert(
         axum::http::header::CONTENT_DISPOSITION,
@@ -240,21 +165,16 @@ async fn export(State(state): State<AppState>, Authenticated(session): Authentic
 }
 
 /// Deletes the caller's account, with the password.
-async fn delete_account(
-    State(state): State<AppState>,
-    Authenticated(session): Authenticated,
-    client: crate::extract::ClientInfo,
-    ApiJson(body): ApiJson<DeleteAccountBody>,
-) -> Reply {
-    chat_core::accounts::Accounts::new(&state.ports)
-        .from(client.origin())
-        .delete_account(&session, &body.password)
+async fn delete_account(caller: Caller, ApiJson(body): ApiJson<DeleteAccountBody>) -> Reply {
+    caller
+        .accounts()
+        .delete_account(&caller.session, &body.password)
         .await?;
     let mut response = reply::no_content()?;
     let headers = response.headers_mut();
     headers.append(
         axum::http::header::SET_COOKIE,
-        crate::session_cookie::set("", 0, client.https),
+        crate::session_cookie::set("", 0, caller.client.https),
     );
     Ok(response)
 }
