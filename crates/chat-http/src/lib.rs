@@ -111,11 +111,24 @@ where
         .fallback(fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), ensure_schema))
+        .layer(middleware::from_fn(in_request_span))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
         ))
         .with_state(state)
+}
+
+/// Runs the request in a span naming its method and route, so whatever it logs (a 5xx
+/// above all) says which operation it was part of. The route's template, never the path:
+/// paths carry private rooms' ids, which are their secret links.
+async fn in_request_span(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(unrouted)".to_owned(), |path| path.as_str().to_owned());
+    let span = tracing::info_span!("request", method = %request.method(), route = %route);
+    tracing::Instrument::instrument(next.run(request), span).await
 }
 
 /// Applies pending migrations before the first request that needs the database (see

@@ -9,7 +9,7 @@ use std::{
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS},
+    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, step_of},
 };
 use rusqlite::{Connection, types::ValueRef};
 
@@ -94,7 +94,12 @@ impl NativeSql {
 }
 
 /// Runs one statement to completion; returns its rows.
+/// Runs one statement; a failure names its step ([`step_of`]).
 fn run(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
+    run_statement(conn, sql, params).map_err(|e| e.context(&step_of(sql)))
+}
+
+fn run_statement(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
     let mut statement = conn.prepare_cached(sql).map_err(db_error)?;
     let columns = statement.column_count();
     let params = rusqlite::params_from_iter(params.into_iter().map(to_sqlite));

@@ -10,7 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported},
+    ports::{
+        Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported,
+        step_of,
+    },
 };
 use spin_sdk_wasip2::sqlite3::{Connection, Value as SpinValue};
 
@@ -64,9 +67,12 @@ fn tune_for_writing(conn: &Connection) -> Result<()> {
 
 /// Runs one statement to the end and returns its rows. The host's calls are synchronous
 /// on WASIp2; they wait in the host, not in the guest.
+/// Runs one statement; a failure names its step ([`step_of`]).
 fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
     let params: Vec<SpinValue> = params.iter().map(to_spin).collect();
-    let result = conn.execute(sql, &params).map_err(db_error)?;
+    let result = conn
+        .execute(sql, &params)
+        .map_err(|e| db_error(e).context(&step_of(sql)))?;
     Ok(result
         .rows
         .into_iter()

@@ -30,7 +30,10 @@ use std::{
 
 use chat_core::{
     Error, Result,
-    ports::{Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported},
+    ports::{
+        Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, only_reads, refused_as_unsupported,
+        step_of,
+    },
 };
 use futures::lock::{Mutex as AsyncMutex, OwnedMutexGuard};
 use spin_sdk::sqlite::{Connection, Value as SpinValue};
@@ -69,12 +72,17 @@ fn from_spin(value: SpinValue) -> Value {
 
 /// Runs one statement to the end and returns its rows. SQLite's errors (a constraint, a
 /// missing table) arrive with the result after the rows, so the result is always read.
+/// Runs one statement; a failure names its step ([`step_of`]).
 async fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-    let result = conn
-        .execute(sql, params.iter().map(to_spin))
-        .await
-        .map_err(db_error)?;
-    let rows = result.collect().await.map_err(db_error)?;
+    let rows = async {
+        let result = conn
+            .execute(sql, params.iter().map(to_spin))
+            .await
+            .map_err(db_error)?;
+        result.collect().await.map_err(db_error)
+    }
+    .await
+    .map_err(|e| e.context(&step_of(sql)))?;
     Ok(rows
         .into_iter()
         .map(|row| Row(row.values.into_iter().map(from_spin).collect()))

@@ -23,5 +23,5 @@ pub use random::{OsRandom, Random};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
 pub use sql::{
     Columns, FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag,
-    host_sql_error, only_reads, refused_as_unsupported,
+    host_sql_error, only_reads, refused_as_unsupported, step_of,
 };

@@ -173,6 +173,41 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// The step a statement is, for an error's context: its verb and the table it acts on
+/// (`INSERT INTO friend_requests`, `SELECT FROM messages`), so every database failure in
+/// the log names its step without a hand-written label per statement.
+pub fn step_of(sql: &str) -> String {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let verb = words.first().map_or("", |w| w.trim_start_matches('('));
+    // The first INTO or FROM outside parentheses: a column's subquery names another table.
+    let mut depth = 0i64;
+    let mut table = None;
+    for pair in words.windows(2) {
+        if depth == 0
+            && ["INTO", "FROM"]
+                .iter()
+                .any(|k| pair[0].eq_ignore_ascii_case(k))
+        {
+            table = Some(pair[1].trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_'));
+            break;
+        }
+        depth += pair[0].matches('(').count() as i64 - pair[0].matches(')').count() as i64;
+    }
+    match (verb.eq_ignore_ascii_case("UPDATE"), table) {
+        (true, _) => format!("UPDATE {}", words.get(1).copied().unwrap_or("")),
+        (false, Some(table)) if !table.is_empty() => {
+            let joiner =
+                if verb.eq_ignore_ascii_case("INSERT") || verb.eq_ignore_ascii_case("REPLACE") {
+                    "INTO"
+                } else {
+                    "FROM"
+                };
+            format!("{} {joiner} {table}", verb.to_ascii_uppercase())
+        }
+        _ => verb.to_ascii_uppercase(),
+    }
+}
+
 /// One result row: its columns by position, in the order of the SELECT list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row(pub Vec<Value>);
@@ -273,6 +308,27 @@ pub trait SqlTransaction: Send {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_names_its_step_by_verb_and_table() {
+        for (sql, step) in [
+            (
+                "INSERT INTO friend_requests (a, b) VALUES (?1, ?2)",
+                "INSERT INTO friend_requests",
+            ),
+            (
+                "SELECT u.id, (SELECT 1 FROM x) FROM users u WHERE u.id = ?1",
+                "SELECT FROM users",
+            ),
+            ("  select count(*) from messages", "SELECT FROM messages"),
+            ("UPDATE users SET presence = ?1", "UPDATE users"),
+            ("DELETE FROM sessions WHERE id = ?1", "DELETE FROM sessions"),
+            ("PRAGMA user_version", "PRAGMA"),
+            ("", ""),
+        ] {
+            assert_eq!(step_of(sql), step, "{sql}");
+        }
+    }
 
     #[test]
     fn reads_are_selects_and_pragmas_that_set_nothing() {
