@@ -5,8 +5,9 @@
 
 import { api } from "./api.js";
 import { rememberReturning, setupAuth, showAuth } from "./auth-view.js";
-import { closeConversation, openConversation, retryFailed, setupChat, shake, showInvite, showMessage } from "./chat-view.js";
-import { setupContacts, toast } from "./contacts-view.js";
+import { closeConversation, openConversation, setupChat, shake, showInvite, showMessage } from "./chat-view.js";
+import { retryFailed } from "./composer.js";
+import { setupContacts } from "./contacts-view.js";
 import { setupConversations } from "./conversations-view.js";
 import { applyEvent, hooks } from "./live.js";
 import { normaliseRoom } from "./limits.js";
@@ -19,9 +20,11 @@ import { messageSummary } from "./format.js";
 import { setupEmojiPicker } from "./emoji-picker.js";
 import { attention, play } from "./attention.js";
 import {
-  changed, conversationTitle, loadAll, store, subscribe, timeline, totalUnread, bestKnown,
+  bestKnown, changed, conversationTitle, forgetEverything, loadAll, mergeConversation, setConnection, store,
+  subscribe, timeline, totalUnread,
 } from "./state.js";
 import { EventStream } from "./stream.js";
+import { toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 const NUDGE_FRESH_MS = 60_000;
@@ -30,8 +33,7 @@ const stream = new EventStream({
   onEvent: (type, data) => applyEvent(type, data),
   onState: (state, retryInMs = 0) => {
     const was = store.connection;
-    store.connection = state;
-    store.retryInMs = retryInMs;
+    setConnection(state, retryInMs);
     changed("connection", "chat");
     if (state === "signed_out") signedOut();
     if (state === "live" && was !== "live" && was !== "connecting") retryFailed();
@@ -113,7 +115,7 @@ hooks.onReport = reportFiled;
 async function openDirect(username) {
   try {
     const conversation = await api.openDirect(username);
-    store.conversations.set(conversation.id, { ...store.conversations.get(conversation.id), ...conversation });
+    mergeConversation(conversation);
     changed("conversations");
     await openConversation(conversation.id);
   } catch (error) {
@@ -122,7 +124,7 @@ async function openDirect(username) {
 }
 
 function joined(conversation, { showInvite: invite = false } = {}) {
-  store.conversations.set(conversation.id, { ...store.conversations.get(conversation.id), ...conversation });
+  mergeConversation(conversation);
   timeline(conversation.id);
   changed("conversations");
   openConversation(conversation.id).then(() => invite && showInvite());
@@ -157,12 +159,7 @@ async function signedIn() {
 
 function signedOut() {
   stream.stop();
-  store.me = null;
-  store.friends.clear();
-  store.conversations.clear();
-  store.timelines.clear();
-  store.openId = null;
-  store.connection = "connecting";
+  forgetEverything();
   changed("connection");
   document.title = "Chat";
   showAuth();
@@ -197,8 +194,7 @@ async function resumeSession() {
       showAuth();
       return;
     }
-    store.connection = error.status === 503 ? "unavailable" : "reconnecting";
-    store.retryInMs = 3000;
+    setConnection(error.status === 503 ? "unavailable" : "reconnecting", 3000);
     renderBanner();
     setTimeout(resumeSession, 3000);
     return;

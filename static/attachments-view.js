@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { formatBytes, h, replaceChildren } from "./dom.js";
 import { ATTACHMENT_MAX, ATTACHMENTS_PER_MESSAGE } from "./limits.js";
-import { toast } from "./contacts-view.js";
+import { toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 

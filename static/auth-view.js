@@ -3,35 +3,9 @@
 
 import { api } from "./api.js";
 import { checkDisplayName, checkPassword, checkUsername } from "./limits.js";
+import { fieldError, waitOut } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** Shows `message` under a field (or clears it) and marks the input invalid. */
-export function fieldError(inputId, message) {
-  const input = $(inputId);
-  const slot = $(`${inputId}-error`);
-  if (slot) slot.textContent = message;
-  input?.setAttribute("aria-invalid", message ? "true" : "false");
-  return !message;
-}
-
-/** Disables a form's submit button for `seconds`, showing the wait in `slot`. */
-export function waitOut(form, slot, seconds) {
-  const button = form.querySelector("[type=submit]");
-  let left = Math.max(1, seconds);
-  button.disabled = true;
-  const tick = () => {
-    if (left <= 0) {
-      button.disabled = false;
-      slot.textContent = "";
-      return;
-    }
-    slot.textContent = `Too many attempts. Try again in ${left} s.`;
-    left -= 1;
-    setTimeout(tick, 1000);
-  };
-  tick();
-}
 
 /** Where each server error code belongs on the signup form. */
 const SIGNUP_FIELDS = {

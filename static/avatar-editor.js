@@ -4,8 +4,9 @@
 
 import { api } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
-import { avatar } from "./contacts-view.js";
-import { changed, store } from "./state.js";
+
+import { changed, store, updateMe } from "./state.js";
+import { avatar } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -104,7 +105,7 @@ async function save() {
   try {
     const picture = await croppedPicture();
     const me = await api.setAvatar(picture);
-    store.me = { ...store.me, avatar_url: me.avatar_url };
+    updateMe({ avatar_url: me.avatar_url });
     stopFraming();
     showCurrent();
     changed("me", "chat");
@@ -116,7 +117,7 @@ async function save() {
 async function remove() {
   try {
     const me = await api.removeAvatar();
-    store.me = { ...store.me, avatar_url: me.avatar_url };
+    updateMe({ avatar_url: me.avatar_url });
     showCurrent();
     changed("me", "chat");
   } catch (error) {

@@ -2,34 +2,12 @@
 // friend with live suggestions; friend requests; friends grouped Online and Offline.
 
 import { api } from "./api.js";
-import { formatAgo, formatFull, h, initial, replaceChildren } from "./dom.js";
+import { formatAgo, formatFull, h, replaceChildren } from "./dom.js";
 import { checkStatus, STATUS_MAX } from "./limits.js";
-import { changed, loadFriends, presenceStale, store, subscribe } from "./state.js";
+import { changed, forgetFriend, loadFriends, presenceStale, setMe, store, subscribe } from "./state.js";
+import { avatar, PRESENCE_LABELS, toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
-
-const PRESENCE_LABELS = { online: "Online", away: "Away", busy: "Busy", invisible: "Appear offline", offline: "Offline", unknown: "Presence unknown" };
-
-/** A presence dot with a text alternative for screen readers. */
-export function presenceDot(presence) {
-  return h("span", { class: `dot dot-${presence}`, role: "img", "aria-label": PRESENCE_LABELS[presence] ?? presence });
-}
-
-export function avatar(user, presence) {
-  // The picture covers the initial letter, which stays as the fallback while it loads or
-  // if it cannot.
-  const picture = user.avatar_url
-    ? h("img", { class: "avatar-picture", src: user.avatar_url, alt: "", loading: "lazy", decoding: "async", onerror: (event) => event.target.remove() })
-    : null;
-  return h("span", { class: "avatar", "aria-hidden": "true" }, initial(user.display_name), picture, presence ? presenceDot(presence) : null);
-}
-
-/** Reports a failed action in a toast. */
-export function toast(text, kind = "info") {
-  const item = h("div", { class: `toast toast-${kind}`, onclick: () => item.remove() }, text);
-  $("toasts").append(item);
-  setTimeout(() => item.remove(), 6000);
-}
 
 function renderMe(actions) {
   const me = store.me;
@@ -54,7 +32,7 @@ function renderMe(actions) {
     statusError.textContent = problem;
     if (problem) return;
     try {
-      store.me = await api.updateMe({ status_message: value });
+      setMe(await api.updateMe({ status_message: value }));
       changed("me");
     } catch (error) {
       statusError.textContent = error.message;
@@ -76,7 +54,7 @@ function renderMe(actions) {
       h("option", { value: p, selected: me.presence === p }, PRESENCE_LABELS[p])));
   picker.addEventListener("change", async () => {
     try {
-      store.me = await api.setPresence(picker.value);
+      setMe(await api.setPresence(picker.value));
       changed("me");
     } catch (error) {
       toast(error.message, "error");
@@ -132,7 +110,7 @@ function friendRow({ user }, actions) {
       if (!confirm(`Remove ${user.display_name} from your friends?`)) return;
       try {
         await api.removeFriend(user.username);
-        store.friends.delete(user.id);
+        forgetFriend(user.id);
         changed("contacts", "chat");
       } catch (error) {
         toast(error.message, "error");

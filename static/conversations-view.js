@@ -2,11 +2,12 @@
 // the last message, unread badges and typing. Joining and creating rooms: rooms-view.js.
 
 import { formatWhen, h, initial, replaceChildren } from "./dom.js";
-import { avatar } from "./contacts-view.js";
+
 import { messageSummary } from "./format.js";
 import {
   bestKnown, conversationTitle, otherMember, sortedConversations, store, subscribe, typingNames,
 } from "./state.js";
+import { avatar } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 

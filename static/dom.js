@@ -1,6 +1,9 @@
 // Building the page's DOM safely: every piece of text becomes a text node (never HTML),
 // links only for http(s) URLs, and the date and time formats the views share.
 
+/** Whether the page is used with a finger rather than a mouse. */
+export const touchScreen = () => matchMedia("(hover: none) and (pointer: coarse)").matches;
+
 /**
  * Creates an element. `props`: `class`, `text`, `on<event>` handlers, `dataset`, `aria-*`
  * and other attributes; children are nodes or strings (strings become text nodes).

@@ -2,8 +2,9 @@
 // let the page react beyond the state (a desktop notification, a nudge's shake).
 
 import {
-  advanceLastMessage, bestKnown, changed, loadAll, loadConversation, loadFriends, raiseReadMark,
-  setTyping, store,
+  addMember, addRequest, advanceLastMessage, bestKnown, changed, countUnread, dropRequests, forgetConversation,
+  forgetFriend, loadAll, loadConversation, loadFriends, mergeConversation, putFriend, quoteDeleted, raiseReadMark,
+  removeMember, setReaction, setRole, setTyping, store, updateConversation, updateFriend, updateMe,
 } from "./state.js";
 
 /**
@@ -58,8 +59,7 @@ const handlers = {
     // that they saw what came before it.
     raiseReadMark(c, message.sender.id, message.seq);
     if (!mine && !replay) {
-      if (!fresh) c.unread_count = (c.unread_count || 0) + 1;
-      if (!fresh && message.mentions?.includes(store.me.username)) c.mention_count = (c.mention_count || 0) + 1;
+      if (!fresh) countUnread(c, message);
       setTyping(conversation_id, message.sender.id, "", 0);
       hooks.onMessage(c, message);
     }
@@ -80,10 +80,7 @@ const handlers = {
 
   message_deleted({ conversation_id, message }) {
     upsertMessage(message);
-    // Replies quoting it now quote a deleted message.
-    for (const m of store.timelines.get(conversation_id)?.messages.values() ?? []) {
-      if (m.reply_to?.id === message.id) m.reply_to = { ...m.reply_to, deleted: true, excerpt: "" };
-    }
+    quoteDeleted(conversation_id, message.id);
     const c = store.conversations.get(conversation_id);
     // A deleted message no longer counts as unread; the server's count is the truth.
     if (c && message.sender.id !== store.me.id && c.unread_count) {
@@ -117,73 +114,54 @@ const handlers = {
 
   presence({ user_id, presence, last_seen_at }) {
     if (user_id === store.me.id) {
-      store.me = { ...store.me, presence };
+      updateMe({ presence });
       changed("me");
       return;
     }
     const friend = store.friends.get(user_id);
     const signedIn = friend?.user.presence === "offline" && presence !== "offline";
-    if (friend) friend.user = { ...friend.user, presence, last_seen_at: presence === "offline" ? last_seen_at : undefined };
+    updateFriend(user_id, { presence, last_seen_at: presence === "offline" ? last_seen_at : undefined });
     if (signedIn) hooks.onSignedIn(friend.user);
     changed("contacts", "conversations", "chat");
   },
 
   profile({ user_id, user }) {
     if (user_id === store.me.id) {
-      store.me = { ...store.me, ...user, presence: store.me.presence };
+      updateMe({ ...user, presence: store.me.presence });
       changed("me", "chat");
       return;
     }
-    const friend = store.friends.get(user_id);
-    if (friend) friend.user = { ...friend.user, ...user };
+    updateFriend(user_id, user);
     changed("contacts", "conversations", "chat");
   },
 
   friend_request({ status, request }) {
-    const same = (r) => r.from.id === request.from.id && r.to.id === request.to.id;
-    store.incoming = store.incoming.filter((r) => !same(r));
-    store.outgoing = store.outgoing.filter((r) => !same(r));
-    if (status === "pending") {
-      if (request.to.id === store.me.id) store.incoming.unshift(request);
-      else store.outgoing.unshift(request);
-    }
+    dropRequests((r) => r.from.id === request.from.id && r.to.id === request.to.id);
+    if (status === "pending") addRequest(request);
     changed("contacts");
   },
 
   friend_added({ friend }) {
-    const other = (r) => r.from.id === friend.user.id || r.to.id === friend.user.id;
-    store.incoming = store.incoming.filter((r) => !other(r));
-    store.outgoing = store.outgoing.filter((r) => !other(r));
-    store.friends.set(friend.user.id, friend);
+    putFriend(friend);
     changed("contacts", "conversations", "chat");
   },
 
   friend_removed({ user_id }) {
-    store.friends.delete(user_id);
+    forgetFriend(user_id);
     // A block also ends friendship: the blocks list may have changed.
     loadFriends().catch(() => {});
     changed("contacts", "conversations", "chat");
   },
 
-  conversation_added({ conversation_id, conversation }) {
-    const known = store.conversations.get(conversation_id);
-    store.conversations.set(conversation_id, { ...known, ...conversation });
+  conversation_added({ conversation }) {
+    mergeConversation(conversation);
     changed("conversations", "chat");
   },
 
   reaction({ conversation_id, message_id, emoji, user_id, added, count }) {
     const message = store.timelines.get(conversation_id)?.messages.get(message_id);
     if (!message) return;
-    const reactions = (message.reactions ?? []).map((r) => ({ ...r, user_ids: [...r.user_ids] }));
-    let entry = reactions.find((r) => r.emoji === emoji);
-    if (!entry) {
-      entry = { emoji, count: 0, user_ids: [] };
-      reactions.push(entry);
-    }
-    entry.count = count;
-    entry.user_ids = entry.user_ids.filter((id) => id !== user_id);
-    if (added) entry.user_ids.push(user_id);
-    message.reactions = reactions.filter((r) => r.count > 0);
+    setReaction(message, emoji, user_id, added, count);
     changed("chat");
   },
 
@@ -192,12 +170,10 @@ const handlers = {
     if (!c) return;
     if (hidden) {
       // Hidden in one tab, hidden in all; a newer message brings it back (`message`).
-      store.conversations.delete(conversation_id);
-      store.timelines.delete(conversation_id);
+      forgetConversation(conversation_id);
       hooks.onRemoved(conversation_id);
     } else {
-      c.muted = muted;
-      c.hidden = false;
+      updateConversation(c, { muted, hidden: false });
     }
     changed("conversations", "chat");
   },
@@ -210,17 +186,16 @@ const handlers = {
     if ((c.topic ?? null) !== topic) note(conversation_id, topic ? `${who} set the topic: “${topic}”.` : `${who} cleared the topic.`);
     if (invite_code !== undefined && (c.invite_code ?? null) !== invite_code) {
       note(conversation_id, `${who} made a new invite link; the old one no longer works.`);
-      c.invite_code = invite_code;
+      updateConversation(c, { invite_code });
     }
-    c.title = title;
-    c.topic = topic;
+    updateConversation(c, { title, topic });
     changed("conversations", "chat");
   },
 
   member_joined({ conversation_id, user_id, user }) {
     const c = store.conversations.get(conversation_id);
     if (!c) return;
-    if (c.members && !c.members.some((m) => m.id === user_id)) c.members = [...c.members, user];
+    addMember(c, user);
     note(conversation_id, `${bestKnown(user).display_name} joined.`);
     changed("chat", "conversations");
   },
@@ -233,16 +208,13 @@ const handlers = {
       return id === store.me.id ? "You" : member ? bestKnown(member).display_name : "Someone";
     };
     if (user_id === store.me.id) {
-      store.conversations.delete(conversation_id);
-      store.timelines.delete(conversation_id);
+      forgetConversation(conversation_id);
       hooks.onRemoved(conversation_id, removed_by ? { by: nameOf(removed_by), banned: Boolean(banned), conversation: c } : null);
       changed("conversations", "chat");
       return;
     }
     const leaver = nameOf(user_id);
-    if (c.members) c.members = c.members.filter((m) => m.id !== user_id);
-    if (c.roles) delete c.roles[user_id];
-    c.member_count = Math.max(0, (c.member_count ?? 1) - 1);
+    removeMember(c, user_id);
     note(conversation_id, removed_by
       ? `${nameOf(removed_by)} ${banned ? "banned" : "removed"} ${leaver}.`
       : `${leaver} left.`);
@@ -252,10 +224,7 @@ const handlers = {
   member_role({ conversation_id, user_id, role }) {
     const c = store.conversations.get(conversation_id);
     if (!c) return;
-    if (user_id === store.me.id) c.role = role;
-    c.roles = { ...(c.roles ?? {}) };
-    if (role === "member") delete c.roles[user_id];
-    else c.roles[user_id] = role;
+    setRole(c, user_id, role);
     const member = c.members?.find((m) => m.id === user_id);
     const name = user_id === store.me.id ? "You" : member ? bestKnown(member).display_name : "Someone";
     note(conversation_id, user_id === store.me.id ? `You ${MY_ROLE_WORDS[role]}.` : `${name} ${ROLE_WORDS[role]}.`);

@@ -5,9 +5,9 @@
 
 import { api } from "./api.js";
 import { formatAgo, formatFull, h, replaceChildren } from "./dom.js";
-import { avatar, toast } from "./contacts-view.js";
-import { fieldError } from "./auth-view.js";
-import { bestKnown, changed, conversationTitle, store } from "./state.js";
+
+import { bestKnown, changed, conversationTitle, store, updateConversation } from "./state.js";
+import { avatar, fieldError, toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -224,7 +224,7 @@ async function newInvite() {
   try {
     const room = await api.changeInvite(id);
     const known = store.conversations.get(id);
-    if (known) known.invite_code = room.invite_code;
+    if (known) updateConversation(known, { invite_code: room.invite_code });
     changed("chat");
     toast("The room has a new invite link.");
   } catch (error) {

@@ -5,8 +5,7 @@
 
 import { api } from "./api.js";
 import { formatWhen, h, replaceChildren } from "./dom.js";
-import { fieldError } from "./auth-view.js";
-import { toast } from "./contacts-view.js";
+import { fieldError, toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 

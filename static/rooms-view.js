@@ -5,9 +5,9 @@
 import { api } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { checkRoom, checkTitle, checkTopic, isPrivateRoomId, normaliseRoom, TITLE_MAX } from "./limits.js";
-import { toast } from "./contacts-view.js";
+
 import { changed, conversationTitle, store } from "./state.js";
-import { fieldError } from "./auth-view.js";
+import { fieldError, toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 const SEARCH_DELAY_MS = 250;

@@ -4,9 +4,9 @@
 
 import { api } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
-import { fieldError } from "./auth-view.js";
-import { toast } from "./contacts-view.js";
+
 import qrcode from "./qrcode.js";
+import { fieldError, toast } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";

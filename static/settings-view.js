@@ -6,14 +6,15 @@
 import { api } from "./api.js";
 import { attention, setAttention } from "./attention.js";
 import { formatWhen, h, replaceChildren } from "./dom.js";
-import { fieldError, waitOut } from "./auth-view.js";
+
 import { checkDisplayName, checkPassword } from "./limits.js";
-import { toast } from "./contacts-view.js";
-import { changed, loadFriends, store, subscribe } from "./state.js";
+
+import { changed, loadFriends, setMe, store, subscribe } from "./state.js";
 import { renderAvatarSettings, setupAvatarEditor } from "./avatar-editor.js";
 import { renderSecondFactor, setupSecondFactor } from "./second-factor-view.js";
 import { renderTokens, setupTokens } from "./tokens-view.js";
 import { renderPasskeys, setupPasskeys } from "./passkeys-view.js";
+import { fieldError, toast, waitOut } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -125,7 +126,7 @@ export function setupSettings(onSignedOut) {
     const name = $("profile-display").value;
     if (!fieldError("profile-display", checkDisplayName(name))) return;
     try {
-      store.me = await api.updateMe({ display_name: name.trim() });
+      setMe(await api.updateMe({ display_name: name.trim() }));
       $("profile-status").textContent = "Saved.";
       changed("me", "chat");
     } catch (error) {

@@ -52,6 +52,16 @@ class Timeline {
     this.notices.push({ text, at: new Date().toISOString(), afterSeq: this.newestSeq });
   }
 
+  /** A send of this tab, shown until it is acknowledged. */
+  addPending(pending) {
+    this.pending.push(pending);
+  }
+
+  /** A send given up (discarded). */
+  dropPending(pending) {
+    this.pending = this.pending.filter((p) => p !== pending);
+  }
+
   /** Stores a message; a pending send with its client id is then settled. */
   put(message, myId) {
     this.messages.set(message.id, message);
@@ -139,7 +149,7 @@ export async function loadConversations() {
 
 /** Everything, from scratch: at start and on `resync`. */
 export async function loadAll() {
-  store.me = await api.me();
+  setMe(await api.me());
   await Promise.all([loadFriends(), loadConversations()]);
   // Events were missed: what is loaded may have gaps, so only unsent messages are kept.
   for (const [id, t] of store.timelines) {
@@ -159,7 +169,7 @@ export async function loadAll() {
 /** The full conversation (members, read marks), merged into what is known. */
 export async function loadConversation(id) {
   const full = await api.conversation(id);
-  store.conversations.set(id, { ...store.conversations.get(id), ...full });
+  mergeConversation(full);
   changed("conversations", "chat");
   return full;
 }
@@ -192,6 +202,132 @@ export async function loadOlder(id) {
   } finally {
     t.loading = false;
     changed("chat");
+  }
+}
+
+// Changing the state. Every write goes through a function here; the caller then says
+// what changed (`changed`), so this file shows every way the state can move.
+
+/** The event stream's state ("connecting", "live", "reconnecting", ...) and when it tries next. */
+export function setConnection(state, retryInMs = 0) {
+  store.connection = state;
+  store.retryInMs = retryInMs;
+}
+
+/** The signed-in user as the server answered. */
+export function setMe(user) {
+  store.me = user;
+}
+
+/** Fields of the signed-in user that changed. */
+export function updateMe(fields) {
+  store.me = { ...store.me, ...fields };
+}
+
+/** Signed out: nothing of the account stays in the page. */
+export function forgetEverything() {
+  store.me = null;
+  store.friends.clear();
+  store.conversations.clear();
+  store.timelines.clear();
+  store.openId = null;
+  store.connection = "connecting";
+}
+
+/** Which conversation is on screen (null: none). */
+export function setOpen(id) {
+  store.openId = id;
+}
+
+/** A conversation as an answer or an event gives it, merged over what is known. */
+export function mergeConversation(conversation) {
+  store.conversations.set(conversation.id, { ...store.conversations.get(conversation.id), ...conversation });
+}
+
+/** Fields of a known conversation that changed (it stays the same object). */
+export function updateConversation(conversation, fields) {
+  Object.assign(conversation, fields);
+}
+
+/** A conversation left, hidden or gone: forgotten with its history. */
+export function forgetConversation(id) {
+  store.conversations.delete(id);
+  store.timelines.delete(id);
+}
+
+/** Someone else's new message: one more unread, and one more mention if it names me. */
+export function countUnread(conversation, message) {
+  conversation.unread_count = (conversation.unread_count || 0) + 1;
+  if (message.mentions?.includes(store.me.username)) conversation.mention_count = (conversation.mention_count || 0) + 1;
+}
+
+/** A member joined a room whose roster is loaded. */
+export function addMember(conversation, user) {
+  if (conversation.members && !conversation.members.some((m) => m.id === user.id)) conversation.members = [...conversation.members, user];
+}
+
+/** A member left a room (or was removed): out of the roster, the roles and the count. */
+export function removeMember(conversation, userId) {
+  if (conversation.members) conversation.members = conversation.members.filter((m) => m.id !== userId);
+  if (conversation.roles) delete conversation.roles[userId];
+  conversation.member_count = Math.max(0, (conversation.member_count ?? 1) - 1);
+}
+
+/** A member's standing in a room now ("member" is left out of `roles`). */
+export function setRole(conversation, userId, role) {
+  if (userId === store.me.id) conversation.role = role;
+  conversation.roles = { ...(conversation.roles ?? {}) };
+  if (role === "member") delete conversation.roles[userId];
+  else conversation.roles[userId] = role;
+}
+
+/** A friend, new or as now; any request between us is settled by it. */
+export function putFriend(friend) {
+  dropRequests((r) => r.from.id === friend.user.id || r.to.id === friend.user.id);
+  store.friends.set(friend.user.id, friend);
+}
+
+/** Fields of a friend's user that changed (presence, profile). */
+export function updateFriend(userId, fields) {
+  const friend = store.friends.get(userId);
+  if (friend) friend.user = { ...friend.user, ...fields };
+}
+
+/** A friend no more. */
+export function forgetFriend(userId) {
+  store.friends.delete(userId);
+}
+
+/** Takes the requests `matches` picks out of both lists. */
+export function dropRequests(matches) {
+  store.incoming = store.incoming.filter((r) => !matches(r));
+  store.outgoing = store.outgoing.filter((r) => !matches(r));
+}
+
+/** A request now pending, at the top of its list. */
+export function addRequest(request) {
+  if (request.to.id === store.me.id) store.incoming.unshift(request);
+  else store.outgoing.unshift(request);
+}
+
+/** A message's reactions with `userId`'s `emoji` added or taken back (`count` in all). */
+export function setReaction(message, emoji, userId, added, count) {
+  const reactions = (message.reactions ?? []).map((r) => ({ ...r, user_ids: [...r.user_ids] }));
+  let entry = reactions.find((r) => r.emoji === emoji);
+  if (!entry) {
+    entry = { emoji, count: 0, user_ids: [] };
+    reactions.push(entry);
+  }
+  entry.count = count;
+  entry.user_ids = entry.user_ids.filter((id) => id !== userId);
+  if (added) entry.user_ids.push(userId);
+  message.reactions = reactions.filter((r) => r.count > 0);
+}
+
+/** Replies quoting a message that was deleted now quote a deleted message. */
+export function quoteDeleted(conversationId, messageId) {
+  for (const m of store.timelines.get(conversationId)?.messages.values() ?? []) {
+    if (m.reply_to?.id === messageId) m.reply_to = { ...m.reply_to, deleted: true, excerpt: "" };
   }
 }
 
