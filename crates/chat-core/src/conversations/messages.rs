@@ -9,13 +9,14 @@ use crate::{
     Error, Result, ResultExt,
     delivery::outbox,
     ids::{AttachmentId, ConversationId, MessageId, UserId, spaced_user_ids},
-    model::conversation::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
+    model::{
+        Presence, UserSummary,
+        conversation::{INSERT_MESSAGE_SQL, reply_quote_column, reply_quote_from},
+    },
     ports::{Rate, Value},
-    presence::Presence,
     relations::{self, are_friends_sql, blocked_either_way_sql},
     throttle,
     time::rfc3339_ms,
-    users::UserSummary,
 };
 
 /// 403 `blocked`: a block stands between the two members of a direct conversation.

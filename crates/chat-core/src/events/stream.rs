@@ -13,11 +13,11 @@
 
 use std::time::Duration;
 
-use crate::delivery::outbox;
 use crate::{
     Ports, Result, ResultExt,
-    accounts::User,
+    delivery::outbox,
     ids,
+    model::User,
     ports::{CursorStatus, Delivered, EventId, Value, first_flag},
     presence::{self, leases},
     search_index,

@@ -41,7 +41,7 @@ pub(crate) async fn as_friends_see(ports: &Ports, user: &User) -> Result<UserSum
 }
 
 /// The presence of `user_id` as `viewer` sees it right now, by the same rule every
-/// `user_summary` follows (`users::summary`); `offline` also when the user is gone.
+/// `user_summary` follows (`model::user_summary`); `offline` also when the user is gone.
 pub(crate) async fn seen_by(ports: &Ports, viewer: &UserId, user_id: &UserId) -> Result<Presence> {
     let rows = ports
         .sql

@@ -6,9 +6,9 @@
 use super::Users;
 use crate::{
     Error, Result, ResultExt,
-    accounts::User,
     attachments::sniff::{HEAD_BYTES, TAIL_BYTES, sniff},
     ids::{self, UserId},
+    model::User,
     ports::Value,
     presence, relations,
     throttle::{self, Action},

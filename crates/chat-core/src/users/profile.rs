@@ -3,10 +3,10 @@
 use super::Users;
 use crate::{
     Error, Result,
-    accounts::{DisplayName, User},
+    accounts::DisplayName,
+    model::{Presence, User},
     ports::Value,
-    presence::{self, Presence},
-    relations,
+    presence, relations,
     throttle::{self, Action},
     vocabulary::Event,
 };
