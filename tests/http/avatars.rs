@@ -2,9 +2,7 @@
 //! in at a URL that names one picture only, replaced and removed without leaving bytes
 //! behind, and refused when not an image or too big.
 
-use chat_tests::{
-    PNG, TestServer, assert_error, befriend, both_backends, call, data, kinds, person,
-};
+use chat_tests::{PNG, TestServer, assert_error, befriend, both_backends, data, kinds, person};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -53,7 +51,7 @@ both_backends!(
         let events = server.events_since(&bob.id, &bob_mark).await;
         assert_eq!(kinds(&events), ["profile"]);
         assert_eq!(data(&events[0])["user"]["avatar_url"], url.as_str());
-        let (_, friends) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        let (_, friends) = server.by(&bob).get("/api/friends").await;
         assert_eq!(friends["friends"][0]["user"]["avatar_url"], url.as_str());
         // Anyone signed in sees the picture, as they see the name; cached for good.
         let response = server
@@ -92,11 +90,11 @@ both_backends!(
         let (status, body) = put_avatar(&server, &ann.token, vec![0x89; 1024 * 1024 + 1]).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_error(&body, "too_large");
-        let (_, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+        let (_, me) = server.by(&ann).get("/api/me").await;
         assert_eq!(me["avatar_url"], second.as_str());
 
         // Removed: the initial letter again, and no bytes left.
-        let (status, me) = call(&server, &ann, Method::DELETE, "/api/me/avatar", None).await;
+        let (status, me) = server.by(&ann).delete("/api/me/avatar", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["avatar_url"], Value::Null);
         assert_eq!(blob_count(&server).await, 0);

@@ -2,8 +2,8 @@
 //! logins that then wait for a code, codes good once, recovery codes used up, challenges
 //! that die, and taking it all away again, on both bus backends.
 
-use chat_tests::{PASSWORD, Person, TestServer, assert_error, both_backends, call, json, person};
-use reqwest::{Method, StatusCode};
+use chat_tests::{PASSWORD, Person, TestServer, assert_error, both_backends, json, person};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use totp_rs::{Builder, Secret};
 
@@ -24,25 +24,23 @@ fn now(server: &TestServer) -> i64 {
 /// Sets up and confirms an authenticator for `who`: its secret, the recovery codes, and the
 /// code that confirmed it (used up).
 async fn set_up(server: &TestServer, who: &Person) -> (String, Vec<String>, String) {
-    let (status, setup) = call(
-        server,
-        who,
-        Method::POST,
-        "/api/auth/second-factor/totp",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
+    let (status, setup) = server
+        .by(who)
+        .post(
+            "/api/auth/second-factor/totp",
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{setup}");
     let secret = setup["secret"].as_str().unwrap().to_owned();
     let first = code(&secret, now(server), 0);
-    let (status, confirmed) = call(
-        server,
-        who,
-        Method::POST,
-        "/api/auth/second-factor/totp/confirm",
-        Some(json!({"code": first})),
-    )
-    .await;
+    let (status, confirmed) = server
+        .by(who)
+        .post(
+            "/api/auth/second-factor/totp/confirm",
+            json!({"code": first}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{confirmed}");
     let codes = confirmed["recovery_codes"]
         .as_array()
@@ -80,28 +78,26 @@ both_backends!(
     |backend| {
         let server = TestServer::start(backend).await;
         let ann = person(&server, "ann").await;
-        let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
+        let (_, status) = server.by(&ann).get("/api/auth/second-factor").await;
         assert_eq!(status, json!({"totp": false, "recovery_codes_left": 0}));
 
         // The password first: a stolen session alone cannot add a factor.
-        let (status, body) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/auth/second-factor/totp",
-            Some(json!({"password": "not the password"})),
-        )
-        .await;
+        let (status, body) = server
+            .by(&ann)
+            .post(
+                "/api/auth/second-factor/totp",
+                json!({"password": "not the password"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_error(&body, "invalid_credentials");
-        let (_, setup) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/auth/second-factor/totp",
-            Some(json!({"password": PASSWORD})),
-        )
-        .await;
+        let (_, setup) = server
+            .by(&ann)
+            .post(
+                "/api/auth/second-factor/totp",
+                json!({"password": PASSWORD}),
+            )
+            .await;
         let secret = setup["secret"].as_str().unwrap();
         assert_eq!(secret.len(), 32, "160 bits in base32");
         assert_eq!(
@@ -112,14 +108,13 @@ both_backends!(
         );
         // Not asked at login until a code proves the app has the secret.
         assert_eq!(login(&server, "ann").await.0, StatusCode::OK);
-        let (status, body) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/auth/second-factor/totp/confirm",
-            Some(json!({"code": "000000"})),
-        )
-        .await;
+        let (status, body) = server
+            .by(&ann)
+            .post(
+                "/api/auth/second-factor/totp/confirm",
+                json!({"code": "000000"}),
+            )
+            .await;
         if status != StatusCode::OK {
             assert_eq!(status, StatusCode::UNAUTHORIZED);
             assert_error(&body, "invalid_code");
@@ -132,7 +127,7 @@ both_backends!(a_login_waits_for_a_code_that_is_good_once, |backend| {
     let ann = person(&server, "ann").await;
     let (secret, recovery, first) = set_up(&server, &ann).await;
     assert_eq!(recovery.len(), 10);
-    let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
+    let (_, status) = server.by(&ann).get("/api/auth/second-factor").await;
     assert_eq!(status, json!({"totp": true, "recovery_codes_left": 10}));
 
     // The right password alone: no session, a challenge.
@@ -179,18 +174,11 @@ both_backends!(a_login_waits_for_a_code_that_is_good_once, |backend| {
     let challenge = body["challenge"].as_str().unwrap().to_owned();
     let reused = finish(&server, &challenge, &recovery[0]).await;
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED, "used up");
-    let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
+    let (_, status) = server.by(&ann).get("/api/auth/second-factor").await;
     assert_eq!(status["recovery_codes_left"], 9);
 
     // All of it is in ann's security activity, and no code is.
-    let (_, trail) = call(
-        &server,
-        &ann,
-        Method::GET,
-        "/api/auth/security-events",
-        None,
-    )
-    .await;
+    let (_, trail) = server.by(&ann).get("/api/auth/security-events").await;
     let kinds: Vec<&str> = trail["events"]
         .as_array()
         .unwrap()
@@ -226,14 +214,13 @@ both_backends!(
 
         let (_, body, _) = login(&server, "ann").await;
         let challenge = body["challenge"].as_str().unwrap().to_owned();
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/auth/password",
-            Some(json!({"current_password": PASSWORD, "new_password": "an entirely new one 77"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .post(
+                "/api/auth/password",
+                json!({"current_password": PASSWORD, "new_password": "an entirely new one 77"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let voided = finish(&server, &challenge, &code(&secret, now(&server), 1)).await;
         assert_error(&json(voided).await, "invalid_challenge");
@@ -247,61 +234,56 @@ both_backends!(the_second_factor_goes_only_with_the_password, |backend| {
     let ann = person(&server, "ann").await;
     set_up(&server, &ann).await;
     // Set up twice is refused: remove first.
-    let (status, body) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/auth/second-factor/totp",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
+    let (status, body) = server
+        .by(&ann)
+        .post(
+            "/api/auth/second-factor/totp",
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_error(&body, "second_factor_on");
     // New recovery codes replace the old.
-    let (status, renewed) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/auth/second-factor/recovery-codes",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
+    let (status, renewed) = server
+        .by(&ann)
+        .post(
+            "/api/auth/second-factor/recovery-codes",
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(renewed["recovery_codes"].as_array().unwrap().len(), 10);
 
-    let (status, body) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/auth/second-factor/remove",
-        Some(json!({"password": "wrong"})),
-    )
-    .await;
+    let (status, body) = server
+        .by(&ann)
+        .post(
+            "/api/auth/second-factor/remove",
+            json!({"password": "wrong"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_error(&body, "invalid_credentials");
     assert_eq!(login(&server, "ann").await.0, StatusCode::ACCEPTED);
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/auth/second-factor/remove",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post(
+            "/api/auth/second-factor/remove",
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body, cookie) = login(&server, "ann").await;
     assert_eq!(status, StatusCode::OK, "the password alone again");
     assert!(cookie && body["token"].is_string());
-    let (_, status) = call(&server, &ann, Method::GET, "/api/auth/second-factor", None).await;
+    let (_, status) = server.by(&ann).get("/api/auth/second-factor").await;
     assert_eq!(status, json!({"totp": false, "recovery_codes_left": 0}));
-    let (status, body) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/auth/second-factor/recovery-codes",
-        Some(json!({"password": PASSWORD})),
-    )
-    .await;
+    let (status, body) = server
+        .by(&ann)
+        .post(
+            "/api/auth/second-factor/recovery-codes",
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_error(&body, "second_factor_off");
 });

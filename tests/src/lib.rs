@@ -264,6 +264,91 @@ pub async fn call(
     )
 }
 
+/// Calls made as one person: `server.by(&ann).post("/api/rooms", json!({..}))`, each
+/// answering the status and the JSON body (`null` when there is none), as [`call`] does.
+pub struct As<'a> {
+    server: &'a TestServer,
+    who: &'a Person,
+}
+
+impl TestServer {
+    /// Calls as `who`.
+    pub fn by<'a>(&'a self, who: &'a Person) -> As<'a> {
+        As { server: self, who }
+    }
+}
+
+impl As<'_> {
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        call(self.server, self.who, reqwest::Method::GET, path, None).await
+    }
+
+    /// `POST path`, with `body` as JSON when there is one.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: impl Into<Option<serde_json::Value>>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(
+            self.server,
+            self.who,
+            reqwest::Method::POST,
+            path,
+            body.into(),
+        )
+        .await
+    }
+
+    /// `PUT path`, with `body` as JSON when there is one.
+    pub async fn put(
+        &self,
+        path: &str,
+        body: impl Into<Option<serde_json::Value>>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(
+            self.server,
+            self.who,
+            reqwest::Method::PUT,
+            path,
+            body.into(),
+        )
+        .await
+    }
+
+    /// `PATCH path` with `body`.
+    pub async fn patch(
+        &self,
+        path: &str,
+        body: impl Into<Option<serde_json::Value>>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(
+            self.server,
+            self.who,
+            reqwest::Method::PATCH,
+            path,
+            body.into(),
+        )
+        .await
+    }
+
+    /// `DELETE path`, with `body` as JSON when there is one.
+    pub async fn delete(
+        &self,
+        path: &str,
+        body: impl Into<Option<serde_json::Value>>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(
+            self.server,
+            self.who,
+            reqwest::Method::DELETE,
+            path,
+            body.into(),
+        )
+        .await
+    }
+}
+
 /// Makes `a` and `b` friends through the API.
 pub async fn befriend(server: &TestServer, a: &Person, b: &Person) {
     let (status, _) = call(

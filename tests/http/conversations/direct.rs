@@ -97,17 +97,16 @@ both_backends!(direct_conversations_cannot_be_left, |backend| {
     let bob = person(&server, "bob").await;
     befriend(&server, &ann, &bob).await;
     let (_, direct) = open_direct(&server, &ann, "bob").await;
-    let (status, error) = call(
-        &server,
-        &ann,
-        Method::POST,
-        &format!(
-            "/api/conversations/{}/leave",
-            direct["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
+    let (status, error) = server
+        .by(&ann)
+        .post(
+            &format!(
+                "/api/conversations/{}/leave",
+                direct["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "not_a_room");
 });
@@ -122,7 +121,7 @@ both_backends!(blocks_and_unfriending_stop_direct_messages, |backend| {
     let (status, _) = send(&server, &bob, &id, "hi", "c1").await;
     assert_eq!(status, StatusCode::CREATED);
 
-    call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+    server.by(&ann).put("/api/blocks/bob", None).await;
     let (status, error) = send(&server, &bob, &id, "hello?", "c2").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_error(&error, "blocked");
@@ -134,18 +133,14 @@ both_backends!(blocks_and_unfriending_stop_direct_messages, |backend| {
     );
     assert_error(&error, "blocked");
 
-    call(&server, &ann, Method::DELETE, "/api/blocks/bob", None).await;
+    server.by(&ann).delete("/api/blocks/bob", None).await;
     let (status, error) = send(&server, &bob, &id, "friends?", "c4").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_error(&error, "not_friends");
-    let (status, page) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (status, page) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert_eq!(status, StatusCode::OK, "history stays readable");
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
 });
@@ -166,26 +161,18 @@ both_backends!(
         let read_path = format!("/api/conversations/{id}/read");
 
         // Before the block all three work.
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::PATCH,
-            &edit_path,
-            Some(json!({"body": "hi!"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&bob)
+            .patch(&edit_path, json!({"body": "hi!"}))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::POST,
-            &typing_path,
-            Some(json!({"typing": true})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&bob)
+            .post(&typing_path, json!({"typing": true}))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
 
-        call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+        server.by(&ann).put("/api/blocks/bob", None).await;
         let mut ann_stream = server.events(&ann.token, None).await;
         for (who, method, path, body) in [
             (
@@ -208,14 +195,10 @@ both_backends!(
             );
             assert_error(&error, "blocked");
         }
-        let (_, history) = call(
-            &server,
-            &ann,
-            Method::GET,
-            &format!("/api/conversations/{id}/messages"),
-            None,
-        )
-        .await;
+        let (_, history) = server
+            .by(&ann)
+            .get(&format!("/api/conversations/{id}/messages"))
+            .await;
         assert_eq!(
             history["messages"][0]["body"], "hi!",
             "the refused edit changed nothing"
@@ -227,7 +210,7 @@ both_backends!(
                 .is_empty(),
             "nothing refused reached the blocker"
         );
-        let (status, _) = call(&server, &bob, Method::DELETE, &edit_path, None).await;
+        let (status, _) = server.by(&bob).delete(&edit_path, None).await;
         assert_eq!(
             status,
             StatusCode::NO_CONTENT,
@@ -251,7 +234,7 @@ both_backends!(
             server.inbox_mark(&bob.id).await,
         );
 
-        let (status, _) = call(&server, &ann, Method::POST, &nudge_path, None).await;
+        let (status, _) = server.by(&ann).post(&nudge_path, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let events = server.events_since(&bob.id, &bob_mark).await;
         assert_eq!(kinds(&events), ["nudge"]);
@@ -267,31 +250,27 @@ both_backends!(
 
         let mut limited = false;
         for _ in 0..4 {
-            let (status, _) = call(&server, &ann, Method::POST, &nudge_path, None).await;
+            let (status, _) = server.by(&ann).post(&nudge_path, None).await;
             limited |= status == StatusCode::TOO_MANY_REQUESTS;
         }
         assert!(limited, "nudges are rate limited");
 
         let room_id = room(&server, &ann, "shake", &[&bob]).await;
-        let (status, error) = call(
-            &server,
-            &bob,
-            Method::POST,
-            &format!("/api/conversations/{room_id}/nudge"),
-            None,
-        )
-        .await;
+        let (status, error) = server
+            .by(&bob)
+            .post(&format!("/api/conversations/{room_id}/nudge"), None)
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_error(&error, "not_direct");
 
         let carl = person(&server, "carl").await;
-        let (status, error) = call(&server, &carl, Method::POST, &nudge_path, None).await;
+        let (status, error) = server.by(&carl).post(&nudge_path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "not a member");
         assert_error(&error, "not_found");
 
-        let (status, _) = call(&server, &bob, Method::PUT, "/api/blocks/ann", None).await;
+        let (status, _) = server.by(&bob).put("/api/blocks/ann", None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, error) = call(&server, &bob, Method::POST, &nudge_path, None).await;
+        let (status, error) = server.by(&bob).post(&nudge_path, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_error(&error, "blocked");
     }
@@ -323,14 +302,7 @@ both_backends!(
 
         let ann_mark = server.inbox_mark(&ann.id).await;
         let bob_mark = server.inbox_mark(&bob.id).await;
-        let (status, muted) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            &path,
-            Some(json!({"muted": true})),
-        )
-        .await;
+        let (status, muted) = server.by(&ann).put(&path, json!({"muted": true})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(muted["muted"], true);
         let to_ann = server.events_since(&ann.id, &ann_mark).await;
@@ -343,46 +315,31 @@ both_backends!(
             server.events_since(&bob.id, &bob_mark).await.is_empty(),
             "Bob never knows"
         );
-        let (_, bobs) = call(
-            &server,
-            &bob,
-            Method::GET,
-            &format!("/api/conversations/{id}"),
-            None,
-        )
-        .await;
+        let (_, bobs) = server
+            .by(&bob)
+            .get(&format!("/api/conversations/{id}"))
+            .await;
         assert_eq!(bobs["muted"], false, "muting is Ann's alone");
 
         // Hidden: out of Ann's list, still hers by id, back with the next message.
-        let (status, hidden) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            &path,
-            Some(json!({"hidden": true})),
-        )
-        .await;
+        let (status, hidden) = server.by(&ann).put(&path, json!({"hidden": true})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             (hidden["hidden"].clone(), hidden["muted"].clone()),
             (json!(true), json!(true)),
             "muted stays"
         );
-        let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&ann).get("/api/conversations").await;
         assert!(!listed(&list).contains(&id));
-        let (_, list) = call(&server, &bob, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&bob).get("/api/conversations").await;
         assert!(listed(&list).contains(&id), "Bob still has it");
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::GET,
-            &format!("/api/conversations/{id}"),
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .get(&format!("/api/conversations/{id}"))
+            .await;
         assert_eq!(status, StatusCode::OK);
         send(&server, &bob, &id, "two", "b2").await;
-        let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&ann).get("/api/conversations").await;
         let back = list["conversations"]
             .as_array()
             .unwrap()
@@ -394,40 +351,31 @@ both_backends!(
 
         // Rooms are left, not hidden; bad bodies change nothing.
         let lobby = room(&server, &ann, "lobby", &[]).await;
-        let (status, error) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            &format!("/api/conversations/{lobby}/preferences"),
-            Some(json!({"hidden": true})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&ann)
+            .put(
+                &format!("/api/conversations/{lobby}/preferences"),
+                json!({"hidden": true}),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_error(&error, "not_direct");
-        let (status, muted_room) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            &format!("/api/conversations/{lobby}/preferences"),
-            Some(json!({"muted": true})),
-        )
-        .await;
+        let (status, muted_room) = server
+            .by(&ann)
+            .put(
+                &format!("/api/conversations/{lobby}/preferences"),
+                json!({"muted": true}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(muted_room["muted"], true);
         for body in [json!({"muted": "yes"}), json!({"loud": true})] {
-            let (status, error) = call(&server, &ann, Method::PUT, &path, Some(body)).await;
+            let (status, error) = server.by(&ann).put(&path, body).await;
             assert_eq!(status, StatusCode::BAD_REQUEST);
             assert_error(&error, "invalid_json");
         }
         let cat = person(&server, "cat").await;
-        let (status, _) = call(
-            &server,
-            &cat,
-            Method::PUT,
-            &path,
-            Some(json!({"muted": true})),
-        )
-        .await;
+        let (status, _) = server.by(&cat).put(&path, json!({"muted": true})).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "only members");
     }
 );

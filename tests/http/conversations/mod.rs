@@ -27,23 +27,18 @@ async fn send(
     body: &str,
     client_id: &str,
 ) -> (StatusCode, Value) {
-    call(
-        server,
-        who,
-        Method::POST,
-        &format!("/api/conversations/{conversation}/messages"),
-        Some(json!({"body": body, "client_id": client_id})),
-    )
-    .await
+    server
+        .by(who)
+        .post(
+            &format!("/api/conversations/{conversation}/messages"),
+            json!({"body": body, "client_id": client_id}),
+        )
+        .await
 }
 
 async fn open_direct(server: &TestServer, who: &Person, with: &str) -> (StatusCode, Value) {
-    call(
-        server,
-        who,
-        Method::POST,
-        "/api/conversations/direct",
-        Some(json!({"username": with})),
-    )
-    .await
+    server
+        .by(who)
+        .post("/api/conversations/direct", json!({"username": with}))
+        .await
 }

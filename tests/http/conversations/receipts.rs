@@ -11,14 +11,13 @@ both_backends!(typing_reaches_the_others_and_expires, |backend| {
         server.inbox_mark(&ann.id).await,
         server.inbox_mark(&bob.id).await,
     );
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        &format!("/api/conversations/{id}/typing"),
-        Some(json!({"typing": true})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post(
+            &format!("/api/conversations/{id}/typing"),
+            json!({"typing": true}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let events = server.events_since(&bob.id, &bob_mark).await;
     assert_eq!(kinds(&events), ["typing"]);
@@ -30,37 +29,31 @@ both_backends!(typing_reaches_the_others_and_expires, |backend| {
         server.events_since(&ann.id, &ann_mark).await.is_empty(),
         "not to the typist"
     );
-    let (_, page) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert!(
         page["messages"].as_array().unwrap().is_empty(),
         "never history"
     );
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        &format!("/api/conversations/{id}/typing"),
-        Some(json!({"typing": "yes"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post(
+            &format!("/api/conversations/{id}/typing"),
+            json!({"typing": "yes"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let mut limited = false;
     for _ in 0..15 {
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::POST,
-            &format!("/api/conversations/{id}/typing"),
-            Some(json!({"typing": true})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .post(
+                &format!("/api/conversations/{id}/typing"),
+                json!({"typing": true}),
+            )
+            .await;
         limited |= status == StatusCode::TOO_MANY_REQUESTS;
     }
     assert!(limited, "typing is rate limited");
@@ -108,14 +101,10 @@ both_backends!(read_marks_drive_unread_counts_and_receipts, |backend| {
         server.inbox_mark(&ann.id).await,
         server.inbox_mark(&bob.id).await,
     );
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{id}/read"),
-        Some(json!({"seq": 2})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .post(&format!("/api/conversations/{id}/read"), json!({"seq": 2}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(unread(&bob).await.0, 1);
     let to_ann = server.events_since(&ann.id, &ann_mark).await;
@@ -130,46 +119,33 @@ both_backends!(read_marks_drive_unread_counts_and_receipts, |backend| {
         "own tabs too"
     );
 
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{id}/read"),
-        Some(json!({"seq": 1})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .post(&format!("/api/conversations/{id}/read"), json!({"seq": 1}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "moving back is ignored");
     assert_eq!(unread(&bob).await.0, 1);
-    let (_, one) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &format!("/api/conversations/{id}"),
-        None,
-    )
-    .await;
+    let (_, one) = server
+        .by(&ann)
+        .get(&format!("/api/conversations/{id}"))
+        .await;
     assert_eq!(
         one["read_marks"],
         json!({ ann.id.as_str(): 3, bob.id.as_str(): 2 }),
         "one conversation carries every member's read mark (the sender read their own)"
     );
-    call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{id}/read"),
-        Some(json!({"seq": 999})),
-    )
-    .await;
+    server
+        .by(&bob)
+        .post(
+            &format!("/api/conversations/{id}/read"),
+            json!({"seq": 999}),
+        )
+        .await;
     assert_eq!(unread(&bob).await.0, 0, "clamped to the newest message");
-    let (status, error) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{id}/read"),
-        Some(json!({"seq": -1})),
-    )
-    .await;
+    let (status, error) = server
+        .by(&bob)
+        .post(&format!("/api/conversations/{id}/read"), json!({"seq": -1}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_seq");
 });
@@ -196,14 +172,10 @@ both_backends!(big_rooms_keep_read_marks_to_the_readers_tabs, |backend| {
         server.inbox_mark(&bob.id).await,
     );
     for id in [&pair, &trio] {
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::POST,
-            &format!("/api/conversations/{id}/read"),
-            Some(json!({"seq": 1})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&bob)
+            .post(&format!("/api/conversations/{id}/read"), json!({"seq": 1}))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
     let to_ann = server.events_since(&ann.id, &ann_mark).await;
@@ -215,13 +187,9 @@ both_backends!(big_rooms_keep_read_marks_to_the_readers_tabs, |backend| {
         "the reader's tabs hear both"
     );
     // The mark itself is kept all the same: the room shows it when loaded.
-    let (_, room) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &format!("/api/conversations/{trio}"),
-        None,
-    )
-    .await;
+    let (_, room) = server
+        .by(&ann)
+        .get(&format!("/api/conversations/{trio}"))
+        .await;
     assert_eq!(room["read_marks"][bob.id.as_str()], 1);
 });

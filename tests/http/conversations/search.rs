@@ -5,14 +5,7 @@ use super::*;
 
 /// `GET /api/search?{query}` as `who`: the status and the answer.
 async fn search(server: &TestServer, who: &Person, query: &str) -> (StatusCode, Value) {
-    call(
-        server,
-        who,
-        Method::GET,
-        &format!("/api/search?{query}"),
-        None,
-    )
-    .await
+    server.by(who).get(&format!("/api/search?{query}")).await
 }
 
 /// The bodies of a search answer's results, in order.
@@ -67,14 +60,10 @@ both_backends!(search_finds_only_the_callers_conversations, |backend| {
     let (_, answer) = search(&server, &ann, "q=monday&from=%40Ann").await;
     assert_eq!(bodies(&answer), ["Meet at the café on Monday"]);
     // Leaving a room leaves its history out of one's search.
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{ours}/leave"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .post(&format!("/api/conversations/{ours}/leave"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, answer) = search(&server, &bob, "q=monday").await;
     assert!(bodies(&answer).is_empty());
@@ -93,16 +82,12 @@ both_backends!(edits_and_deletions_change_what_search_finds, |backend| {
         )
     };
 
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::PATCH,
-        &path(&sent),
-        Some(json!({"body": "the new phrasing"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .patch(&path(&sent), json!({"body": "the new phrasing"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(&server, &ann, Method::DELETE, &path(&gone), None).await;
+    let (status, _) = server.by(&ann).delete(&path(&gone), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     let (_, answer) = search(&server, &ann, "q=wording").await;
@@ -146,17 +131,16 @@ both_backends!(
         assert!(bodies(&answer).is_empty(), "{answer}");
 
         // An edit of a message already indexed re-indexes it.
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &format!(
-                "/api/conversations/{kept}/messages/{}",
-                first["id"].as_str().unwrap()
-            ),
-            Some(json!({"body": "beta one"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .patch(
+                &format!(
+                    "/api/conversations/{kept}/messages/{}",
+                    first["id"].as_str().unwrap()
+                ),
+                json!({"body": "beta one"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         let (_, answer) = search(&server, &ann, "q=alpha").await;
         assert!(bodies(&answer).is_empty(), "{answer}");

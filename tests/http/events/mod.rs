@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use chat_core::settings::Settings;
 use chat_tests::{
-    Next, SseFrame, TestServer, assert_error, befriend, both_backends, call, json, person, room,
+    Next, SseFrame, TestServer, assert_error, befriend, both_backends, json, person, room,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 const KEY: &str = "test-publish-key-0123456789-abcdefghijklmnopqrstuvwxyz";

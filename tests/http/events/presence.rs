@@ -22,7 +22,7 @@ both_backends!(friends_see_presence_come_and_ghosts_go, |backend| {
             &json!({"user_id": ann.id, "presence": "online"})
         )
     );
-    let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    let (_, seen) = server.by(&bob).get("/api/users/ann").await;
     assert_eq!(seen["presence"], "online");
 
     let second_tab = server.events(&ann.token, None).await;
@@ -55,7 +55,7 @@ both_backends!(friends_see_presence_come_and_ghosts_go, |backend| {
         "ghost cleared in {:?}",
         cut.elapsed()
     );
-    let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    let (_, seen) = server.by(&bob).get("/api/users/ann").await;
     assert_eq!(seen["presence"], "offline");
 });
 
@@ -137,7 +137,7 @@ both_backends!(
         // lapse, is the black-box's case "a friend who goes while the watcher is away is
         // offline when the watcher resumes", on every host. Here it failed now and then
         // under a loaded machine, hearing nothing in 30 s; that is being looked into.)
-        let (_, seen) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+        let (_, seen) = server.by(&bob).get("/api/users/ann").await;
         assert_eq!(seen["presence"], "offline");
     }
 );
@@ -151,22 +151,20 @@ both_backends!(typing_is_delivered_live_and_never_replayed, |backend| {
     publish(&server, "bob", json!({"marker": true})).await;
     let (before, _, _) = bob_stream.next_event(WAIT).await.expect("marker");
 
-    call(
-        &server,
-        &ann,
-        Method::POST,
-        &format!("/api/conversations/{id}/typing"),
-        Some(json!({"typing": true})),
-    )
-    .await;
-    call(
-        &server,
-        &ann,
-        Method::POST,
-        &format!("/api/conversations/{id}/messages"),
-        Some(json!({"body": "done typing", "client_id": "c1"})),
-    )
-    .await;
+    server
+        .by(&ann)
+        .post(
+            &format!("/api/conversations/{id}/typing"),
+            json!({"typing": true}),
+        )
+        .await;
+    server
+        .by(&ann)
+        .post(
+            &format!("/api/conversations/{id}/messages"),
+            json!({"body": "done typing", "client_id": "c1"}),
+        )
+        .await;
     let (_, kind, data) = bob_stream.next_event(WAIT).await.expect("typing");
     assert_eq!(kind, "typing");
     assert_eq!(data["typing"], true);
@@ -207,7 +205,7 @@ both_backends!(
                 .expect("the friend")["user"]
                 .clone()
         };
-        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        let (_, list) = server.by(&bob).get("/api/friends").await;
         assert_eq!(
             friend_of(&list, &ann.id).get("last_seen_at"),
             None,
@@ -230,7 +228,7 @@ both_backends!(
         let offline = offline.expect("Ann goes offline");
         let seen = offline["last_seen_at"].as_str().expect("with when");
         assert!(seen.ends_with('Z'));
-        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        let (_, list) = server.by(&bob).get("/api/friends").await;
         assert_eq!(
             friend_of(&list, &ann.id)["last_seen_at"],
             seen,
@@ -240,10 +238,10 @@ both_backends!(
 
         // Online again, the time is not shown; strangers never see it.
         let _back = server.events(&ann.token, None).await;
-        let (_, list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        let (_, list) = server.by(&bob).get("/api/friends").await;
         assert_eq!(friend_of(&list, &ann.id).get("last_seen_at"), None);
         let cat = person(&server, "cat").await;
-        let (_, found) = call(&server, &cat, Method::GET, "/api/users?q=ann", None).await;
+        let (_, found) = server.by(&cat).get("/api/users?q=ann").await;
         assert_eq!(found["users"][0]["username"], "ann", "{found}");
         assert!(found.to_string().find("last_seen_at").is_none(), "{found}");
     }

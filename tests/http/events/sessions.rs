@@ -37,12 +37,12 @@ both_backends!(
             token: other.clone(),
             ..ann.clone()
         };
-        let (_, listed) = call(&server, &as_other, Method::GET, "/api/auth/sessions", None).await;
+        let (_, listed) = server.by(&as_other).get("/api/auth/sessions").await;
         let sessions = listed["sessions"].as_array().unwrap();
         assert_eq!(sessions.len(), 3);
 
         // Revoking the first session from the second.
-        let (_, mine) = call(&server, &ann, Method::GET, "/api/auth/sessions", None).await;
+        let (_, mine) = server.by(&ann).get("/api/auth/sessions").await;
         let revoked = mine["sessions"]
             .as_array()
             .unwrap()
@@ -53,14 +53,10 @@ both_backends!(
             .unwrap()
             .to_owned();
         let started = Instant::now();
-        let (status, _) = call(
-            &server,
-            &as_other,
-            Method::DELETE,
-            &format!("/api/auth/sessions/{revoked}"),
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&as_other)
+            .delete(&format!("/api/auth/sessions/{revoked}"), None)
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         assert_eq!(session_ended(&mut revoked_tab).await, revoked);
         loop {
@@ -86,17 +82,16 @@ both_backends!(
         assert_eq!(session_ended(&mut kept_tab).await, revoked);
 
         // A password change ends every other session, and their streams.
-        let (status, _) = call(
-            &server,
-            &as_other,
-            Method::POST,
-            "/api/auth/password",
-            Some(json!({
-                "current_password": chat_tests::PASSWORD,
-                "new_password": "a whole new passphrase 42",
-            })),
-        )
-        .await;
+        let (status, _) = server
+            .by(&as_other)
+            .post(
+                "/api/auth/password",
+                json!({
+                    "current_password": chat_tests::PASSWORD,
+                    "new_password": "a whole new passphrase 42",
+                }),
+            )
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         session_ended(&mut third_tab).await;
         loop {

@@ -31,14 +31,13 @@ both_backends!(
         let mut bob_tab = server.events(&bob.token, None).await;
         let mut cat_tab = server.events(&cat.token, None).await;
 
-        let (status, message) = call(
-            &server,
-            &ann,
-            Method::POST,
-            &format!("/api/conversations/{id}/messages"),
-            Some(json!({"body": "hi", "client_id": "c1"})),
-        )
-        .await;
+        let (status, message) = server
+            .by(&ann)
+            .post(
+                &format!("/api/conversations/{id}/messages"),
+                json!({"body": "hi", "client_id": "c1"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         for tab in [&mut ann_tab1, &mut ann_tab2, &mut bob_tab] {
             let (event_id, kind, data) = tab.next_event(WAIT).await.expect("the message");

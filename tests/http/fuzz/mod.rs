@@ -10,7 +10,7 @@ use inputs::*;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chat_tests::{TestServer, both_backends, call, person, room};
+use chat_tests::{TestServer, both_backends, person, room};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -115,14 +115,13 @@ both_backends!(
         let ann = person(&server, "ann").await;
         let bob = person(&server, "bob").await;
         let room_id = room(&server, &ann, "fuzzroom", &[&bob]).await;
-        let (_, sent) = call(
-            &server,
-            &ann,
-            Method::POST,
-            &format!("/api/conversations/{room_id}/messages"),
-            Some(json!({"body": "hello", "client_id": "fuzz-1"})),
-        )
-        .await;
+        let (_, sent) = server
+            .by(&ann)
+            .post(
+                &format!("/api/conversations/{room_id}/messages"),
+                json!({"body": "hello", "client_id": "fuzz-1"}),
+            )
+            .await;
         let message_id = sent["id"].as_str().unwrap_or_default().to_owned();
         let sessions = server
             .authed(Method::GET, "/api/auth/sessions", &bob.token)

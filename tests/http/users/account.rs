@@ -10,26 +10,24 @@ both_backends!(
         let bob = person(&server, "bob").await;
         befriend(&server, &ann, &bob).await;
         let id = room(&server, &ann, "club", &[&bob]).await;
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::POST,
-            &format!("/api/conversations/{id}/messages"),
-            Some(json!({"body": "ann was here", "client_id": "a1"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .post(
+                &format!("/api/conversations/{id}/messages"),
+                json!({"body": "ann was here", "client_id": "a1"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED);
-        call(
-            &server,
-            &bob,
-            Method::POST,
-            &format!("/api/conversations/{id}/messages"),
-            Some(json!({"body": "bob stays", "client_id": "b1"})),
-        )
-        .await;
+        server
+            .by(&bob)
+            .post(
+                &format!("/api/conversations/{id}/messages"),
+                json!({"body": "bob stays", "client_id": "b1"}),
+            )
+            .await;
 
         // The export: her data, no secret.
-        let (status, export) = call(&server, &ann, Method::GET, "/api/me/export", None).await;
+        let (status, export) = server.by(&ann).get("/api/me/export").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(export["user"]["username"], "ann");
         assert_eq!(export["friends"][0]["username"], "bob");
@@ -47,28 +45,20 @@ both_backends!(
         assert!(!text.contains("argon2") && !text.contains(&ann.token));
 
         // Deleting needs the password.
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::DELETE,
-            "/api/me",
-            Some(json!({"password": "not hers at all"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .delete("/api/me", json!({"password": "not hers at all"}))
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let bob_mark = server.inbox_mark(&bob.id).await;
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::DELETE,
-            "/api/me",
-            Some(json!({"password": chat_tests::PASSWORD})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .delete("/api/me", json!({"password": chat_tests::PASSWORD}))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
 
         // Her session is gone; so is signing in; the name is free again.
-        let (status, _) = call(&server, &ann, Method::GET, "/api/me", None).await;
+        let (status, _) = server.by(&ann).get("/api/me").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let login = server
             .post_json(
@@ -83,21 +73,17 @@ both_backends!(
         let heard = kinds(&server.events_since(&bob.id, &bob_mark).await);
         assert!(heard.contains(&"friend_removed"), "{heard:?}");
         assert!(heard.contains(&"member_left"), "{heard:?}");
-        let (_, history) = call(
-            &server,
-            &bob,
-            Method::GET,
-            &format!("/api/conversations/{id}/messages"),
-            None,
-        )
-        .await;
+        let (_, history) = server
+            .by(&bob)
+            .get(&format!("/api/conversations/{id}/messages"))
+            .await;
         let messages = history["messages"].as_array().unwrap();
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0]["deleted"], true);
         assert_eq!(messages[0]["body"], "");
         assert_eq!(messages[0]["sender"]["display_name"], "Deleted user");
         assert_eq!(messages[1]["body"], "bob stays");
-        let (_, found) = call(&server, &bob, Method::GET, "/api/search?q=here", None).await;
+        let (_, found) = server.by(&bob).get("/api/search?q=here").await;
         assert!(found["results"].as_array().unwrap().is_empty());
     }
 );

@@ -14,14 +14,10 @@ both_backends!(
             server.inbox_mark(&bob.id).await,
         );
 
-        let (status, request) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "BOB"})),
-        )
-        .await;
+        let (status, request) = server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": "BOB"}))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(request["from"]["username"], "ann");
         assert_eq!(request["to"]["username"], "bob");
@@ -36,14 +32,10 @@ both_backends!(
             assert_eq!(kinds(&events), ["friend_request"], "{}", who.username);
             assert_eq!(data(&events[0])["status"], "pending");
         }
-        let (status, again) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "bob"})),
-        )
-        .await;
+        let (status, again) = server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": "bob"}))
+            .await;
         assert_eq!(
             status,
             StatusCode::OK,
@@ -51,24 +43,20 @@ both_backends!(
         );
         assert_eq!(again, request);
 
-        let (_, ann_list) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+        let (_, ann_list) = server.by(&ann).get("/api/friends").await;
         assert_eq!(ann_list["outgoing"].as_array().unwrap().len(), 1);
         assert!(ann_list["incoming"].as_array().unwrap().is_empty());
-        let (_, bob_list) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+        let (_, bob_list) = server.by(&bob).get("/api/friends").await;
         assert_eq!(bob_list["incoming"][0]["from"]["username"], "ann");
 
         let (ann_mark, bob_mark) = (
             server.inbox_mark(&ann.id).await,
             server.inbox_mark(&bob.id).await,
         );
-        let (status, accepted) = call(
-            &server,
-            &bob,
-            Method::POST,
-            "/api/friends/requests/ann/accept",
-            None,
-        )
-        .await;
+        let (status, accepted) = server
+            .by(&bob)
+            .post("/api/friends/requests/ann/accept", None)
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(accepted["friend"]["user"]["username"], "ann");
         assert!(accepted["friend"]["since"].is_string());
@@ -83,21 +71,17 @@ both_backends!(
         assert_eq!(data(&to_bob[0])["friend"]["user"]["username"], "ann");
 
         for who in [&ann, &bob] {
-            let (_, list) = call(&server, who, Method::GET, "/api/friends", None).await;
+            let (_, list) = server.by(who).get("/api/friends").await;
             assert_eq!(list["friends"].as_array().unwrap().len(), 1);
             assert!(
                 list["incoming"].as_array().unwrap().is_empty()
                     && list["outgoing"].as_array().unwrap().is_empty()
             );
         }
-        let (status, error) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "bob"})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": "bob"}))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_error(&error, "already_friends");
         let stored = server
@@ -114,23 +98,15 @@ both_backends!(crossing_requests_become_a_friendship, |backend| {
     let server = TestServer::start(backend).await;
     let ann = person(&server, "ann").await;
     let bob = person(&server, "bob").await;
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post("/api/friends/requests", json!({"username": "bob"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = call(
-        &server,
-        &bob,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "ann"})),
-    )
-    .await;
+    let (status, body) = server
+        .by(&bob)
+        .post("/api/friends/requests", json!({"username": "ann"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["friend"]["user"]["username"], "ann");
     let stored = server
@@ -150,73 +126,45 @@ both_backends!(
         let bob = person(&server, "bob").await;
         let cat = person(&server, "cat").await;
 
-        call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "bob"})),
-        )
-        .await;
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::POST,
-            "/api/friends/requests/ann/decline",
-            None,
-        )
-        .await;
+        server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": "bob"}))
+            .await;
+        let (status, _) = server
+            .by(&bob)
+            .post("/api/friends/requests/ann/decline", None)
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, error) = call(
-            &server,
-            &bob,
-            Method::POST,
-            "/api/friends/requests/ann/decline",
-            None,
-        )
-        .await;
+        let (status, error) = server
+            .by(&bob)
+            .post("/api/friends/requests/ann/decline", None)
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_error(&error, "not_found");
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::POST,
-            "/api/friends/requests/ann/accept",
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&bob)
+            .post("/api/friends/requests/ann/accept", None)
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to accept");
 
-        call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "cat"})),
-        )
-        .await;
+        server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": "cat"}))
+            .await;
         let cat_mark = server.inbox_mark(&cat.id).await;
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::DELETE,
-            "/api/friends/requests/cat",
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .delete("/api/friends/requests/cat", None)
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let events = server.events_since(&cat.id, &cat_mark).await;
         assert_eq!(data(&events[0])["status"], "cancelled");
-        let (_, list) = call(&server, &cat, Method::GET, "/api/friends", None).await;
+        let (_, list) = server.by(&cat).get("/api/friends").await;
         assert!(list["incoming"].as_array().unwrap().is_empty());
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::DELETE,
-            "/api/friends/requests/cat",
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .delete("/api/friends/requests/cat", None)
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
         befriend(&server, &ann, &bob).await;
@@ -224,7 +172,7 @@ both_backends!(
             server.inbox_mark(&ann.id).await,
             server.inbox_mark(&bob.id).await,
         );
-        let (status, _) = call(&server, &bob, Method::DELETE, "/api/friends/ann", None).await;
+        let (status, _) = server.by(&bob).delete("/api/friends/ann", None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let to_ann = server.events_since(&ann.id, &ann_mark).await;
         assert_eq!(kinds(&to_ann), ["friend_removed"]);
@@ -233,7 +181,7 @@ both_backends!(
             data(&server.events_since(&bob.id, &bob_mark).await[0])["user_id"],
             ann.id.as_str()
         );
-        let (status, _) = call(&server, &bob, Method::DELETE, "/api/friends/ann", None).await;
+        let (status, _) = server.by(&bob).delete("/api/friends/ann", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 );
@@ -241,35 +189,23 @@ both_backends!(
 both_backends!(bad_friend_targets_are_refused, |backend| {
     let server = TestServer::start(backend).await;
     let ann = person(&server, "ann").await;
-    let (status, error) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "ann"})),
-    )
-    .await;
+    let (status, error) = server
+        .by(&ann)
+        .post("/api/friends/requests", json!({"username": "ann"}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_target");
     for name in ["nobody", "x", "not a name!"] {
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": name})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .post("/api/friends/requests", json!({"username": name}))
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
     }
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"user": "bob"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post("/api/friends/requests", json!({"user": "bob"}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     for (method, path) in [
         (Method::GET, "/api/me"),
@@ -312,34 +248,22 @@ both_backends!(
                 .unwrap();
         }
         let late = person(&server, "latecomer").await;
-        let (status, body) = call(
-            &server,
-            &late,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "popular"})),
-        )
-        .await;
+        let (status, body) = server
+            .by(&late)
+            .post("/api/friends/requests", json!({"username": "popular"}))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_error(&body, "too_many_requests");
         // Declining one makes room.
-        let (status, _) = call(
-            &server,
-            &target,
-            Method::POST,
-            "/api/friends/requests/fan000/decline",
-            None,
-        )
-        .await;
+        let (status, _) = server
+            .by(&target)
+            .post("/api/friends/requests/fan000/decline", None)
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, _) = call(
-            &server,
-            &late,
-            Method::POST,
-            "/api/friends/requests",
-            Some(json!({"username": "popular"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&late)
+            .post("/api/friends/requests", json!({"username": "popular"}))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
     }
 );
@@ -354,7 +278,7 @@ both_backends!(the_friend_list_comes_in_pages_by_username, |backend| {
     let mut seen = Vec::new();
     let mut path = "/api/friends?limit=2".to_owned();
     loop {
-        let (status, page) = call(&server, &ann, Method::GET, &path, None).await;
+        let (status, page) = server.by(&ann).get(&path).await;
         assert_eq!(status, StatusCode::OK);
         let names: Vec<String> = page["friends"]
             .as_array()
@@ -370,10 +294,10 @@ both_backends!(the_friend_list_comes_in_pages_by_username, |backend| {
         }
     }
     assert_eq!(seen, ["bob", "cat", "dan", "eve", "fay"]);
-    let (_, whole) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+    let (_, whole) = server.by(&ann).get("/api/friends").await;
     assert_eq!(whole["friends"].as_array().unwrap().len(), 5);
     assert_eq!(whole["next_after"], serde_json::Value::Null);
-    let (status, error) = call(&server, &ann, Method::GET, "/api/friends?limit=500", None).await;
+    let (status, error) = server.by(&ann).get("/api/friends?limit=500").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_limit");
 });

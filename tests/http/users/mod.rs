@@ -9,8 +9,8 @@ mod search_and_blocks;
 
 use chat_core::settings::Settings;
 use chat_tests::{
-    PASSWORD, Person, TestServer, assert_error, befriend, both_backends, call, data, json, kinds,
-    person, room,
+    PASSWORD, Person, TestServer, assert_error, befriend, both_backends, data, json, kinds, person,
+    room,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;

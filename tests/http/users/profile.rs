@@ -9,7 +9,7 @@ both_backends!(me_shows_and_updates_the_own_profile, |backend| {
     let eve = person(&server, "eve").await;
     befriend(&server, &ann, &bob).await;
 
-    let (status, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    let (status, me) = server.by(&ann).get("/api/me").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["username"], "ann");
     assert_eq!(
@@ -22,21 +22,17 @@ both_backends!(me_shows_and_updates_the_own_profile, |backend| {
         server.inbox_mark(&eve.id).await,
         server.inbox_mark(&ann.id).await,
     );
-    let (status, updated) = call(
-        &server,
-        &ann,
-        Method::PATCH,
-        "/api/me",
-        Some(json!({"display_name": " Ann A. ", "status_message": "at lunch"})),
-    )
-    .await;
+    let (status, updated) = server
+        .by(&ann)
+        .patch(
+            "/api/me",
+            json!({"display_name": " Ann A. ", "status_message": "at lunch"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(updated["display_name"], "Ann A.");
     assert_eq!(updated["status_message"], "at lunch");
-    assert_eq!(
-        call(&server, &ann, Method::GET, "/api/me", None).await.1,
-        updated
-    );
+    assert_eq!(server.by(&ann).get("/api/me").await.1, updated);
 
     let to_bob = server.events_since(&bob.id, &bob_mark).await;
     assert_eq!(kinds(&to_bob), ["profile"]);
@@ -87,21 +83,16 @@ both_backends!(me_shows_and_updates_the_own_profile, |backend| {
         ),
         (json!({"nickname": "x"}), "invalid_json"),
     ] {
-        let (status, error) =
-            call(&server, &ann, Method::PATCH, "/api/me", Some(body.clone())).await;
+        let (status, error) = server.by(&ann).patch("/api/me", body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_error(&error, code);
     }
-    let (_, unchanged) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    let (_, unchanged) = server.by(&ann).get("/api/me").await;
     assert_eq!(unchanged, updated, "invalid updates change nothing");
-    let (status, cleared) = call(
-        &server,
-        &ann,
-        Method::PATCH,
-        "/api/me",
-        Some(json!({"status_message": ""})),
-    )
-    .await;
+    let (status, cleared) = server
+        .by(&ann)
+        .patch("/api/me", json!({"status_message": ""}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cleared["status_message"], "");
 });
@@ -140,14 +131,10 @@ both_backends!(
         );
 
         let bob_mark = server.inbox_mark(&bob.id).await;
-        let (status, me) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            "/api/me/presence",
-            Some(json!({"presence": "busy"})),
-        )
-        .await;
+        let (status, me) = server
+            .by(&ann)
+            .put("/api/me/presence", json!({"presence": "busy"}))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["presence"], "busy");
         assert_eq!(seen_by(&bob).await, "busy");
@@ -159,14 +146,10 @@ both_backends!(
         );
 
         let bob_mark = server.inbox_mark(&bob.id).await;
-        let (_, me) = call(
-            &server,
-            &ann,
-            Method::PUT,
-            "/api/me/presence",
-            Some(json!({"presence": "invisible"})),
-        )
-        .await;
+        let (_, me) = server
+            .by(&ann)
+            .put("/api/me/presence", json!({"presence": "invisible"}))
+            .await;
         assert_eq!(
             me["presence"], "invisible",
             "her own record shows her choice"
@@ -184,14 +167,7 @@ both_backends!(
             json!({"presence": "Online"}),
             json!({}),
         ] {
-            let (status, error) = call(
-                &server,
-                &ann,
-                Method::PUT,
-                "/api/me/presence",
-                Some(bad.clone()),
-            )
-            .await;
+            let (status, error) = server.by(&ann).put("/api/me/presence", bad.clone()).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
             assert!(
                 error["error"]["code"] == "invalid_presence"

@@ -15,14 +15,10 @@ both_backends!(search_finds_by_username_or_display_name_prefix, |backend| {
         server.signup(&format!("sam{i:02}"), PASSWORD).await;
     }
     let zed = person(&server, "zed").await;
-    call(
-        &server,
-        &zed,
-        Method::PATCH,
-        "/api/me",
-        Some(json!({"display_name": "Samantha Z"})),
-    )
-    .await;
+    server
+        .by(&zed)
+        .patch("/api/me", json!({"display_name": "Samantha Z"}))
+        .await;
     person(&server, "annette").await;
 
     let search = |q: &str| {
@@ -113,68 +109,56 @@ both_backends!(blocking_ends_friendship_and_hides_the_blocker, |backend| {
     let ann = person(&server, "ann").await;
     let bob = person(&server, "bob").await;
     befriend(&server, &ann, &bob).await;
-    call(
-        &server,
-        &bob,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "ann"})),
-    )
-    .await;
+    server
+        .by(&bob)
+        .post("/api/friends/requests", json!({"username": "ann"}))
+        .await;
     let bob_mark = server.inbox_mark(&bob.id).await;
 
-    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+    let (status, _) = server.by(&ann).put("/api/blocks/bob", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/bob", None).await;
+    let (status, _) = server.by(&ann).put("/api/blocks/bob", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "idempotent");
     assert_eq!(
         kinds(&server.events_since(&bob.id, &bob_mark).await),
         ["friend_removed"]
     );
-    let (_, ann_friends) = call(&server, &ann, Method::GET, "/api/friends", None).await;
+    let (_, ann_friends) = server.by(&ann).get("/api/friends").await;
     assert!(ann_friends["friends"].as_array().unwrap().is_empty());
-    let (_, blocked) = call(&server, &ann, Method::GET, "/api/blocks", None).await;
+    let (_, blocked) = server.by(&ann).get("/api/blocks").await;
     assert_eq!(blocked["blocked"][0]["username"], "bob");
 
     // Bob can no longer find, look up or ask Ann.
-    let (status, _) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    let (status, _) = server.by(&bob).get("/api/users/ann").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, found) = call(&server, &bob, Method::GET, "/api/users?q=an", None).await;
+    let (_, found) = server.by(&bob).get("/api/users?q=an").await;
     assert!(found["users"].as_array().unwrap().is_empty());
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "ann"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .post("/api/friends/requests", json!({"username": "ann"}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Ann still sees Bob, but cannot ask him either while she blocks him.
-    let (status, _) = call(&server, &ann, Method::GET, "/api/users/bob", None).await;
+    let (status, _) = server.by(&ann).get("/api/users/bob").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/friends/requests",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .post("/api/friends/requests", json!({"username": "bob"}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (status, _) = call(&server, &ann, Method::DELETE, "/api/blocks/bob", None).await;
+    let (status, _) = server.by(&ann).delete("/api/blocks/bob", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(&server, &bob, Method::GET, "/api/users/ann", None).await;
+    let (status, _) = server.by(&bob).get("/api/users/ann").await;
     assert_eq!(status, StatusCode::OK, "visible again");
-    let (_, bob_friends) = call(&server, &bob, Method::GET, "/api/friends", None).await;
+    let (_, bob_friends) = server.by(&bob).get("/api/friends").await;
     assert!(
         bob_friends["friends"].as_array().unwrap().is_empty(),
         "friendship does not come back"
     );
-    let (status, _) = call(&server, &ann, Method::PUT, "/api/blocks/nobody", None).await;
+    let (status, _) = server.by(&ann).put("/api/blocks/nobody", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, error) = call(&server, &ann, Method::PUT, "/api/blocks/ann", None).await;
+    let (status, error) = server.by(&ann).put("/api/blocks/ann", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&error, "invalid_target");
 });
@@ -186,14 +170,10 @@ both_backends!(writes_that_fan_out_are_rate_limited_per_user, |backend| {
     // Profile changes reach every friend: a burst, then a trickle.
     let mut statuses = Vec::new();
     for n in 0..14 {
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            "/api/me",
-            Some(json!({"status_message": format!("mood {n}")})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .patch("/api/me", json!({"status_message": format!("mood {n}")}))
+            .await;
         statuses.push(status);
     }
     assert!(
@@ -201,29 +181,21 @@ both_backends!(writes_that_fan_out_are_rate_limited_per_user, |backend| {
         "{statuses:?}"
     );
     assert_eq!(statuses[13], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
-    let (_, me) = call(&server, &ann, Method::GET, "/api/me", None).await;
+    let (_, me) = server.by(&ann).get("/api/me").await;
     assert_eq!(
         me["status_message"], "mood 9",
         "refused changes changed nothing"
     );
     // Another user, and another kind of write, have buckets of their own.
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::PATCH,
-        "/api/me",
-        Some(json!({"status_message": "fine"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .patch("/api/me", json!({"status_message": "fine"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::PUT,
-        "/api/me/presence",
-        Some(json!({"presence": "away"})),
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .put("/api/me/presence", json!({"presence": "away"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
 });
 
@@ -241,7 +213,7 @@ both_backends!(
             } else {
                 "/api/users/bob".to_owned()
             };
-            let (status, body) = call(&server, &ann, Method::GET, &path, None).await;
+            let (status, body) = server.by(&ann).get(&path).await;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 assert_error(&body, "rate_limited");
             }

@@ -26,17 +26,16 @@ both_backends!(deleting_the_message_takes_its_files, |backend| {
         StatusCode::OK
     );
 
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::DELETE,
-        &format!(
-            "/api/conversations/{id}/messages/{}",
-            sent["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .delete(
+            &format!(
+                "/api/conversations/{id}/messages/{}",
+                sent["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         fetch(&server, &bob, url, &[]).await.status(),
@@ -47,14 +46,10 @@ both_backends!(deleting_the_message_takes_its_files, |backend| {
         before,
         "bytes and rows are gone"
     );
-    let (_, page) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert_eq!(page["messages"][0]["attachments"], json!([]));
 });
 
@@ -106,23 +101,18 @@ both_backends!(a_big_picture_gets_a_scaled_preview_for_members, |backend| {
     );
 
     // Deleting the message takes the preview too.
-    let (_, page) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&ann)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     let message_id = page["messages"][0]["id"].as_str().unwrap().to_owned();
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::DELETE,
-        &format!("/api/conversations/{id}/messages/{message_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .delete(
+            &format!("/api/conversations/{id}/messages/{message_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         fetch(&server, &bob, &preview_url, &[]).await.status(),

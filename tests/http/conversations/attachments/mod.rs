@@ -76,14 +76,13 @@ async fn send_files(
     client_id: &str,
 ) -> (StatusCode, Value) {
     let ids: Vec<&Value> = attachments.iter().map(|a| &a["id"]).collect();
-    call(
-        server,
-        who,
-        Method::POST,
-        &format!("/api/conversations/{conversation}/messages"),
-        Some(json!({"body": body, "client_id": client_id, "attachments": ids})),
-    )
-    .await
+    server
+        .by(who)
+        .post(
+            &format!("/api/conversations/{conversation}/messages"),
+            json!({"body": body, "client_id": client_id, "attachments": ids}),
+        )
+        .await
 }
 
 /// Rows of the blob store and of attachments, to see that a refusal stored nothing.
@@ -191,14 +190,10 @@ both_backends!(
             fetch(&server, &eve, &url, &[]).await.status(),
             StatusCode::NOT_FOUND
         );
-        let (_, page) = call(
-            &server,
-            &bob,
-            Method::GET,
-            &format!("/api/conversations/{id}/messages"),
-            None,
-        )
-        .await;
+        let (_, page) = server
+            .by(&bob)
+            .get(&format!("/api/conversations/{id}/messages"))
+            .await;
         assert_eq!(page["messages"][0]["attachments"][0]["url"], url.as_str());
     }
 );

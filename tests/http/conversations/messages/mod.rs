@@ -59,25 +59,17 @@ both_backends!(
             ),
             (json!({"body": "ok"}), "invalid_json"),
         ] {
-            let (status, error) = call(
-                &server,
-                &ann,
-                Method::POST,
-                &format!("/api/conversations/{id}/messages"),
-                Some(body.clone()),
-            )
-            .await;
+            let (status, error) = server
+                .by(&ann)
+                .post(&format!("/api/conversations/{id}/messages"), body.clone())
+                .await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
             assert_error(&error, code);
         }
-        let (_, page) = call(
-            &server,
-            &ann,
-            Method::GET,
-            &format!("/api/conversations/{id}/messages"),
-            None,
-        )
-        .await;
+        let (_, page) = server
+            .by(&ann)
+            .get(&format!("/api/conversations/{id}/messages"))
+            .await;
         assert_eq!(
             page["messages"].as_array().unwrap().len(),
             2,
@@ -99,7 +91,7 @@ both_backends!(history_pages_backwards_newest_last, |backend| {
         assert_eq!(status, StatusCode::CREATED);
     }
     let path = |query: &str| format!("/api/conversations/{id}/messages{query}");
-    let (status, newest) = call(&server, &ann, Method::GET, &path(""), None).await;
+    let (status, newest) = server.by(&ann).get(&path("")).await;
     assert_eq!(status, StatusCode::OK);
     let seqs: Vec<i64> = newest["messages"]
         .as_array()
@@ -113,14 +105,7 @@ both_backends!(history_pages_backwards_newest_last, |backend| {
         "default 50, newest last"
     );
     assert_eq!(newest["has_more"], true);
-    let (_, older) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &path("?before_seq=71&limit=100"),
-        None,
-    )
-    .await;
+    let (_, older) = server.by(&ann).get(&path("?before_seq=71&limit=100")).await;
     let seqs: Vec<i64> = older["messages"]
         .as_array()
         .unwrap()
@@ -129,14 +114,7 @@ both_backends!(history_pages_backwards_newest_last, |backend| {
         .collect();
     assert_eq!(seqs, (1..=70).collect::<Vec<_>>());
     assert_eq!(older["has_more"], false);
-    let (_, exact) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &path("?before_seq=21&limit=20"),
-        None,
-    )
-    .await;
+    let (_, exact) = server.by(&ann).get(&path("?before_seq=21&limit=20")).await;
     assert_eq!(exact["messages"].as_array().unwrap().len(), 20);
     assert_eq!(exact["has_more"], false, "exactly the rest: nothing more");
     for (query, code) in [
@@ -147,7 +125,7 @@ both_backends!(history_pages_backwards_newest_last, |backend| {
         ("?before_seq=0", "invalid_before_seq"),
         ("?before_seq=abc", "invalid_before_seq"),
     ] {
-        let (status, error) = call(&server, &ann, Method::GET, &path(query), None).await;
+        let (status, error) = server.by(&ann).get(&path(query)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_error(&error, code);
     }
@@ -167,79 +145,58 @@ both_backends!(
         );
 
         let bob_mark = server.inbox_mark(&bob.id).await;
-        let (status, edited) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &message_path,
-            Some(json!({"body": "first"})),
-        )
-        .await;
+        let (status, edited) = server
+            .by(&ann)
+            .patch(&message_path, json!({"body": "first"}))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(edited["body"], "first");
         assert!(edited["edited_at"].is_string());
         assert_eq!(edited["seq"], message["seq"]);
-        let (status, error) = call(
-            &server,
-            &bob,
-            Method::PATCH,
-            &message_path,
-            Some(json!({"body": "hacked"})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&bob)
+            .patch(&message_path, json!({"body": "hacked"}))
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_error(&error, "not_author");
-        let (status, error) = call(&server, &bob, Method::DELETE, &message_path, None).await;
+        let (status, error) = server.by(&bob).delete(&message_path, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_error(&error, "not_author");
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &message_path,
-            Some(json!({"body": ""})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .patch(&message_path, json!({"body": ""}))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
 
-        let (status, _) = call(&server, &ann, Method::DELETE, &message_path, None).await;
+        let (status, _) = server.by(&ann).delete(&message_path, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, _) = call(&server, &ann, Method::DELETE, &message_path, None).await;
+        let (status, _) = server.by(&ann).delete(&message_path, None).await;
         assert_eq!(
             status,
             StatusCode::NO_CONTENT,
             "deleting a tombstone is harmless"
         );
-        let (_, page) = call(
-            &server,
-            &bob,
-            Method::GET,
-            &format!("/api/conversations/{id}/messages"),
-            None,
-        )
-        .await;
+        let (_, page) = server
+            .by(&bob)
+            .get(&format!("/api/conversations/{id}/messages"))
+            .await;
         let tombstone = &page["messages"][0];
         assert_eq!(tombstone["deleted"], true);
         assert_eq!(tombstone["body"], "");
         assert_eq!(tombstone["seq"], 1, "keeps its place");
-        let (status, error) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &message_path,
-            Some(json!({"body": "back"})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&ann)
+            .patch(&message_path, json!({"body": "back"}))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_error(&error, "message_deleted");
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &format!("/api/conversations/{id}/messages/nope"),
-            Some(json!({"body": "x"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .patch(
+                &format!("/api/conversations/{id}/messages/nope"),
+                json!({"body": "x"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
         let events = server.events_since(&bob.id, &bob_mark).await;

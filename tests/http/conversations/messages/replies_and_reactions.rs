@@ -14,14 +14,13 @@ both_backends!(a_reply_quotes_what_it_answers_as_it_is_now, |backend| {
     let (_, stranger) = send(&server, &ann, &other, "not here", "s1").await;
 
     let bob_mark = server.inbox_mark(&bob.id).await;
-    let (status, answer) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{id}/messages"),
-        Some(json!({"body": "answer", "client_id": "a1", "reply_to": question["id"]})),
-    )
-    .await;
+    let (status, answer) = server
+        .by(&bob)
+        .post(
+            &format!("/api/conversations/{id}/messages"),
+            json!({"body": "answer", "client_id": "a1", "reply_to": question["id"]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let quote = &answer["reply_to"];
     assert_eq!(quote["id"], question["id"]);
@@ -52,39 +51,33 @@ both_backends!(a_reply_quotes_what_it_answers_as_it_is_now, |backend| {
         stranger["id"].clone(),
         json!("01a24429-0000-7000-8000-000000000000"),
     ] {
-        let (status, error) = call(
-            &server,
-            &bob,
-            Method::POST,
-            &format!("/api/conversations/{id}/messages"),
-            Some(json!({"body": "lost", "client_id": "bad", "reply_to": target})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&bob)
+            .post(
+                &format!("/api/conversations/{id}/messages"),
+                json!({"body": "lost", "client_id": "bad", "reply_to": target}),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{target}");
         assert_error(&error, "invalid_reply_to");
     }
 
     // Deleting the question empties the quote wherever the reply is read.
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::DELETE,
-        &format!(
-            "/api/conversations/{id}/messages/{}",
-            question["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .delete(
+            &format!(
+                "/api/conversations/{id}/messages/{}",
+                question["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, page) = call(
-        &server,
-        &ann,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&ann)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     let bodies: Vec<&str> = page["messages"]
         .as_array()
         .unwrap()
@@ -162,23 +155,15 @@ both_backends!(reactions_are_toggled_counted_and_announced, |backend| {
         "stored in its qualified form"
     );
 
-    let (_, page) = call(
-        &server,
-        &cat,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&cat)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert_eq!(page["error"]["code"], "not_found", "only members see them");
-    let (_, page) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert_eq!(
         page["messages"][0]["reactions"],
         json!([
@@ -252,23 +237,15 @@ both_backends!(reactions_are_toggled_counted_and_announced, |backend| {
     );
 
     // Deleting the message takes its reactions with it, and a tombstone takes none.
-    let (status, _) = call(
-        &server,
-        &ann,
-        Method::DELETE,
-        &format!("/api/conversations/{id}/messages/{mid}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&ann)
+        .delete(&format!("/api/conversations/{id}/messages/{mid}"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, page) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{id}/messages"),
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{id}/messages"))
+        .await;
     assert_eq!(page["messages"][0]["reactions"], json!([]));
     let (got, error) = react(&server, &bob, Method::PUT, &id, &mid, "👍").await;
     assert_eq!(got, StatusCode::CONFLICT);
@@ -308,9 +285,9 @@ both_backends!(
         assert_eq!(first["mentions"], json!(["bob"]));
         send(&server, &ann, &id, "@bob @bob twice is one", "m2").await;
         send(&server, &ann, &id, "nobody here", "m3").await;
-        let (_, list) = call(&server, &bob, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&bob).get("/api/conversations").await;
         assert_eq!(counts("bob", list), (3, 2));
-        let (_, list) = call(&server, &cat, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&cat).get("/api/conversations").await;
         assert_eq!(counts("cat", list), (3, 0), "an address is not a mention");
 
         // An edit that drops the mention drops it from the count.
@@ -318,30 +295,22 @@ both_backends!(
             "/api/conversations/{id}/messages/{}",
             first["id"].as_str().unwrap()
         );
-        let (status, edited) = call(
-            &server,
-            &ann,
-            Method::PATCH,
-            &path,
-            Some(json!({"body": "hey all"})),
-        )
-        .await;
+        let (status, edited) = server
+            .by(&ann)
+            .patch(&path, json!({"body": "hey all"}))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(edited["mentions"], json!([]));
-        let (_, list) = call(&server, &bob, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&bob).get("/api/conversations").await;
         assert_eq!(counts("bob", list), (3, 1));
 
         // Reading clears it.
-        let (status, _) = call(
-            &server,
-            &bob,
-            Method::POST,
-            &format!("/api/conversations/{id}/read"),
-            Some(json!({"seq": 3})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&bob)
+            .post(&format!("/api/conversations/{id}/read"), json!({"seq": 3}))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (_, list) = call(&server, &bob, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&bob).get("/api/conversations").await;
         assert_eq!(counts("bob", list), (0, 0));
 
         // Direct conversations have no mentions: both sides are named already.
@@ -396,14 +365,10 @@ both_backends!(
                 StatusCode::TOO_MANY_REQUESTS
             ]
         );
-        let (_, history) = call(
-            &server,
-            &ann,
-            Method::GET,
-            &format!("/api/conversations/{big}/messages"),
-            None,
-        )
-        .await;
+        let (_, history) = server
+            .by(&ann)
+            .get(&format!("/api/conversations/{big}/messages"))
+            .await;
         assert_eq!(
             history["messages"].as_array().unwrap().len(),
             4,

@@ -103,14 +103,10 @@ both_backends!(
         );
 
         // With no moderator left, the longest-standing member; also when an account goes.
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::DELETE,
-            "/api/me",
-            Some(json!({ "password": chat_tests::PASSWORD })),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .delete("/api/me", json!({ "password": chat_tests::PASSWORD }))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         assert_eq!(
             roles(&server, &cat, &lobby).await,
@@ -173,7 +169,7 @@ both_backends!(
         );
         let (status, _) = on_room(&server, &cat, Method::GET, &lobby, "/messages", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = call(&server, &cat, Method::POST, "/api/rooms/lobby/join", None).await;
+        let (status, _) = server.by(&cat).post("/api/rooms/lobby/join", None).await;
         assert_eq!(status, StatusCode::OK, "removed is not banned");
 
         // Banned: out, and kept out; the reason is the moderators' to read.
@@ -190,8 +186,7 @@ both_backends!(
         assert_eq!(ban["user"]["username"], "cat");
         assert_eq!(ban["banned_by"], bob.id);
         assert_eq!(ban["reason"], "spam");
-        let (status, error) =
-            call(&server, &cat, Method::POST, "/api/rooms/lobby/join", None).await;
+        let (status, error) = server.by(&cat).post("/api/rooms/lobby/join", None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_error(&error, "banned");
         // Someone who is not in the room can be banned before they come.
@@ -205,7 +200,7 @@ both_backends!(
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);
-        let (status, _) = call(&server, &eve, Method::POST, "/api/rooms/lobby/join", None).await;
+        let (status, _) = server.by(&eve).post("/api/rooms/lobby/join", None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, listed) = on_room(&server, &bob, Method::GET, &lobby, "/bans", None).await;
         assert_eq!(status, StatusCode::OK);
@@ -235,7 +230,7 @@ both_backends!(
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = on_room(&server, &bob, Method::DELETE, &lobby, "/bans/cat", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = call(&server, &cat, Method::POST, "/api/rooms/lobby/join", None).await;
+        let (status, _) = server.by(&cat).post("/api/rooms/lobby/join", None).await;
         assert_eq!(status, StatusCode::OK, "a lifted ban lets them back");
 
         // The owner acts on moderators; a direct conversation has nobody to keep it.

@@ -8,17 +8,13 @@ both_backends!(a_private_rooms_invite_link_can_be_changed, |backend| {
     let ann = person(&server, "ann").await;
     let cat = person(&server, "cat").await;
     let dan = person(&server, "dan").await;
-    let (_, private) = call(&server, &ann, Method::POST, "/api/rooms", Some(json!({}))).await;
+    let (_, private) = server.by(&ann).post("/api/rooms", json!({})).await;
     let id = private["id"].as_str().unwrap().to_owned();
     assert_eq!(private["invite_code"], id, "the id is the first invitation");
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::POST,
-        &format!("/api/rooms/{id}/join"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .post(&format!("/api/rooms/{id}/join"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     let (status, error) = on_room(&server, &cat, Method::POST, &id, "/invite", None).await;
@@ -35,32 +31,20 @@ both_backends!(a_private_rooms_invite_link_can_be_changed, |backend| {
     assert_eq!(kinds(&to_cat), ["conversation_updated"]);
     assert_eq!(data(&to_cat[0])["invite_code"], code);
 
-    let (status, _) = call(
-        &server,
-        &dan,
-        Method::POST,
-        &format!("/api/rooms/{id}/join"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&dan)
+        .post(&format!("/api/rooms/{id}/join"), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "the old link admits nobody");
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::POST,
-        &format!("/api/rooms/{id}/join"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .post(&format!("/api/rooms/{id}/join"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "a member may still name it by id");
-    let (status, joined) = call(
-        &server,
-        &dan,
-        Method::POST,
-        &format!("/api/rooms/{code}/join"),
-        None,
-    )
-    .await;
+    let (status, joined) = server
+        .by(&dan)
+        .post(&format!("/api/rooms/{code}/join"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(joined["id"], id);
 

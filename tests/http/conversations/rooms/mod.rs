@@ -11,42 +11,30 @@ both_backends!(rooms_are_public_by_name_or_private_by_secret, |backend| {
     let bob = person(&server, "bob").await;
     let cat = person(&server, "cat").await;
 
-    let (status, lobby) = call(
-        &server,
-        &ann,
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": "Lobby"})),
-    )
-    .await;
+    let (status, lobby) = server
+        .by(&ann)
+        .post("/api/rooms", json!({"name": "Lobby"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(lobby["kind"], "room");
     assert_eq!(lobby["name"], "lobby");
     assert_eq!(lobby["members"].as_array().unwrap().len(), 1);
-    let (status, error) = call(
-        &server,
-        &bob,
-        Method::POST,
-        "/api/rooms",
-        Some(json!({"name": "lobby"})),
-    )
-    .await;
+    let (status, error) = server
+        .by(&bob)
+        .post("/api/rooms", json!({"name": "lobby"}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_error(&error, "room_exists");
     for bad in ["", "has space", "x".repeat(33).as_str(), "under_score"] {
-        let (status, error) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/rooms",
-            Some(json!({"name": bad})),
-        )
-        .await;
+        let (status, error) = server
+            .by(&ann)
+            .post("/api/rooms", json!({"name": bad}))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
         assert_error(&error, "invalid_room_name");
     }
 
-    let (status, secret) = call(&server, &ann, Method::POST, "/api/rooms", Some(json!({}))).await;
+    let (status, secret) = server.by(&ann).post("/api/rooms", json!({})).await;
     assert_eq!(status, StatusCode::CREATED);
     let secret_id = secret["id"].as_str().unwrap().to_owned();
     assert_eq!(secret_id.len(), 64);
@@ -55,7 +43,7 @@ both_backends!(rooms_are_public_by_name_or_private_by_secret, |backend| {
 
     let ann_mark = server.inbox_mark(&ann.id).await;
     let bob_mark = server.inbox_mark(&bob.id).await;
-    let (status, joined) = call(&server, &bob, Method::POST, "/api/rooms/lobby/join", None).await;
+    let (status, joined) = server.by(&bob).post("/api/rooms/lobby/join", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(joined["members"].as_array().unwrap().len(), 2);
     let to_ann = server.events_since(&ann.id, &ann_mark).await;
@@ -66,70 +54,50 @@ both_backends!(rooms_are_public_by_name_or_private_by_secret, |backend| {
         ["conversation_added"]
     );
     let ann_mark = server.inbox_mark(&ann.id).await;
-    let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/lobby/join", None).await;
+    let (status, _) = server.by(&bob).post("/api/rooms/lobby/join", None).await;
     assert_eq!(status, StatusCode::OK, "joining twice is harmless");
     assert!(
         server.events_since(&ann.id, &ann_mark).await.is_empty(),
         "and announces nothing"
     );
 
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::POST,
-        &format!("/api/rooms/{secret_id}/join"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .post(&format!("/api/rooms/{secret_id}/join"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "the secret is the invitation");
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::POST,
-        &format!("/api/rooms/{}/join", "0".repeat(64)),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .post(&format!("/api/rooms/{}/join", "0".repeat(64)), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(&server, &cat, Method::POST, "/api/rooms/nowhere/join", None).await;
+    let (status, _) = server.by(&cat).post("/api/rooms/nowhere/join", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let lobby_id = lobby["id"].as_str().unwrap();
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::GET,
-        &format!("/api/conversations/{lobby_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .get(&format!("/api/conversations/{lobby_id}"))
+        .await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
         "non-members cannot see a room"
     );
-    let (status, _) = call(
-        &server,
-        &cat,
-        Method::GET,
-        &format!("/api/conversations/{lobby_id}/messages"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&cat)
+        .get(&format!("/api/conversations/{lobby_id}/messages"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = send(&server, &cat, lobby_id, "hi", "c1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let ann_mark = server.inbox_mark(&ann.id).await;
     let bob_mark = server.inbox_mark(&bob.id).await;
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::POST,
-        &format!("/api/conversations/{lobby_id}/leave"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .post(&format!("/api/conversations/{lobby_id}/leave"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         kinds(&server.events_since(&ann.id, &ann_mark).await),
@@ -139,14 +107,10 @@ both_backends!(rooms_are_public_by_name_or_private_by_secret, |backend| {
         kinds(&server.events_since(&bob.id, &bob_mark).await),
         ["member_left"]
     );
-    let (status, _) = call(
-        &server,
-        &bob,
-        Method::GET,
-        &format!("/api/conversations/{lobby_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .by(&bob)
+        .get(&format!("/api/conversations/{lobby_id}"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "gone after leaving");
 });
 
@@ -161,27 +125,23 @@ both_backends!(
         let ann = person(&server, "ann").await;
         let bob = person(&server, "bob").await;
         let cat = person(&server, "cat").await;
-        let (status, _) = call(
-            &server,
-            &ann,
-            Method::POST,
-            "/api/rooms",
-            Some(json!({"name": "tiny"})),
-        )
-        .await;
+        let (status, _) = server
+            .by(&ann)
+            .post("/api/rooms", json!({"name": "tiny"}))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
-        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        let (status, _) = server.by(&bob).post("/api/rooms/tiny/join", None).await;
         assert_eq!(status, StatusCode::OK);
-        let (status, error) = call(&server, &cat, Method::POST, "/api/rooms/tiny/join", None).await;
+        let (status, error) = server.by(&cat).post("/api/rooms/tiny/join", None).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_error(&error, "room_full");
-        let (status, _) = call(&server, &bob, Method::POST, "/api/rooms/tiny/join", None).await;
+        let (status, _) = server.by(&bob).post("/api/rooms/tiny/join", None).await;
         assert_eq!(
             status,
             StatusCode::OK,
             "a member joining again is still a member"
         );
-        let (_, list) = call(&server, &cat, Method::GET, "/api/conversations", None).await;
+        let (_, list) = server.by(&cat).get("/api/conversations").await;
         assert!(
             list["conversations"].as_array().unwrap().is_empty(),
             "cat is not in it"
@@ -198,7 +158,7 @@ both_backends!(conversations_are_listed_by_latest_activity, |backend| {
     let second = room(&server, &ann, "second", &[]).await;
     let (_, direct) = open_direct(&server, &ann, "bob").await;
     send(&server, &ann, &first, "bump", "c1").await;
-    let (_, list) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+    let (_, list) = server.by(&ann).get("/api/conversations").await;
     let ids: Vec<&str> = list["conversations"]
         .as_array()
         .unwrap()
@@ -239,7 +199,7 @@ both_backends!(
                 Some(c) => format!("/api/conversations?limit=2&before={c}"),
                 None => "/api/conversations?limit=2".to_owned(),
             };
-            let (status, page) = call(&server, &ann, Method::GET, &path, None).await;
+            let (status, page) = server.by(&ann).get(&path).await;
             assert_eq!(status, StatusCode::OK);
             let ids: Vec<String> = page["conversations"]
                 .as_array()
@@ -259,7 +219,7 @@ both_backends!(
         }
         let newest_first: Vec<String> = made.iter().rev().cloned().collect();
         assert_eq!(seen, newest_first, "each once, in the order they were read");
-        let (_, whole) = call(&server, &ann, Method::GET, "/api/conversations", None).await;
+        let (_, whole) = server.by(&ann).get("/api/conversations").await;
         assert_eq!(whole["conversations"][0]["id"], made[3]);
         assert_eq!(whole["conversations"].as_array().unwrap().len(), 5);
         assert_eq!(whole["next_before"], Value::Null);
@@ -272,14 +232,10 @@ both_backends!(
             "before=nodot",
             "before=x.id",
         ] {
-            let (status, error) = call(
-                &server,
-                &ann,
-                Method::GET,
-                &format!("/api/conversations?{bad}"),
-                None,
-            )
-            .await;
+            let (status, error) = server
+                .by(&ann)
+                .get(&format!("/api/conversations?{bad}"))
+                .await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
             let code = if bad.starts_with("limit") {
                 "invalid_limit"
