@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::{
     blobs::SqlBlobs,
     bus::{RedisInbox, RedisLimiter, SharedWaits, SqlInbox, SqlLimiter},
-    ids,
     ports::{BlobStore, Clock, Inbox, Limiter, Random, RedisCommands, Sql},
     settings::Settings,
 };
@@ -74,5 +73,5 @@ impl Ports {
 /// A name for this set of ports' inbox bell, unique in the deployment: random, or (if the
 /// host's randomness failed, which it does not) the clock's milliseconds.
 fn bell_name(clock: &dyn Clock, random: &dyn Random) -> String {
-    ids::random_hex(random, 12).unwrap_or_else(|_| clock.now_ms().to_string())
+    crate::ports::random_hex(random, 12).unwrap_or_else(|_| clock.now_ms().to_string())
 }

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{Accounts, Session, SessionToken, sessions::Credential};
-use crate::{Error, Result, ResultExt, audit::SecurityEvent, ids, ports::Value, time::rfc3339_ms};
+use crate::{Error, Result, ResultExt, audit::SecurityEvent, ports::Value, time::rfc3339_ms};
 
 /// Tokens one user may hold at once.
 const TOKENS_MAX: i64 = 20;
@@ -62,7 +62,7 @@ impl Accounts<'_> {
         }
         self.check_current_password(session, password).await?;
         let token = SessionToken::generate(self.ports.random.as_ref())?;
-        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = crate::ports::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.ports.clock.now_ms();
         let expires = now + i64::from(days) * DAY_MS;
         let inserted = self

@@ -134,7 +134,10 @@ impl<'a> Accounts<'a> {
         let display_name = DisplayName::parse(display_name.unwrap_or(username.as_str()))?;
         self.hash_slot().await?;
         let hash = password::hash(password.expose(), self.cost(), self.ports.random.as_ref())?;
-        let id = UserId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = UserId::from_raw(crate::ports::uuid_v7(
+            self.ports.clock.as_ref(),
+            self.ports.random.as_ref(),
+        )?);
         // The unique index decides races: no check-then-insert.
         let rows = self
             .ports

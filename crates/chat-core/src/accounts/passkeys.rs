@@ -36,7 +36,6 @@ use super::{Accounts, Session, SignedIn, User};
 use crate::{
     Error, Result, ResultExt,
     audit::SecurityEvent,
-    ids,
     ports::{Rate, Value},
     time::rfc3339_ms,
 };
@@ -267,7 +266,7 @@ impl Accounts<'_> {
             .dynamic_state()
             .encode()
             .map_err(|_| Error::Data("passkey state".into()))?;
-        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = crate::ports::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let now = self.ports.clock.now_ms();
         let inserted = self
             .ports

@@ -29,7 +29,7 @@ impl std::fmt::Debug for SessionToken {
 impl SessionToken {
     /// A new token from the CSPRNG.
     pub fn generate(random: &dyn Random) -> Result<Self> {
-        ids::random_hex(random, 32).map(SessionToken)
+        crate::ports::random_hex(random, 32).map(SessionToken)
     }
 
     /// A token presented by a client, if it has the right shape. Anything else cannot be a
@@ -122,7 +122,8 @@ impl Accounts<'_> {
         let now = self.ports.clock.now_ms();
         let settings = &self.ports.settings;
         let token = SessionToken::generate(self.ports.random.as_ref())?;
-        let session_id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let session_id =
+            crate::ports::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         // Sweep this user's dead sessions while we are here: bounded by one user's rows.
         self.ports
             .sql

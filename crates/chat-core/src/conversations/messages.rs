@@ -252,7 +252,10 @@ impl Conversations<'_> {
             .await
             .context("send: charging the deliveries")?;
 
-        let id = MessageId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = MessageId::from_raw(crate::ports::uuid_v7(
+            self.ports.clock.as_ref(),
+            self.ports.random.as_ref(),
+        )?);
         let now = self.now();
         let mentions = mentions_in(&body, context.direct);
         let params = [

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ConversationKind, Conversations, Membership, Role, parse_ban_reason};
 use crate::{
-    Error, Result, audit, ids,
+    Error, Result, audit,
     ids::{ConversationId, UserId},
     model::{UserSummary, user_summary as summary},
     ports::Value,
@@ -354,7 +354,7 @@ impl Conversations<'_> {
             ));
         }
         throttle::take(self.ports, Action::Moderate, &self.me.id).await?;
-        let code = ids::random_hex(self.ports.random.as_ref(), 32)?;
+        let code = crate::ports::random_hex(self.ports.random.as_ref(), 32)?;
         self.ports
             .sql
             .execute(

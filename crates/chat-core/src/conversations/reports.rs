@@ -5,7 +5,7 @@
 use super::{ConversationKind, Conversations, Message, Report, parse_report_reason};
 use crate::{
     Error, Result, audit,
-    ids::{self, ConversationId, MessageId, UserId},
+    ids::{ConversationId, MessageId, UserId},
     model::{UserSummary, user_summary as summary},
     ports::{Row, Value},
     throttle::{self, Action},
@@ -51,7 +51,7 @@ impl Conversations<'_> {
             ));
         }
         throttle::take(self.ports, Action::Report, &self.me.id).await?;
-        let id = ids::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = crate::ports::uuid_v7(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
         let created = !self
             .ports
             .sql

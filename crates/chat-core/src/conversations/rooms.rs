@@ -5,7 +5,7 @@ use super::{
     parse_room_title, parse_room_topic,
 };
 use crate::{
-    Error, Result, ids,
+    Error, Result,
     ids::ConversationId,
     ports::Value,
     relations::{self, ordered_pair},
@@ -38,7 +38,10 @@ impl Conversations<'_> {
         }
         let key = format!("{a}:{b}");
         let now = self.now();
-        let id = ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = ConversationId::from_raw(crate::ports::uuid_v7(
+            self.ports.clock.as_ref(),
+            self.ports.random.as_ref(),
+        )?);
         let mut tx = self.ports.sql.begin().await?;
         let created = !tx
             .query(
@@ -97,10 +100,13 @@ impl Conversations<'_> {
         }
         throttle::take(self.ports, Action::Membership, &self.me.id).await?;
         let id = match name {
-            Some(_) => {
-                ConversationId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?
+            Some(_) => ConversationId::from_raw(crate::ports::uuid_v7(
+                self.ports.clock.as_ref(),
+                self.ports.random.as_ref(),
+            )?),
+            None => {
+                ConversationId::from_raw(crate::ports::random_hex(self.ports.random.as_ref(), 32)?)
             }
-            None => ConversationId::from_raw(ids::random_hex(self.ports.random.as_ref(), 32)?),
         };
         let now = self.now();
         let mut tx = self.ports.sql.begin().await?;

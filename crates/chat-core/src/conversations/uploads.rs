@@ -155,7 +155,10 @@ impl Conversations<'_> {
             .into_result()?;
         sweep(self.ports).await;
 
-        let id = AttachmentId::generate(self.ports.clock.as_ref(), self.ports.random.as_ref())?;
+        let id = AttachmentId::from_raw(crate::ports::uuid_v7(
+            self.ports.clock.as_ref(),
+            self.ports.random.as_ref(),
+        )?);
         let stored_file = self.receive(&id, body, max).await;
         let received = match stored_file {
             Ok(received) => received,

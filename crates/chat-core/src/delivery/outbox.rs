@@ -48,7 +48,7 @@ pub(crate) async fn deliver(ports: &Ports, recipients: &[UserId], event: Event) 
     }
     let key = match &event.key {
         Some(key) => key.clone(),
-        None => ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?,
+        None => crate::ports::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?,
     };
     let envelope = event.keyed(key.as_str()).envelope()?;
     ports
@@ -171,7 +171,7 @@ async fn settle_messages(ports: &Ports) -> Result<usize> {
             .execute(
                 "UPDATE message_delivery_mark SET last_message_id = ?1
                   WHERE last_message_id < ?1",
-                &[Value::from(id.as_str())],
+                &[Value::from(id)],
             )
             .await?;
     }

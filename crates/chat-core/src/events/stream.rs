@@ -16,7 +16,6 @@ use std::time::Duration;
 use crate::{
     Ports, Result, ResultExt,
     delivery::outbox,
-    ids,
     model::User,
     ports::{CursorStatus, Delivered, EventId, Value, first_flag},
     presence::{self, leases},
@@ -134,7 +133,7 @@ impl LiveStream {
             retry: RETRY,
             cursor: cursor.0.clone(),
         });
-        let stream_id = ids::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
+        let stream_id = crate::ports::uuid_v7(ports.clock.as_ref(), ports.random.as_ref())?;
         presence::connect(&ports, &stream_id, &user)
             .await
             .context("stream open: taking the lease")?;

@@ -1,7 +1,10 @@
 //! Unit tests of `ids`.
 
 use super::*;
-use crate::testkit::{FixedClock, SeededRandom};
+use crate::{
+    ports::{FromValue, Value, random_hex, uuid_v7},
+    testkit::{FixedClock, SeededRandom},
+};
 
 #[test]
 fn uuid_v7_carries_version_variant_and_time() {

@@ -19,7 +19,7 @@ pub use inbox::{
     SETTLED_DEDUP_WINDOW,
 };
 pub use limiter::{Limiter, Rate, Verdict};
-pub use random::{OsRandom, Random};
+pub use random::{OsRandom, Random, random_hex, uuid_v7};
 pub use redis::{RedisArg, RedisCommands, RedisReply};
 pub use sql::{
     Columns, FromValue, Row, Sql, SqlTransaction, Value, WRITER_PRAGMAS, first_flag,

@@ -1,7 +1,10 @@
 //! The `Sql` port: positional-parameter statements over SQLite, rows of SQLite values, and
 //! transactions. The SQL text itself lives in chat-core, so Spin and the tests run the same.
 
-use crate::{Error, Result};
+use crate::{
+    Error, Result,
+    ids::{AttachmentId, ConversationId, MessageId, UserId},
+};
 
 /// What every connection that writes needs, and SQLite does not keep between connections
 /// (both adapters send these): commits that wait for no fsync (WAL makes that safe
@@ -172,6 +175,31 @@ impl<T: FromValue> FromValue for Option<T> {
         }
     }
 }
+
+/// The ids are TEXT in SQL: read from a text column, bound as text.
+macro_rules! text_ids {
+    ($($id:ty),*) => {$(
+        impl FromValue for $id {
+            fn from_value(value: &Value) -> Result<Self, String> {
+                String::from_value(value).map(<$id>::from_raw)
+            }
+        }
+
+        impl From<&$id> for Value {
+            fn from(id: &$id) -> Self {
+                Value::Text(id.as_str().to_owned())
+            }
+        }
+
+        impl From<$id> for Value {
+            fn from(id: $id) -> Self {
+                Value::Text(id.as_str().to_owned())
+            }
+        }
+    )*};
+}
+
+text_ids!(UserId, ConversationId, MessageId, AttachmentId);
 
 /// The step a statement is, for an error's context: its verb and the table it acts on
 /// (`INSERT INTO friend_requests`, `SELECT FROM messages`), so every database failure in

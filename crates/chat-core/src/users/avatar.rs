@@ -7,7 +7,7 @@ use super::Users;
 use crate::{
     Error, Result, ResultExt,
     attachments::sniff::{HEAD_BYTES, TAIL_BYTES, sniff},
-    ids::{self, UserId},
+    ids::UserId,
     model::User,
     ports::Value,
     presence, relations,
@@ -84,7 +84,7 @@ impl Users<'_> {
         throttle::take(self.ports, Action::Profile, &self.me.id).await?;
         let key = format!(
             "avatar-{}",
-            ids::random_hex(self.ports.random.as_ref(), 16)?
+            crate::ports::random_hex(self.ports.random.as_ref(), 16)?
         );
         self.ports
             .blobs
