@@ -31,8 +31,7 @@ const resendable = (status) => status === 0 || status === 429 || status === 502 
 
 /** Sends `pending` (again); a send that failed for want of an answer goes again by itself. */
 export async function deliver(id, pending) {
-  clearTimeout(pending.timer);
-  pending.state = "sending";
+  timeline(id).sendingAgain(pending);
   changed("chat");
   try {
     const message = await api.send(id, pending.body, pending.client_id, pending.reply_to?.id, (pending.attachments ?? []).map((a) => a.id));
@@ -44,23 +43,25 @@ export async function deliver(id, pending) {
     }
     changed("chat", "conversations");
   } catch (error) {
-    pending.state = "failed";
     // No answer, a busy service or a rate limit: sent again by itself, with a growing
     // wait, until it goes out (the client id keeps it single however often it is tried).
     // Anything else (not friends any more, blocked) waits for the person.
-    pending.automatic = resendable(error.status);
-    pending.error =
+    const automatic = resendable(error.status);
+    const text =
       error.status === 0 ? "No connection. It goes out by itself once the chat is back."
       : error.status === 429 ? `Sending too fast: it goes out in ${error.retryAfter || 1} s.`
-      : pending.automatic ? "The chat service is unavailable. It goes out by itself once it is back."
+      : automatic ? "The chat service is unavailable. It goes out by itself once it is back."
       : error.message;
-    if (pending.automatic) {
-      pending.attempts = (pending.attempts ?? 0) + 1;
-      const backoff = Math.min(RESEND_MAX_MS, 1000 * 2 ** Math.min(pending.attempts - 1, 5));
+    if (!automatic) {
+      timeline(id).sendFailed(pending, { error: text, automatic });
+    } else {
+      const attempts = (pending.attempts ?? 0) + 1;
+      const backoff = Math.min(RESEND_MAX_MS, 1000 * 2 ** Math.min(attempts - 1, 5));
       const wait = error.status === 429 ? (error.retryAfter || 1) * 1000 : backoff / 2 + Math.random() * (backoff / 2);
-      pending.timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         if (timeline(id).pending.includes(pending)) deliver(id, pending);
       }, wait);
+      timeline(id).sendFailed(pending, { error: text, automatic, attempts, timer });
     }
     changed("chat");
   }
@@ -68,7 +69,6 @@ export async function deliver(id, pending) {
 
 /** Gives up a send that did not go out. */
 export function discard(id, pending) {
-  clearTimeout(pending.timer);
   timeline(id).dropPending(pending);
   changed("chat");
 }

@@ -59,7 +59,22 @@ class Timeline {
 
   /** A send given up (discarded). */
   dropPending(pending) {
+    clearTimeout(pending.timer);
     this.pending = this.pending.filter((p) => p !== pending);
+  }
+
+  /** A send going out (again): any resend it was waiting for is off. */
+  sendingAgain(pending) {
+    clearTimeout(pending.timer);
+    pending.state = "sending";
+  }
+
+  /**
+   * A send that failed: `error` says why in plain words; when `automatic`, it is attempt
+   * number `attempts` and `timer` sends it again.
+   */
+  sendFailed(pending, { error, automatic, attempts = pending.attempts, timer = null }) {
+    Object.assign(pending, { state: "failed", error, automatic, attempts, timer });
   }
 
   /** Stores a message; a pending send with its client id is then settled. */

@@ -125,8 +125,14 @@ async fn main() -> Result<()> {
         eprintln!("note: no --pids given, so no server CPU or memory figures");
     }
     let api = api::Api::new(&url)?;
-    // Names unique per run, so runs against one database never collide.
-    let tag = format!("ld{:x}", std::process::id() ^ (chrono_seconds() as u32));
+    // Names unique per run, so runs against one database never collide: the process id
+    // and the second, side by side (their XOR, as before, let two runs of one session
+    // collide: a later scenario's set-up then met 409 username_taken).
+    let tag = format!(
+        "ld{:x}x{:x}",
+        std::process::id(),
+        chrono_seconds() & 0xffff_ffff
+    );
 
     let mut summaries = Vec::new();
     if scenario == "cost" {
