@@ -22,7 +22,8 @@ build-wasip2:
 test:
 	scripts/test.sh
 
-# Formatting and lints, natively and for the wasm components of both flavours.
+# Formatting and lints, natively and for the wasm components of both flavours, and ESLint
+# over the page (scripts/prerequisites.sh installs it with the browser suite's packages).
 check:
 	cargo fmt --all --check
 	cargo clippy --locked --all-targets -- -D warnings
@@ -30,3 +31,4 @@ check:
 	cargo clippy --locked --target wasm32-wasip2 --profile wasip2 --no-default-features --features wasip2 \
 		-p auth -p users -p conversations -p events -p web -- -D warnings
 	cargo clippy --locked --target wasm32-wasip2 --profile wasip2 -p chat-spin-wasip2 -- -D warnings
+	cd tests/browser && npm run lint --silent

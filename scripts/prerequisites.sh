@@ -48,12 +48,15 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0
   exit 1
 fi
 
-# The browser suite's one npm package, exactly as the lockfile pins it.
+# The browser suite's npm packages (playwright-core; ESLint for the page), exactly as the
+# lockfile pins them.
 browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
 if ! (cd "$browser_dir" && node -e '
-  const want = require("./package-lock.json").packages["node_modules/playwright-core"].version;
-  process.exit(require("./node_modules/playwright-core/package.json").version === want ? 0 : 1);
+  const lock = require("./package-lock.json").packages;
+  const same = (name) =>
+    require(`./node_modules/${name}/package.json`).version === lock[`node_modules/${name}`].version;
+  process.exit(["playwright-core", "eslint", "globals"].every(same) ? 0 : 1);
 ' 2>/dev/null); then
-  echo "==> installing playwright-core (npm ci in tests/browser)"
+  echo "==> installing playwright-core and ESLint (npm ci in tests/browser)"
   (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
