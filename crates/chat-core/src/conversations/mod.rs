@@ -201,19 +201,12 @@ impl<'a> Conversations<'a> {
         );
         let only = matches!(which, Which::One(_));
         let rows = self.ports.sql.query(&sql, &self.params(extra)).await?;
-        let next = match rows.get(limit as usize) {
-            Some(_) => {
-                let last = &rows[limit as usize - 1];
-                let activity: i64 = last.get(0)?;
-                let id: ConversationId = last.get(1)?;
-                Some(paging::activity_cursor(activity, id.as_str()))
-            }
-            None => None,
-        };
+        let more = rows.len() > limit as usize;
         let mut conversations = Vec::with_capacity(rows.len());
+        let mut last_activity = 0;
         for row in rows.iter().take(limit as usize) {
             let mut columns = row.columns();
-            let _activity: i64 = columns.read()?;
+            last_activity = columns.read()?;
             let mut conversation = Conversation::read(&mut columns)?;
             // A direct conversation is named by its other member: the list needs them.
             if conversation.kind == ConversationKind::Direct || only {
@@ -227,6 +220,11 @@ impl<'a> Conversations<'a> {
             }
             conversations.push(conversation);
         }
+        // The next page starts after the last one listed, by its activity and id.
+        let next = conversations
+            .last()
+            .filter(|_| more)
+            .map(|last| paging::activity_cursor(last_activity, last.id.as_str()));
         Ok((conversations, next))
     }
 

@@ -193,7 +193,7 @@ macro_rules! text_ids {
 
         impl From<$id> for Value {
             fn from(id: $id) -> Self {
-                Value::Text(id.as_str().to_owned())
+                Value::Text(id.into())
             }
         }
     )*};
