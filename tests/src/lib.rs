@@ -279,9 +279,18 @@ impl TestServer {
 }
 
 impl As<'_> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(self.server, self.who, method, path, body).await
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
-        call(self.server, self.who, reqwest::Method::GET, path, None).await
+        self.send(reqwest::Method::GET, path, None).await
     }
 
     /// `POST path`, with `body` as JSON when there is one.
@@ -290,14 +299,7 @@ impl As<'_> {
         path: &str,
         body: impl Into<Option<serde_json::Value>>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        call(
-            self.server,
-            self.who,
-            reqwest::Method::POST,
-            path,
-            body.into(),
-        )
-        .await
+        self.send(reqwest::Method::POST, path, body.into()).await
     }
 
     /// `PUT path`, with `body` as JSON when there is one.
@@ -306,14 +308,7 @@ impl As<'_> {
         path: &str,
         body: impl Into<Option<serde_json::Value>>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        call(
-            self.server,
-            self.who,
-            reqwest::Method::PUT,
-            path,
-            body.into(),
-        )
-        .await
+        self.send(reqwest::Method::PUT, path, body.into()).await
     }
 
     /// `PATCH path` with `body`.
@@ -322,14 +317,7 @@ impl As<'_> {
         path: &str,
         body: impl Into<Option<serde_json::Value>>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        call(
-            self.server,
-            self.who,
-            reqwest::Method::PATCH,
-            path,
-            body.into(),
-        )
-        .await
+        self.send(reqwest::Method::PATCH, path, body.into()).await
     }
 
     /// `DELETE path`, with `body` as JSON when there is one.
@@ -338,48 +326,28 @@ impl As<'_> {
         path: &str,
         body: impl Into<Option<serde_json::Value>>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        call(
-            self.server,
-            self.who,
-            reqwest::Method::DELETE,
-            path,
-            body.into(),
-        )
-        .await
+        self.send(reqwest::Method::DELETE, path, body.into()).await
     }
 }
 
 /// Makes `a` and `b` friends through the API.
 pub async fn befriend(server: &TestServer, a: &Person, b: &Person) {
-    let (status, _) = call(
-        server,
-        a,
-        reqwest::Method::POST,
-        "/api/friends/requests",
-        Some(serde_json::json!({ "username": b.username })),
-    )
-    .await;
+    let body = serde_json::json!({ "username": b.username });
+    let (status, _) = server.by(a).post("/api/friends/requests", body).await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "request");
     let path = format!("/api/friends/requests/{}/accept", a.username);
-    let (status, _) = call(server, b, reqwest::Method::POST, &path, None).await;
+    let (status, _) = server.by(b).post(&path, None).await;
     assert_eq!(status, reqwest::StatusCode::OK, "accept");
 }
 
 /// Creates the public room `name` as `owner` and has `members` join it; returns its id.
 pub async fn room(server: &TestServer, owner: &Person, name: &str, members: &[&Person]) -> String {
     let body = serde_json::json!({ "name": name });
-    let (status, room) = call(
-        server,
-        owner,
-        reqwest::Method::POST,
-        "/api/rooms",
-        Some(body),
-    )
-    .await;
+    let (status, room) = server.by(owner).post("/api/rooms", body).await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "create room {name}");
     for member in members {
         let path = format!("/api/rooms/{name}/join");
-        let (status, _) = call(server, member, reqwest::Method::POST, &path, None).await;
+        let (status, _) = server.by(member).post(&path, None).await;
         assert_eq!(
             status,
             reqwest::StatusCode::OK,
